@@ -1,0 +1,149 @@
+"""The ``gongkai`` command line: parses arguments and calls the stages, nothing more."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator import __version__
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+data_dir_argument = click.argument(
+    "data_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DATA_DIR"
+)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="gongkai")
+def cli() -> None:
+    """gongkai（公开）：双随机、一公开 数据发布工具。
+
+    校验监管平台导出的抽查计划、任务、抽取记录和检查结果，生成公示网站、开放数据和订阅源。
+
+    gongkai publishes China's 双随机、一公开 market-supervision data: it validates the
+    regulator's exports and turns them into a static website, open datasets and feeds.
+
+    \b
+    示例 / Examples:
+      gongkai validate data/            # 校验并打印中文质量报告 / validate, print a report
+      gongkai validate data/ --json     # 机器可读的报告 / machine-readable report
+      gongkai build data/ --out site/   # 生成网站 / build the site
+      gongkai serve site/               # 本地预览 / preview on 127.0.0.1:8000
+    """
+
+
+@cli.command(name="validate")
+@data_dir_argument
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON 报告。Print the report as one JSON object.")
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="显示进度条（默认：终端中显示）。Show a progress bar (default: when on a terminal).",
+)
+def validate_command(data_dir: Path, as_json: bool, progress: bool | None) -> None:
+    """校验数据目录中的全部导出文件。Validate every export file in DATA_DIR.
+
+    逐行核对：读入行数 = 公示行数 + 隔离行数 + 不予公示行数。每个错误注明文件、行号、列名、
+    错误代码、说明和修改建议。
+
+    Every row is accounted for: rows in = published + quarantined + withheld. Each error names
+    the file, the row as the spreadsheet shows it, the column header, a code and a fix.
+
+    \b
+    退出码 / Exit codes:
+      0  全部行有效 / every row is valid
+      1  有行被隔离 / some rows or files were quarantined
+      2  无法运行 / the command could not run (missing folder, no export files)
+    """
+    from generator.validate import validate_folder
+
+    show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
+    report = validate_folder(data_dir, progress=show_progress)
+    summary = report.to_dict()
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
+    else:
+        _print_summary(summary)
+    sys.exit(1 if summary["errors"] else 0)
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    """Print the Chinese validation summary."""
+    click.echo(
+        f"读入 {summary['rows_in']} 行 = 公示 {summary['rows_published']} 行"
+        f" + 隔离 {summary['rows_quarantined']} 行 + 不予公示 {summary['rows_withheld']} 行"
+        f"（{'核对一致' if summary['balanced'] else '核对不一致'}）"
+    )
+    for entry in summary["files"]:
+        kind = entry["kind_title"] or "未识别"
+        click.echo(
+            f"  {entry['path']}  [{kind}]  读入 {entry['rows_in']}，公示 {entry['rows_published']}，"
+            f"隔离 {entry['rows_quarantined']}，不予公示 {entry['rows_withheld']}"
+        )
+    records = "，".join(f"{k} {v}" for k, v in summary["records"].items())
+    click.echo(f"发布记录数：{records}")
+    for title, issues in (("错误", summary["errors"]), ("提醒", summary["warnings"])):
+        if not issues:
+            continue
+        click.echo(f"\n{title}（{len(issues)}）：")
+        for issue in issues:
+            value = f"（值：{issue['value']}）" if "value" in issue else ""
+            click.echo(f"  [{issue['code']}] {issue['file']}：{issue['message']}{value}")
+            click.echo(f"      修改建议：{issue['hint']}")
+    if not summary["errors"]:
+        click.echo("\n全部行校验通过。")
+
+
+@cli.command(name="build")
+@data_dir_argument
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("site"),
+    show_default=True,
+    help="网站输出目录。Where to write the site.",
+)
+@click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")
+def build_command(data_dir: Path, out_dir: Path, progress: bool | None) -> None:
+    """生成公示网站。Build the public website from DATA_DIR.
+
+    先校验（同 validate），再生成 MkDocs 网站；先在临时目录生成，检查通过后整体替换 OUT。
+
+    Validates first (as `validate` does), then builds the MkDocs site into a temporary folder
+    and swaps it into OUT only when everything succeeded.
+    """
+    from generator.build import build_site
+
+    show_progress = sys.stderr.isatty() if progress is None else progress
+    summary = build_site(data_dir, out_dir, progress=show_progress)
+    click.echo(
+        f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
+        f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
+    )
+
+
+@cli.command(name="serve")
+@click.argument(
+    "site_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("site"),
+    metavar="[SITE_DIR]",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
+def serve_command(site_dir: Path, host: str, port: int) -> None:
+    """本地预览已生成的网站。Serve a built site for a look (default site/)."""
+    from generator.build import serve_site
+
+    serve_site(site_dir, host=host, port=port)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="gongkai")

@@ -1,0 +1,491 @@
+"""Read regulators' export files (XLSX or CSV) into header-mapped rows.
+
+Everything here is about getting cells out of a file safely and finding the header:
+
+* the format is sniffed from the content, never from the file name;
+* CSV text is decoded strictly, ``utf-8-sig`` first, then ``gb18030``;
+* XLSX is checked for zip bombs and XML entity tricks before openpyxl sees it, and
+  openpyxl itself parses with defusedxml;
+* merged cells are filled from their top-left cell; title rows above the header are skipped;
+  one- and two-row headers are matched against every schema's titles and synonyms.
+
+Withheld fields are dropped and masked fields masked here, at the door, so no later stage,
+cache, log or report ever holds their raw values.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from generator.errors import IngestError
+from generator.publicity import mask_value
+from generator.schemas import KindSchema, load_schemas, normalise_header
+
+SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_MEMBERS = 10_000
+HEADER_SEARCH_ROWS = 20
+TEMPLATE_MARKERS = ("请删除", "（示例）", "(示例)", "填写说明")
+
+_XML_DANGER = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+_CELL_REF = re.compile(r"([A-Z]+)([0-9]+)")
+
+
+@dataclass
+class Column:
+    """One column of an export: where it is, its header as written, and the field it feeds."""
+
+    index: int
+    header: str
+    field: str | None
+
+
+@dataclass
+class SourceRow:
+    """One data row: its spreadsheet row number and its values keyed by field name."""
+
+    number: int
+    values: dict[str, str | None]
+
+
+@dataclass
+class ExportTable:
+    """A recognised export: its record kind, columns and data rows."""
+
+    path: str
+    format: str
+    encoding: str | None
+    kind: str
+    columns: list[Column]
+    rows: list[SourceRow]
+    header_row: int
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+    missing_required: list[str] = field(default_factory=list)
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    def header_of(self, field_name: str) -> str:
+        """The header text as written in the file for a field (falls back to the schema title)."""
+        for column in self.columns:
+            if column.field == field_name:
+                return column.header
+        return load_schemas()[self.kind].field(field_name).title
+
+
+@dataclass
+class RawSheet:
+    """The cells of a file before the header is found, with spreadsheet row numbers."""
+
+    format: str
+    encoding: str | None
+    rows: list[tuple[int, list[str | None]]]
+    notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+
+# Sniffing and reading
+
+
+def sniff_format(head: bytes) -> str:
+    """Tell a file's format from its first bytes: ``xlsx``, ``xls``, ``xml``, ``html`` or ``csv``."""
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith(b"<?xml") or stripped.startswith(b"<workbook"):
+        return "xml"
+    if stripped.startswith((b"<html", b"<!doctype html", b"<table")):
+        return "html"
+    return "csv"
+
+
+def read_sheet(path: Path) -> RawSheet:
+    """Read a file's cells, whatever its name says it is.
+
+    Raises:
+        IngestError: the file is empty, unsafe, corrupt, in an unsupported format or encoding.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError("empty-file")
+    if size > MAX_FILE_BYTES:
+        raise IngestError("unsafe-file", detail=f"文件大小 {size} 字节超过上限")
+    with path.open("rb") as handle:
+        head = handle.read(512)
+    kind = sniff_format(head)
+    if kind == "xlsx":
+        return _read_xlsx(path)
+    if kind == "csv":
+        return _read_csv(path.read_bytes())
+    detail = {
+        "xls": "旧版 Excel 97-2003 .xls 二进制格式",
+        "xml": "Excel 2003 XML 电子表格",
+        "html": "网页（HTML）表格",
+    }[kind]
+    raise IngestError("unknown-file-format", detail=detail)
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """Decode CSV bytes strictly: UTF-8 (with or without BOM) first, then GB18030.
+
+    Returns:
+        The text and the encoding that decoded it.
+
+    Raises:
+        IngestError: with code ``unreadable-encoding`` when neither decodes, or
+            ``unknown-file-format`` when the bytes are binary.
+    """
+    if b"\x00" in data[:65536]:
+        raise IngestError("unknown-file-format", detail="二进制文件，不是 CSV 文本")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    raise IngestError("unreadable-encoding")
+
+
+def _read_csv(data: bytes) -> RawSheet:
+    text, encoding = decode_text(data)
+    if not text.strip():
+        raise IngestError("empty-file")
+    sample = text[:8192]
+    delimiter = ","
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        pass
+    if delimiter != "," and sample.count(",") > sample.count(delimiter):
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str | None]]] = []
+    try:
+        for number, record in enumerate(reader, start=1):
+            rows.append((number, [cell if cell != "" else None for cell in record]))
+    except csv.Error as exc:
+        raise IngestError("corrupt-file", detail=f"CSV 格式错误：{exc}") from exc
+    return RawSheet("csv", encoding, rows)
+
+
+def _check_zip(path: Path) -> zipfile.ZipFile:
+    """Open an XLSX zip after refusing bombs and XML entity declarations."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise IngestError("corrupt-file", detail=f"不是有效的 xlsx 压缩包：{exc}") from exc
+    members = archive.infolist()
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise IngestError("unsafe-file", detail=f"压缩包内有 {len(members)} 个文件")
+    total = 0
+    for info in members:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 10 * 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
+            raise IngestError("unsafe-file", detail=f"压缩炸弹：{info.filename} 压缩比 {ratio:.0f}:1")
+        if total > MAX_UNCOMPRESSED_BYTES:
+            raise IngestError("unsafe-file", detail="解压后总大小超过 1 GiB")
+    for info in members:
+        if info.filename.endswith((".xml", ".rels", ".vml")):
+            with archive.open(info) as member:
+                # Entity declarations must sit in the prolog, before the root element.
+                if _XML_DANGER.search(member.read(4096)):
+                    raise IngestError(
+                        "unsafe-file", detail=f"{info.filename} 含有 XML 实体声明（billion laughs）"
+                    )
+    return archive
+
+
+def _read_xlsx(path: Path) -> RawSheet:
+    archive = _check_zip(path)
+    import openpyxl  # heavy; imported only for spreadsheets
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many types for broken packages
+        raise IngestError("corrupt-file", detail=f"{type(exc).__name__}: {exc}") from exc
+    notes: list[tuple[str, dict[str, Any]]] = []
+    try:
+        chosen = None
+        chosen_rows: list[tuple[int, list[str | None]]] = []
+        others: list[str] = []
+        for sheet in workbook.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":
+                continue
+            rows = [
+                (number, [_excel_cell_text(v) for v in values])
+                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+            ]
+            rows = [(n, cells) for n, cells in rows if any(c not in (None, "") for c in cells)]
+            if not rows:
+                continue
+            if chosen is None:
+                chosen, chosen_rows = sheet, rows
+            else:
+                others.append(sheet.title)
+        if chosen is None:
+            raise IngestError("empty-file")
+        merges = _merged_ranges(archive, getattr(chosen, "_worksheet_path", ""))
+        _fill_merges(chosen_rows, merges)
+        if others:
+            notes.append(("extra-sheets", {"detail": chosen.title}))
+        return RawSheet("xlsx", None, chosen_rows, notes)
+    finally:
+        workbook.close()
+        archive.close()
+
+
+def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
+    """Merged ranges of a sheet as (min_row, min_col, max_row, max_col), 1-based."""
+    from defusedxml.ElementTree import iterparse
+
+    if not part:
+        return []
+    ranges = []
+    with archive.open(part.lstrip("/")) as stream:
+        for _, element in iterparse(stream):
+            if element.tag.endswith("}mergeCell"):
+                ref = element.get("ref", "")
+                if ":" in ref:
+                    start, end = ref.split(":")
+                    r1, c1 = _cell_position(start)
+                    r2, c2 = _cell_position(end)
+                    ranges.append((r1, c1, r2, c2))
+            elif element.tag.endswith("}row"):
+                element.clear()
+    return ranges
+
+
+def _cell_position(ref: str) -> tuple[int, int]:
+    match = _CELL_REF.fullmatch(ref.replace("$", ""))
+    if not match:
+        return (0, 0)
+    letters, digits = match.groups()
+    column = 0
+    for letter in letters:
+        column = column * 26 + ord(letter) - 64
+    return int(digits), column
+
+
+def _fill_merges(
+    rows: list[tuple[int, list[str | None]]], merges: list[tuple[int, int, int, int]]
+) -> None:
+    """Copy each merged range's top-left value into the range's other cells."""
+    by_number = {number: cells for number, cells in rows}
+    for r1, c1, r2, c2 in merges:
+        top = by_number.get(r1)
+        if top is None or c1 > len(top):
+            continue
+        value = top[c1 - 1]
+        for number in range(r1, r2 + 1):
+            cells = by_number.get(number)
+            if cells is None:
+                continue
+            while len(cells) < c2:
+                cells.append(None)
+            for column in range(c1, c2 + 1):
+                if cells[column - 1] in (None, ""):
+                    cells[column - 1] = value
+
+
+def _excel_cell_text(value: Any) -> str | None:
+    """Turn an openpyxl cell value into text the way Excel would show it.
+
+    Large numbers keep only 15 significant digits, as Excel stores them, so a credit code
+    saved as a number shows its damage instead of a plausible-looking value.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    if isinstance(value, int):
+        value = float(value) if abs(value) >= 10**15 else value
+        if isinstance(value, int):
+            return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 10**15:
+            return str(int(value))
+        rounded = Decimal(format(value, ".15g"))
+        if rounded == rounded.to_integral_value():
+            return str(int(rounded))
+        return format(rounded, "f").rstrip("0").rstrip(".")
+    return str(value)
+
+
+# Header location
+
+
+@dataclass
+class _HeaderGuess:
+    kind: KindSchema
+    start: int
+    depth: int
+    headers: list[str]
+    fields: list[str | None]
+    score: int
+
+
+def _header_cells(rows: list[list[str | None]], width: int) -> list[str]:
+    """Combine one or two header rows into one header text per column."""
+    if len(rows) == 1:
+        return [(rows[0][c] if c < len(rows[0]) else None) or "" for c in range(width)]
+    upper, lower = rows
+    combined = []
+    for column in range(width):
+        top = (upper[column] if column < len(upper) else None) or ""
+        bottom = (lower[column] if column < len(lower) else None) or ""
+        combined.append(bottom or top)
+    return combined
+
+
+def _guess(kind: KindSchema, headers: list[str]) -> tuple[int, list[str | None]]:
+    fields: list[str | None] = []
+    for text in headers:
+        fields.append(kind.match_header(text) if text.strip() else None)
+    score = len({f for f in fields if f})
+    return score, fields
+
+
+def locate_header(sheet: RawSheet) -> _HeaderGuess | None:
+    """Find the header row (or two rows) and the record kind it belongs to."""
+    schemas = load_schemas()
+    candidates = sheet.rows[:HEADER_SEARCH_ROWS]
+    best: _HeaderGuess | None = None
+    for index in range(len(candidates)):
+        for depth in (1, 2):
+            block = [cells for _, cells in candidates[index : index + depth]]
+            if len(block) < depth:
+                continue
+            width = max(len(cells) for cells in block)
+            headers = _header_cells(block, width)
+            non_empty = sum(1 for h in headers if h.strip())
+            for kind in schemas.values():
+                score, fields = _guess(kind, headers)
+                if score < 2 or score * 2 < non_empty - sum(
+                    1 for h in headers if h.strip() and kind.is_ignored(h)
+                ):
+                    continue
+                guess = _HeaderGuess(kind, index, depth, headers, fields, score)
+                if best is None or (score, -depth, -kind.rank, -index) > (
+                    best.score,
+                    -best.depth,
+                    -best.kind.rank,
+                    -best.start,
+                ):
+                    best = guess
+    return best
+
+
+def _is_template_row(cells: list[str | None]) -> bool:
+    return any(cell and any(marker in cell for marker in TEMPLATE_MARKERS) for cell in cells)
+
+
+def read_export(path: Path, display_path: str) -> ExportTable:
+    """Read one export file into an :class:`ExportTable` of header-mapped rows.
+
+    Raises:
+        IngestError: when the file cannot be read or its kind cannot be recognised.
+    """
+    sheet = read_sheet(path)
+    guess = locate_header(sheet)
+    if guess is None:
+        raise IngestError("header-not-found", detail=str(min(len(sheet.rows), HEADER_SEARCH_ROWS)))
+    kind = guess.kind
+    columns: list[Column] = []
+    seen: dict[str, str] = {}
+    notes = list(sheet.notes)
+    for index, (header, field_name) in enumerate(zip(guess.headers, guess.fields)):
+        text = " ".join(header.split())
+        if field_name and field_name in seen:
+            notes.append(("duplicate-column", {"column": text, "other": seen[field_name]}))
+            field_name = None
+        elif field_name:
+            seen[field_name] = text
+        elif text and not kind.is_ignored(text):
+            notes.append(("unknown-column", {"column": text}))
+        columns.append(Column(index, text, field_name))
+    missing = [
+        spec.name
+        for spec in kind.fields
+        if spec.required and not spec.derived and spec.name not in seen
+    ]
+    header_numbers = {n for n, _ in sheet.rows[guess.start : guess.start + guess.depth]}
+    last_header = max(header_numbers)
+    table = ExportTable(
+        path=display_path,
+        format=sheet.format,
+        encoding=sheet.encoding,
+        kind=kind.name,
+        columns=columns,
+        rows=[],
+        header_row=last_header,
+        missing_required=missing,
+        notes=notes,
+    )
+    table.rows = list(_data_rows(sheet, table, kind, last_header))
+    return table
+
+
+def _data_rows(
+    sheet: RawSheet, table: ExportTable, kind: KindSchema, last_header: int
+) -> Iterator[SourceRow]:
+    """Yield the rows below the header as field dicts, publicity applied at the door."""
+    specs = {spec.name: spec for spec in kind.fields}
+    used = [c for c in table.columns if c.field]
+    previous: dict[str, str | None] = {}
+    for number, cells in sheet.rows:
+        if number <= last_header or not any(c not in (None, "") and str(c).strip() for c in cells):
+            continue
+        if _is_template_row(cells):
+            table.skipped.append((number, "template-row"))
+            continue
+        values: dict[str, str | None] = {}
+        for column in used:
+            spec = specs[column.field]  # type: ignore[index]
+            if spec.publicity == "withheld":
+                continue  # dropped before anything else can see it
+            raw = cells[column.index] if column.index < len(cells) else None
+            if raw is not None and not spec.descriptor.get("keepBytes"):
+                raw = raw.strip() or None
+            if raw is None and spec.fill_down:
+                raw = previous.get(spec.name)
+            if raw is not None and spec.publicity == "masked":
+                raw = mask_value(raw, spec.mask)
+            values[spec.name] = raw
+        previous = values
+        yield SourceRow(number, values)
+
+
+def find_exports(data_dir: Path) -> list[Path]:
+    """Every export file under ``data_dir`` (recursively), sorted by path.
+
+    Hidden files, Office lock files (``~$x.xlsx``) and documentation (``*.md``, ``*.json``,
+    ``*.yml``) are not exports.
+    """
+    found = []
+    for path in sorted(data_dir.rglob("*")):
+        relative = path.relative_to(data_dir)
+        if not path.is_file() or any(part.startswith((".", "~$")) for part in relative.parts):
+            continue
+        if path.suffix.lower().strip() in SUPPORTED_SUFFIXES or path.name.lower().rstrip().endswith(
+            SUPPORTED_SUFFIXES
+        ):
+            found.append(path)
+    return found
