@@ -22,7 +22,7 @@ EXCEL_SERIAL_RANGE = (10_000, 99_999)  # 1927-05-18 .. 2173-10-14: plausible ser
 _SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?E[+-]?\d+")
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_YMD = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_TIME = re.compile(r"(?:[T\s]+(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+_TIME = re.compile(r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
 _LEGACY_REGNO = re.compile(r".{1,12}字第?\d{3,}号")
 _INTEGER_SUFFIX = re.compile(r"(户|家|个|人|次|项|条)$")
 
