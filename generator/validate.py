@@ -28,6 +28,7 @@ from frictionless import Check, Checklist, Resource, Schema, errors
 
 from generator.errors import BuildAbort, GongkaiError, IngestError, Issue
 from generator.ingest import ExportTable, find_exports, read_export
+from generator.publicity import public_record
 from generator.schemas import KindSchema, load_schemas, match_outcome, normalise_value_key
 from generator.settings import Settings, load_settings
 from generator.values import (
@@ -107,6 +108,14 @@ class Report:
     def warnings(self) -> list[Issue]:
         """Issues reported without quarantining anything."""
         return [i for i in self.issues if i.level != "error"]
+
+    def public_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Published records with only their public and masked fields: what outputs may use."""
+        schemas = load_schemas()
+        return {
+            kind: [public_record(schemas[kind], r) for r in rows]
+            for kind, rows in self.tables.items()
+        }
 
     def total(self, state: str | None = None) -> int:
         """Rows in all files, or rows in ``state``."""
