@@ -181,7 +181,7 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "请核对任务编号，或把该任务补充到抽查任务文件中",
     ),
     "unknown-plan": IssueCode(
-        "error",
+        "warning",
         "「{column}」{value} 在年度抽查计划文件中不存在",
         "请核对计划编号，或把该计划补充到年度抽查计划文件中",
     ),

@@ -424,7 +424,7 @@ def read_export(path: Path, display_path: str) -> ExportTable:
     missing = [
         spec.name
         for spec in kind.fields
-        if spec.required and not spec.derived and spec.name not in seen
+        if spec.required and not spec.derived and not spec.derive_from and spec.name not in seen
     ]
     header_numbers = {n for n, _ in sheet.rows[guess.start : guess.start + guess.depth]}
     last_header = max(header_numbers)

@@ -19,7 +19,7 @@ import yaml
 from generator.errors import ConfigError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
-KINDS = ("items", "plans", "tasks", "draws", "results", "handbook")
+KINDS = ("items", "plans", "tasks", "draws", "results", "handbook", "targets")
 PUBLICITY_LEVELS = ("public", "masked", "withheld", "internal")
 
 _BRACKETED = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]")
@@ -61,6 +61,7 @@ class FieldSpec:
     derived: bool
     fill_down: bool
     mask: str | None
+    derive_from: tuple[str, ...]
     descriptor: dict[str, Any] = field(repr=False, hash=False, compare=False)
 
     def canonical_value(self, value: str) -> str:
@@ -147,6 +148,7 @@ def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
         derived=bool(descriptor.get("derived")),
         fill_down=bool(descriptor.get("fillDown")),
         mask=descriptor.get("mask"),
+        derive_from=tuple(descriptor.get("deriveFrom", ())),
         descriptor=descriptor,
     )
 

@@ -280,6 +280,13 @@ def _result_records(
     return records
 
 
+def derived_id(field_name: str, parts: list[Any]) -> str:
+    """A stable id for a record whose export has no id column: ``item-3fa9c0d21b``."""
+    basis = "\x1f".join(normalise_value_key(str(p)) if p else "" for p in parts)
+    prefix = field_name.removesuffix("_id")
+    return f"{prefix}-{hashlib.sha256(basis.encode('utf-8')).hexdigest()[:10]}"
+
+
 def result_id(task_id: str | None, uscc: str | None, item: str | None) -> str:
     """Stable id of a result: a short hash of task, enterprise code and folded item name."""
     basis = "\x1f".join([task_id or "", uscc or "", normalise_value_key(item or "")])
@@ -290,10 +297,14 @@ def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
     """Normalise every row of an export into records, with issues found on the way."""
     kind = load_schemas()[table.kind]
     specs = [s for s in kind.fields if not s.derived]
+    present = {c.field for c in table.columns if c.field}
+    derivable = [s for s in specs if s.derive_from and s.name not in present]
     records: list[Record] = []
     issues: list[Issue] = []
     for row in table.rows:
         values = {s.name: _normalise_value(s, row.values.get(s.name)) for s in specs}
+        for spec in derivable:
+            values[spec.name] = derived_id(spec.name, [values.get(n) for n in spec.derive_from])
         if table.kind == "results":
             for values_out in _result_records(table, row.number, values, issues):
                 records.append(Record(table.kind, table.path, row.number, values_out))
@@ -501,8 +512,10 @@ class _Accounting:
         return self.is_live(record)
 
     def reject(self, record: Record, issue: Issue) -> None:
+        """Report an issue on a record's row; an error-level issue quarantines the row."""
         self.issues.append(issue)
-        self.set(record.file, record.row, QUARANTINED)
+        if issue.level == "error":
+            self.set(record.file, record.row, QUARANTINED)
 
 
 # Cross-file checks

@@ -1,0 +1,256 @@
+"""Build the public site from a data folder, and serve a built site for a look.
+
+``build_site`` validates the exports, writes the generated pages into ``site_src/generated/``,
+runs MkDocs into a temporary folder next to the output folder and then swaps that folder into
+place, so readers never see a half-built site. The build is a pure function of its inputs:
+the only date in the output comes from the data (or from ``SOURCE_DATE_EPOCH``), and two
+builds of the same inputs give the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import http.server
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from generator.errors import BuildAbort, ConfigError
+from generator.pages import GENERATED_DIR, write_generated_pages
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+CONFIG_FILE = PROJECT_DIR / "mkdocs.yml"
+REPORT_PATH = "data/quality_report.json"
+"""Where the quality report is published, relative to the site folder."""
+
+
+def build_site(
+    data_dir: Path, out_dir: Path, *, progress: bool = False, config_file: Path | None = None
+) -> dict[str, Any]:
+    """Validate ``data_dir`` and publish the whole site into ``out_dir``.
+
+    Args:
+        data_dir: The folder of exports (``data/``).
+        out_dir: The site folder to create or replace.
+        progress: Show progress on stderr.
+        config_file: The ``mkdocs.yml`` to use; the project's own by default.
+
+    Returns:
+        The quality report as ``Report.to_dict()`` gives it.
+
+    Raises:
+        BuildAbort: The row counts do not balance; nothing was published.
+        ConfigError: ``out_dir`` is unsafe to replace.
+    """
+    from generator.validate import validate_folder
+
+    config_file = Path(config_file or CONFIG_FILE)
+    _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
+    report = validate_folder(data_dir, progress=progress).to_dict()
+    check_balance(report)
+    publish_site(report, out_dir, progress=progress, config_file=config_file)
+    return report
+
+
+def check_balance(report: dict[str, Any]) -> None:
+    """Check that every row read has exactly one fate, in total and per file.
+
+    Raises:
+        BuildAbort: rows in ≠ published + quarantined + withheld somewhere.
+    """
+    for where, counts in [("全部文件", report)] + [(f["path"], f) for f in report["files"]]:
+        fates = counts["rows_published"] + counts["rows_quarantined"] + counts["rows_withheld"]
+        if counts["rows_in"] != fates:
+            raise BuildAbort(
+                f"{where}：读入 {counts['rows_in']} 行，但公示 {counts['rows_published']} + "
+                f"隔离 {counts['rows_quarantined']} + 不予公示 {counts['rows_withheld']} = "
+                f"{fates} 行，行数不平衡。这是 gongkai 的缺陷，网站未发布；请报告此问题。"
+            )
+
+
+def publish_site(
+    report: dict[str, Any],
+    out_dir: Path,
+    *,
+    progress: bool = False,
+    config_file: Path | None = None,
+) -> None:
+    """Render the site for ``report`` and swap it into ``out_dir``.
+
+    Args:
+        report: The quality report as ``Report.to_dict()`` gives it.
+        out_dir: The site folder to create or replace.
+        progress: Show progress on stderr.
+        config_file: The ``mkdocs.yml`` to use; the project's own by default.
+
+    Raises:
+        BuildAbort: MkDocs failed (in strict mode a warning is a failure).
+        ConfigError: ``out_dir`` is unsafe to replace.
+    """
+    from mkdocs.config import load_config
+
+    config_file = Path(config_file or CONFIG_FILE)
+    _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Same file system as out_dir, so the final rename cannot fail half-way.
+    staging = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.new")
+    staging.mkdir()
+    try:
+        with _status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
+            config = load_config(str(config_file), site_dir=str(staging), strict=True)
+            config.extra["data_as_of"] = report.get("data_as_of")
+            generated = Path(config.docs_dir) / GENERATED_DIR
+            # Builds share site_src/generated/: hold it from writing the pages to the end of
+            # MkDocs, or a concurrent build of other data could swap pages under this one.
+            with _exclusive_lock(generated / ".build.lock"):
+                write_generated_pages(report, Path(config.docs_dir))
+                _run_mkdocs(config)
+        _write_json(staging / REPORT_PATH, report)
+        _swap_into_place(staging, out_dir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve a built site over HTTP until Ctrl+C.
+
+    Args:
+        site_dir: A folder written by :func:`build_site`.
+        host: Address to bind; keep the loopback default unless you mean to share it.
+        port: TCP port.
+
+    Raises:
+        ConfigError: ``site_dir`` is not a folder, or the port is taken.
+    """
+    if not site_dir.is_dir():
+        raise ConfigError(f"网站目录 {site_dir} 不存在，请先运行 gongkai build")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise ConfigError(f"无法在 {host}:{port} 上启动预览（{exc.strerror}），请换一个端口") from exc
+    print(f"正在预览：http://{host}:{port}/ （按 Ctrl+C 停止）", flush=True)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+# Helpers
+
+
+def _run_mkdocs(config: Any) -> None:
+    """Run a full MkDocs build with the plugin events its own CLI fires.
+
+    Raises:
+        BuildAbort: MkDocs failed.
+    """
+    from mkdocs.commands.build import build
+    from mkdocs.exceptions import MkDocsException
+
+    config.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(config)
+    except MkDocsException as exc:
+        raise BuildAbort(f"网站生成失败，未发布：{exc}") from exc
+    finally:
+        config.plugins.on_shutdown()
+
+
+def _check_out_dir(out_dir: Path, *, inputs: tuple[Path, ...], inside: tuple[Path, ...]) -> None:
+    """Refuse an output folder whose replacement would destroy inputs or unrelated files.
+
+    Raises:
+        ConfigError: ``out_dir`` is, or contains, one of ``inputs``; lies inside one of
+            ``inside``; or is a non-empty folder that no earlier build wrote.
+    """
+    out = out_dir.resolve()
+    for path in inputs:
+        if path.resolve().is_relative_to(out):
+            raise ConfigError(f"输出目录 {out_dir} 包含输入 {path}，会被覆盖；请换一个输出目录")
+    for path in inside:
+        if out.is_relative_to(path.resolve()):
+            raise ConfigError(f"输出目录 {out_dir} 位于输入目录 {path} 之内；请换一个输出目录")
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"输出路径 {out_dir} 是文件，不是目录")
+    if out.is_dir() and any(out.iterdir()) and not (out / REPORT_PATH).is_file():
+        raise ConfigError(
+            f"输出目录 {out_dir} 不为空，且不是 gongkai 生成的网站；为防止误删，"
+            "请换一个输出目录或先清空它"
+        )
+
+
+def _swap_into_place(staging: Path, out_dir: Path) -> None:
+    """Replace ``out_dir`` by ``staging`` with two renames; the old site is then removed."""
+    if not out_dir.exists():
+        staging.rename(out_dir)
+        return
+    retired = staging.with_suffix(".old")
+    out_dir.rename(retired)
+    try:
+        staging.rename(out_dir)
+    except OSError:
+        retired.rename(out_dir)
+        raise
+    shutil.rmtree(retired)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+@contextlib.contextmanager
+def _source_date_epoch(data_as_of: str | None) -> Iterator[None]:
+    """Pin MkDocs' build date: ``SOURCE_DATE_EPOCH`` if set, else the data's own date.
+
+    MkDocs stamps the sitemap and its gzip header with the build date; taking it from the
+    data keeps the output a function of the inputs rather than of the wall clock.
+    """
+    if "SOURCE_DATE_EPOCH" in os.environ:
+        yield
+        return
+    day = dt.date.fromisoformat(data_as_of) if data_as_of else dt.date(1970, 1, 1)
+    epoch = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp()
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
+    try:
+        yield
+    finally:
+        del os.environ["SOURCE_DATE_EPOCH"]
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock on ``path`` (POSIX; no lock where fcntl is missing)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows: concurrent builds of one project are not supported there
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def _status(message: str, enabled: bool) -> Iterator[None]:
+    """A spinner on stderr while a stage without its own progress runs."""
+    if not enabled:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
