@@ -127,9 +127,10 @@ def read_sheet(path: Path) -> RawSheet:
         return _read_xlsx(path)
     if kind == "csv":
         return _read_csv(path.read_bytes())
+    if kind == "xml":
+        return _read_spreadsheet_xml(path.read_bytes())
     detail = {
         "xls": "旧版 Excel 97-2003 .xls 二进制格式",
-        "xml": "Excel 2003 XML 电子表格",
         "html": "网页（HTML）表格",
     }[kind]
     raise IngestError("unknown-file-format", detail=detail)
@@ -175,6 +176,46 @@ def _read_csv(data: bytes) -> RawSheet:
     except csv.Error as exc:
         raise IngestError("corrupt-file", detail=f"CSV 格式错误：{exc}") from exc
     return RawSheet("csv", encoding, rows)
+
+
+_SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
+
+
+def _read_spreadsheet_xml(data: bytes) -> RawSheet:
+    """Read an Excel 2003 XML (SpreadsheetML) workbook, often saved with an .xlsx name."""
+    from defusedxml import DefusedXmlException
+    from defusedxml.ElementTree import ParseError, fromstring
+
+    if _XML_DANGER.search(data[:65536]):
+        raise IngestError("unsafe-file", detail="XML 文件含有实体声明（billion laughs）")
+    try:
+        root = fromstring(data, forbid_dtd=True)
+    except (ParseError, DefusedXmlException, ValueError) as exc:
+        raise IngestError("corrupt-file", detail=f"XML 格式错误：{exc}") from exc
+    for table in root.iter(f"{_SS}Table"):
+        rows: list[tuple[int, list[str | None]]] = []
+        merges: list[tuple[int, int, int, int]] = []
+        number = 0
+        for row in table.iter(f"{_SS}Row"):
+            number = int(row.get(f"{_SS}Index", number + 1))
+            cells: list[str | None] = []
+            for cell in row.iter(f"{_SS}Cell"):
+                column = int(cell.get(f"{_SS}Index", len(cells) + 1))
+                cells.extend([None] * (column - 1 - len(cells)))
+                data_element = cell.find(f"{_SS}Data")
+                text = "".join(data_element.itertext()) if data_element is not None else None
+                cells.append(text if text != "" else None)
+                across = int(cell.get(f"{_SS}MergeAcross", 0))
+                down = int(cell.get(f"{_SS}MergeDown", 0))
+                if across or down:
+                    merges.append((number, column, number + down, column + across))
+                    cells.extend([None] * across)
+            if any(c not in (None, "") for c in cells):
+                rows.append((number, cells))
+        if rows:
+            _fill_merges(rows, merges)
+            return RawSheet("xml", None, rows)
+    raise IngestError("empty-file")
 
 
 def _check_zip(path: Path) -> zipfile.ZipFile:
