@@ -250,9 +250,11 @@ def _read_xlsx(path: Path) -> RawSheet:
     archive = _check_zip(path)
     import openpyxl  # heavy; imported only for spreadsheets
 
+    handle = path.open("rb")  # a handle, because openpyxl refuses names ending in .xls
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for broken packages
+        handle.close()
         raise IngestError("corrupt-file", detail=f"{type(exc).__name__}: {exc}") from exc
     notes: list[tuple[str, dict[str, Any]]] = []
     try:
@@ -282,6 +284,7 @@ def _read_xlsx(path: Path) -> RawSheet:
         return RawSheet("xlsx", None, chosen_rows, notes)
     finally:
         workbook.close()
+        handle.close()
         archive.close()
 
 
