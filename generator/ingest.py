@@ -427,14 +427,16 @@ def locate_header(sheet: RawSheet) -> _HeaderGuess | None:
                 ):
                     continue
                 guess = _HeaderGuess(kind, index, depth, headers, fields, score)
-                if best is None or (score, -depth, -kind.rank, -index) > (
-                    best.score,
-                    -best.depth,
-                    -best.kind.rank,
-                    -best.start,
-                ):
+                if best is None or _rank(guess) > _rank(best):
                     best = guess
     return best
+
+
+def _rank(guess: _HeaderGuess) -> tuple[float, ...]:
+    """Most matched columns first, then the kind whose required columns are all there."""
+    required = [f.name for f in guess.kind.fields if f.required and not f.derived and not f.derive_from]
+    covered = sum(1 for name in required if name in guess.fields) / max(len(required), 1)
+    return (guess.score, covered, -guess.depth, -guess.kind.rank, -guess.start)
 
 
 def _is_template_row(cells: list[str | None]) -> bool:
