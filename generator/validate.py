@@ -277,7 +277,31 @@ def _result_records(
             item,
         )
         records.append(record)
+    _spread_disposals(records, [o for _, o in outcomes])
     return records
+
+
+def _spread_disposals(records: list[dict[str, Any]], outcomes: list[Any]) -> None:
+    """Give each record of a split row its own 后续处置.
+
+    A row per enterprise lists disposals joined by ``；``: one per item, one per problem
+    finding, or a single one for all problem findings. Any other shape is left joined,
+    so validation reports it.
+    """
+    pieces = _split_multi(records[0].get("disposal") if records else None)
+    if len(pieces) < 2 and len(records) < 2:
+        return
+    problems = [r for r, o in zip(records, outcomes) if o is not None and o.problem]
+    if len(pieces) == len(records):
+        targets = records
+    elif len(pieces) == len(problems) or (len(pieces) == 1 and problems):
+        targets = problems
+    else:
+        return
+    for record in records:
+        record["disposal"] = None
+    for position, record in enumerate(targets):
+        record["disposal"] = pieces[min(position, len(pieces) - 1)]
 
 
 def derived_id(field_name: str, parts: list[Any]) -> str:

@@ -1,0 +1,124 @@
+"""The bundled demo corpus: every planted error found, nothing else, every row accounted for."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from generator.schemas import load_schemas
+from generator.validate import Report, validate_folder
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return validate_folder(DATA)
+
+
+def test_exactly_the_planted_errors_are_reported(report: Report) -> None:
+    planted = json.loads((DATA / "planted_errors.json").read_text(encoding="utf-8"))
+    expected = {(e["file"], e["row"], e["column"], e["code"]) for e in planted}
+    found = {(e["file"], e["row"], e["column"], e["code"]) for e in report.to_dict()["errors"]}
+    assert found == expected
+    assert report.to_dict()["warnings"] == []
+
+
+def test_every_row_is_accounted_for(report: Report) -> None:
+    summary = report.to_dict()
+    for entry in summary["files"]:
+        assert entry["rows_in"] == (
+            entry["rows_published"] + entry["rows_quarantined"] + entry["rows_withheld"]
+        ), entry["path"]
+    assert summary["rows_in"] == (
+        summary["rows_published"] + summary["rows_quarantined"] + summary["rows_withheld"]
+    )
+    planted_rows = {(e["file"], e["row"]) for e in summary["errors"]}
+    assert summary["rows_quarantined"] == len(planted_rows)
+    assert summary["rows_withheld"] == 2
+
+
+def test_corpus_has_the_size_the_brief_asks_for(report: Report) -> None:
+    tables = report.tables
+    assert len(tables["items"]) >= 40
+    assert len(tables["plans"]) >= 3
+    assert {p["plan_type"] for p in tables["plans"]} == {"本部门", "部门联合"}
+    assert len(tables["tasks"]) >= 30
+    assert len(tables["results"]) >= 3000
+    assert len({h["industry"] for h in tables["handbook"]}) >= 3
+    assert len({t["lead_department"] for t in tables["tasks"]}) >= 2
+    sole_traders = [r for r in tables["results"] if r["uscc"].startswith("92")]
+    assert sole_traders
+    assert any(r["code_type"] == "注册号" for r in tables["results"])
+
+
+def test_every_messy_format_is_present(report: Report) -> None:
+    formats = {(f.format, f.encoding) for f in report.files}
+    assert {("xlsx", None), ("csv", "gb18030"), ("csv", "utf-8-sig")} <= formats
+    raw = {p.name: p.read_bytes() for p in (DATA / "exports").glob("*.csv")}
+    assert any(b.startswith(b"\xef\xbb\xbf") for b in raw.values())
+    assert any(not b.startswith(b"\xef\xbb\xbf") and b.isascii() is False for b in raw.values())
+    from generator.ingest import decode_text
+
+    text = "".join(decode_text(b)[0] for b in raw.values())
+    for sample in ("2024/3/", "年9月", ",202406", "-03-"):
+        assert sample in text, sample
+    book = openpyxl.load_workbook(DATA / "exports" / "检查结果_市场监管局_2024上半年.xlsx")
+    sheet = book.active
+    assert any(str(r).startswith("A1:") for r in sheet.merged_cells.ranges)
+    values = [c.value for row in sheet.iter_rows(min_row=3, max_row=200) for c in row]
+    assert any(hasattr(v, "year") for v in values)  # real Excel date cells
+    assert any(isinstance(v, int) and 40000 < v < 50000 for v in values)  # Excel serials
+
+
+def _personal_values() -> set[str]:
+    """ID numbers and phones as they stand in the raw demo export."""
+    book = openpyxl.load_workbook(DATA / "exports" / "检查结果_市场监管局_2024上半年.xlsx")
+    rows = list(book.active.iter_rows(values_only=True))
+    header = [str(h or "") for h in rows[1]]
+    found = set()
+    for title in ("身份证号", "手机号"):
+        column = header.index(title)
+        found |= {str(r[column]) for r in rows[2:] if r[column]}
+    return found
+
+
+def test_withheld_personal_data_appears_in_no_output(report: Report) -> None:
+    personal = _personal_values()
+    assert len(personal) > 100
+    dumped = json.dumps([report.to_dict(), report.tables], ensure_ascii=False, default=str)
+    leaks = [value for value in personal if value in dumped]
+    assert leaks == []
+    names = [r.get("operator_name") for r in report.tables["results"] if r.get("operator_name")]
+    assert names and all(n[1:] == "*" * (len(n) - 1) for n in names)
+
+
+def test_risk_classes_never_reach_public_tables(report: Report) -> None:
+    internal = {f.name for k in load_schemas().values() for f in k.fields if f.publicity == "internal"}
+    for rows in report.public_tables().values():
+        for row in rows:
+            assert not internal & set(row)
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_demo_data.py"), "--out", str(tmp_path)],
+        check=True,
+        capture_output=True,
+    )
+    assert _digest(tmp_path) == _digest(DATA)
