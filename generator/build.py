@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.errors import BuildAbort, ConfigError
 from generator.pages import GENERATED_DIR, write_generated_pages
+from generator.validate import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / "mkdocs.yml"
@@ -48,8 +49,6 @@ def build_site(
         BuildAbort: The row counts do not balance; nothing was published.
         ConfigError: ``out_dir`` is unsafe to replace.
     """
-    from generator.validate import validate_folder
-
     config_file = Path(config_file or CONFIG_FILE)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
     report = validate_folder(data_dir, progress=progress).to_dict()
@@ -117,6 +116,25 @@ def publish_site(
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def create_server(
+    site_dir: Path, host: str = "127.0.0.1", port: int = 8000
+) -> http.server.ThreadingHTTPServer:
+    """An HTTP server for a built site; port 0 picks a free port.
+
+    Raises:
+        ConfigError: ``site_dir`` is not a folder, or the port is taken.
+    """
+    if not site_dir.is_dir():
+        raise ConfigError(f"网站目录 {site_dir} 不存在，请先运行 gongkai build")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
+    try:
+        return http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise ConfigError(
+            f"无法在 {host}:{port} 上启动预览（{exc.strerror}），请换一个端口"
+        ) from exc
+
+
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve a built site over HTTP until Ctrl+C.
 
@@ -128,15 +146,8 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
     Raises:
         ConfigError: ``site_dir`` is not a folder, or the port is taken.
     """
-    if not site_dir.is_dir():
-        raise ConfigError(f"网站目录 {site_dir} 不存在，请先运行 gongkai build")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site_dir))
-    try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise ConfigError(f"无法在 {host}:{port} 上启动预览（{exc.strerror}），请换一个端口") from exc
-    print(f"正在预览：http://{host}:{port}/ （按 Ctrl+C 停止）", flush=True)
-    with server:
+    with create_server(site_dir, host, port) as server:
+        print(f"正在预览：http://{host}:{port}/ （按 Ctrl+C 停止）", flush=True)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
@@ -219,7 +230,7 @@ def _source_date_epoch(data_as_of: str | None) -> Iterator[None]:
         yield
         return
     day = dt.date.fromisoformat(data_as_of) if data_as_of else dt.date(1970, 1, 1)
-    epoch = dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc).timestamp()
+    epoch = dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC).timestamp()
     os.environ["SOURCE_DATE_EPOCH"] = str(int(epoch))
     try:
         yield

@@ -66,9 +66,13 @@ def render_quality_page(report: dict[str, Any]) -> str:
     """
     titles = _kind_titles()
     parts = [
+        # The tables are wide: give them the navigation sidebar's room (the tabs remain).
+        "---\nhide:\n  - navigation\n---",
         "# 数据质量报告",
-        "本页由 gongkai 在每次生成网站时根据数据目录中的导出文件自动生成。"
-        "[如何阅读本报告](../about.md#如何阅读数据质量报告)",
+        (
+            "本页由 gongkai 在每次生成网站时根据数据目录中的导出文件自动生成。"
+            "[如何阅读本报告](../about.md#如何阅读数据质量报告)"
+        ),
         f"**数据截至：{_as_of(report)}**",
         "## 总计",
         _render_totals(report),
@@ -80,11 +84,15 @@ def render_quality_page(report: dict[str, Any]) -> str:
         ),
         "## 文件",
         _render_files(report, titles),
-        *_render_issues(report.get("errors", []), "错误", "有错误的行已被隔离，不在本站公示，修正后重新导出即可。"),
+        *_render_issues(
+            report.get("errors", []),
+            "错误",
+            "有错误的行已被隔离，不在本站公示，修正后重新导出即可。",
+        ),
         *_render_issues(report.get("warnings", []), "警告", "警告不影响公示，但建议核对原始数据。"),
         *_render_conflicts(report.get("conflicts", []), titles),
     ]
-    return "\n\n".join(parts) + "\n"
+    return _blocks(parts)
 
 
 def render_home_snippet(report: dict[str, Any]) -> str:
@@ -100,15 +108,14 @@ def render_home_snippet(report: dict[str, Any]) -> str:
     """
     titles = _kind_titles()
     rows = [(titles.get(kind, kind), _count(n)) for kind, n in _records(report)]
-    return "\n\n".join(
+    totals = (_count(report.get(name, 0)) for name in _COUNT_FIELDS)
+    return _blocks(
         [
             f"**数据截至：{_as_of(report)}**",
             _table(("公示内容", "条数"), rows, ("left", "right")),
-            "本期共读入 {} 行数据：公示 {} 行，隔离 {} 行，不予公示 {} 行。".format(
-                *(_count(report.get(name, 0)) for name in _COUNT_FIELDS)
-            ),
+            "本期共读入 {} 行数据：公示 {} 行，隔离 {} 行，不予公示 {} 行。".format(*totals),
         ]
-    ) + "\n"
+    )
 
 
 GENERATED_FILES: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -256,9 +263,7 @@ def _render_conflicts(conflicts: list[dict[str, Any]], titles: dict[str, str]) -
 # Helpers
 
 
-def _table(
-    headers: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str]
-) -> str:
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str]) -> str:
     """A Markdown table: fixed ``headers`` raw, every cell escaped."""
     rule = {"left": "---", "right": "---:"}
     lines = [
@@ -267,6 +272,11 @@ def _table(
     ]
     lines += ["| " + " | ".join(escape_markdown_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _blocks(parts: list[str]) -> str:
+    """Markdown blocks separated by blank lines, ending in a newline."""
+    return "\n\n".join(parts) + "\n"
 
 
 def _records(report: dict[str, Any]) -> list[tuple[str, int]]:
@@ -301,7 +311,7 @@ def _as_of(report: dict[str, Any]) -> str:
     return escape_markdown_cell(report.get("data_as_of")) or "暂无"
 
 
-def _count(value: object) -> str:
+def _count(value: int | None) -> str:
     return f"{int(value or 0):,}"
 
 

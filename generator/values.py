@@ -19,7 +19,7 @@ USCC_ALPHABET = frozenset("0123456789ABCDEFGHJKLMNPQRTUWXY")
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 EXCEL_SERIAL_RANGE = (10_000, 99_999)  # 1927-05-18 .. 2173-10-14: plausible serials only
 
-_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?E[+-]?\d+")
+_SCIENTIFIC = re.compile(r"[+-]?\d+(\.\d+)?E\+\d+")  # Excel, pandas and JS all write E+17
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT_YMD = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _TIME = re.compile(r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")

@@ -150,14 +150,19 @@ def test_hostile_value_renders_as_its_own_text(value):
     assert [c.get_text() for c in cells] == [_plain(value), "末尾"]
 
 
-@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=60))
+# Any character, with Markdown and HTML syntax drawn far more often than chance would.
+SYNTAX = list("<>&#;[]()!*_`\\|-+{}:/=~^.\n\t\"' ")
+TEXT = st.text(st.one_of(st.sampled_from(SYNTAX), st.characters(codec="utf-8")), max_size=60)
+
+
+@given(TEXT)
 def test_any_text_stays_one_plain_cell(value):
     table = "| 值 |\n| --- |\n| " + escape_markdown_cell(value) + " |"
     html = markdown.markdown(table, extensions=["tables"])
     cells = BeautifulSoup(html, "html.parser").select("tbody td")
     assert len(cells) == 1
     assert cells[0].find(True) is None
-    assert cells[0].get_text().strip(" ") == _plain(value).strip(" ")
+    assert cells[0].get_text().strip() == _plain(value)
 
 
 def test_hostile_values_are_inert_in_the_built_site(project_copy, tmp_path):
@@ -220,7 +225,14 @@ def test_quality_page_tables():
 def test_quality_page_records_follow_the_schema_order():
     rows = _cells(render_quality_page(_report()))
     kinds = [r[0] for r in rows if len(r) == 2]
-    assert kinds[:6] == ["抽查事项清单", "年度抽查计划", "抽查任务", "抽取记录", "检查结果", "合规手册"]
+    assert kinds[:6] == [
+        "抽查事项清单",
+        "年度抽查计划",
+        "抽查任务",
+        "抽取记录",
+        "检查结果",
+        "合规手册",
+    ]
 
 
 def test_quality_page_without_issues():
