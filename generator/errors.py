@@ -191,7 +191,7 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "请核对检查事项名称是否与抽查事项清单一致",
     ),
     "conflicting-record": IssueCode(
-        "warning",
+        "error",
         "与「{other}」中的同一{kind}记录内容不一致，本行未被采用",
         "请核对两份文件，删除过时的一份或修正不一致的内容",
     ),

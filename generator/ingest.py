@@ -15,11 +15,13 @@ cache, log or report ever holds their raw values.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,7 +30,7 @@ from typing import Any
 
 from generator.errors import IngestError
 from generator.publicity import mask_value
-from generator.schemas import KindSchema, load_schemas, normalise_header
+from generator.schemas import KindSchema, load_schemas
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -36,6 +38,9 @@ MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
 MAX_COMPRESSION_RATIO = 200
 MAX_ZIP_MEMBERS = 10_000
 HEADER_SEARCH_ROWS = 20
+MAX_ROWS = 1_048_576  # Excel's limits
+MAX_COLUMNS = 16_384
+MAX_XML_CELLS = 20_000_000
 TEMPLATE_MARKERS = ("请删除", "（示例）", "(示例)", "填写说明")
 
 _XML_DANGER = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -102,7 +107,7 @@ def sniff_format(head: bytes) -> str:
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if stripped.startswith(b"<?xml") or stripped.startswith(b"<workbook"):
+    if stripped.startswith((b"<?xml", b"<workbook")):
         return "xml"
     if stripped.startswith((b"<html", b"<!doctype html", b"<table")):
         return "html"
@@ -146,6 +151,8 @@ def decode_text(data: bytes) -> tuple[str, str]:
         IngestError: with code ``unreadable-encoding`` when neither decodes, or
             ``unknown-file-format`` when the bytes are binary.
     """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise IngestError("unreadable-encoding")  # UTF-16, Excel's "Unicode 文本"
     if b"\x00" in data[:65536]:
         raise IngestError("unknown-file-format", detail="二进制文件，不是 CSV 文本")
     for encoding in ("utf-8-sig", "gb18030"):
@@ -196,20 +203,24 @@ def _read_spreadsheet_xml(data: bytes) -> RawSheet:
         rows: list[tuple[int, list[str | None]]] = []
         merges: list[tuple[int, int, int, int]] = []
         number = 0
+        budget = MAX_XML_CELLS
         for row in table.iter(f"{_SS}Row"):
-            number = int(row.get(f"{_SS}Index", number + 1))
+            number = _ss_int(row, "Index", number + 1, number + 1, MAX_ROWS)
             cells: list[str | None] = []
             for cell in row.iter(f"{_SS}Cell"):
-                column = int(cell.get(f"{_SS}Index", len(cells) + 1))
+                column = _ss_int(cell, "Index", len(cells) + 1, len(cells) + 1, MAX_COLUMNS)
                 cells.extend([None] * (column - 1 - len(cells)))
                 data_element = cell.find(f"{_SS}Data")
                 text = "".join(data_element.itertext()) if data_element is not None else None
                 cells.append(text if text != "" else None)
-                across = int(cell.get(f"{_SS}MergeAcross", 0))
-                down = int(cell.get(f"{_SS}MergeDown", 0))
+                across = _ss_int(cell, "MergeAcross", 0, 0, MAX_COLUMNS - column)
+                down = _ss_int(cell, "MergeDown", 0, 0, MAX_ROWS - number)
                 if across or down:
                     merges.append((number, column, number + down, column + across))
                     cells.extend([None] * across)
+            budget -= len(cells)
+            if budget < 0:
+                raise IngestError("unsafe-file", detail="单元格数量超过上限")
             if any(c not in (None, "") for c in cells):
                 rows.append((number, cells))
         if rows:
@@ -218,12 +229,56 @@ def _read_spreadsheet_xml(data: bytes) -> RawSheet:
     raise IngestError("empty-file")
 
 
+# What a damaged zip or XML part can raise while being read: all mean "corrupt file".
+_CORRUPT = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+    UnicodeDecodeError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    SyntaxError,  # xml.etree.ElementTree.ParseError
+)
+
+
+def _ss_int(element: Any, name: str, default: int, low: int, high: int) -> int:
+    """A SpreadsheetML integer attribute, refused unless ``low <= value <= high``."""
+    raw = element.get(f"{_SS}{name}")
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise IngestError("corrupt-file", detail=f"ss:{name}={raw[:20]!r} 超出范围")
+    return value
+
+
 def _check_zip(path: Path) -> zipfile.ZipFile:
     """Open an XLSX zip after refusing bombs and XML entity declarations."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except _CORRUPT as exc:
         raise IngestError("corrupt-file", detail=f"不是有效的 xlsx 压缩包：{exc}") from exc
+    try:
+        _check_members(archive)
+    except IngestError:
+        archive.close()
+        raise
+    except _CORRUPT as exc:
+        archive.close()
+        raise IngestError("corrupt-file", detail=f"压缩包内容损坏：{type(exc).__name__}") from exc
+    return archive
+
+
+def _check_members(archive: zipfile.ZipFile) -> None:
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise IngestError("unsafe-file", detail=f"压缩包内有 {len(members)} 个文件")
@@ -238,54 +293,71 @@ def _check_zip(path: Path) -> zipfile.ZipFile:
     for info in members:
         if info.filename.endswith((".xml", ".rels", ".vml")):
             with archive.open(info) as member:
-                # Entity declarations must sit in the prolog, before the root element.
-                if _XML_DANGER.search(member.read(4096)):
+                # Entity declarations sit in the prolog, before the root element; a longer
+                # prolog still cannot pass, because openpyxl parses through defusedxml.
+                if _XML_DANGER.search(member.read(65536)):
                     raise IngestError(
                         "unsafe-file", detail=f"{info.filename} 含有 XML 实体声明（billion laughs）"
                     )
-    return archive
 
 
 def _read_xlsx(path: Path) -> RawSheet:
     archive = _check_zip(path)
     import openpyxl  # heavy; imported only for spreadsheets
+    from defusedxml import DefusedXmlException
 
     handle = path.open("rb")  # a handle, because openpyxl refuses names ending in .xls
     try:
         workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+    except DefusedXmlException as exc:
+        handle.close()
+        archive.close()
+        raise IngestError("unsafe-file", detail=f"XML 实体或 DTD：{type(exc).__name__}") from exc
     except Exception as exc:  # openpyxl raises many types for broken packages
         handle.close()
+        archive.close()
         raise IngestError("corrupt-file", detail=f"{type(exc).__name__}: {exc}") from exc
-    notes: list[tuple[str, dict[str, Any]]] = []
     try:
-        chosen = None
-        chosen_rows: list[tuple[int, list[str | None]]] = []
-        others: list[str] = []
-        for sheet in workbook.worksheets:
-            if getattr(sheet, "sheet_state", "visible") != "visible":
-                continue
-            rows = [
-                (number, [_excel_cell_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-            ]
-            rows = [(n, cells) for n, cells in rows if any(c not in (None, "") for c in cells)]
-            if not rows:
-                continue
-            if chosen is None:
-                chosen, chosen_rows = sheet, rows
-            else:
-                others.append(sheet.title)
-        if chosen is None:
-            raise IngestError("empty-file")
-        merges = _merged_ranges(archive, getattr(chosen, "_worksheet_path", ""))
-        _fill_merges(chosen_rows, merges)
-        if others:
-            notes.append(("extra-sheets", {"detail": chosen.title}))
-        return RawSheet("xlsx", None, chosen_rows, notes)
+        return _read_workbook(workbook, archive)
+    except DefusedXmlException as exc:
+        raise IngestError("unsafe-file", detail=f"XML 实体或 DTD：{type(exc).__name__}") from exc
+    except _CORRUPT as exc:  # read-only sheets parse lazily, while rows are iterated
+        raise IngestError("corrupt-file", detail=f"工作表内容损坏：{type(exc).__name__}") from exc
     finally:
         workbook.close()
         handle.close()
         archive.close()
+
+
+def _read_workbook(workbook: Any, archive: zipfile.ZipFile) -> RawSheet:
+    """The first visible sheet with data, merged cells filled."""
+    notes: list[tuple[str, dict[str, Any]]] = []
+    chosen = None
+    chosen_rows: list[tuple[int, list[str | None]]] = []
+    others: list[str] = []
+    for sheet in workbook.worksheets:
+        if getattr(sheet, "sheet_state", "visible") != "visible":
+            continue
+        rows = [
+            (number, [_excel_cell_text(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
+        ]
+        rows = [(n, cells) for n, cells in rows if any(c not in (None, "") for c in cells)]
+        if not rows:
+            continue
+        if chosen is None:
+            chosen, chosen_rows = sheet, rows
+        else:
+            others.append(sheet.title)
+    if chosen is None:
+        if not workbook.worksheets:
+            raise IngestError("corrupt-file", detail="工作簿中没有工作表")
+        raise IngestError("empty-file")
+    merges = _merged_ranges(archive, getattr(chosen, "_worksheet_path", ""))
+    _fill_merges(chosen_rows, merges)
+    if others:
+        notes.append(("extra-sheets", {"detail": chosen.title}))
+    return RawSheet("xlsx", None, chosen_rows, notes)
 
 
 def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
@@ -324,19 +396,22 @@ def _fill_merges(
     rows: list[tuple[int, list[str | None]]], merges: list[tuple[int, int, int, int]]
 ) -> None:
     """Copy each merged range's top-left value into the range's other cells."""
+    # Ranges are clamped to the rows and columns that exist: a tiny file may declare a
+    # merge over a million rows, and trusting it would cost minutes.
     by_number = {number: cells for number, cells in rows}
+    numbers = sorted(by_number)
+    width = max((len(cells) for cells in by_number.values()), default=0)
     for r1, c1, r2, c2 in merges:
         top = by_number.get(r1)
-        if top is None or c1 > len(top):
+        if top is None or c1 > len(top) or c1 < 1:
             continue
         value = top[c1 - 1]
-        for number in range(r1, r2 + 1):
-            cells = by_number.get(number)
-            if cells is None:
-                continue
-            while len(cells) < c2:
-                cells.append(None)
-            for column in range(c1, c2 + 1):
+        last_column = min(c2, width)
+        for number in numbers[bisect.bisect_left(numbers, r1) : bisect.bisect_right(numbers, r2)]:
+            cells = by_number[number]
+            if len(cells) < last_column:
+                cells.extend([None] * (last_column - len(cells)))
+            for column in range(c1, last_column + 1):
                 if cells[column - 1] in (None, ""):
                     cells[column - 1] = value
 
@@ -508,8 +583,8 @@ def _data_rows(
             if spec.publicity == "withheld":
                 continue  # dropped before anything else can see it
             raw = cells[column.index] if column.index < len(cells) else None
-            if raw is not None and not spec.descriptor.get("keepBytes"):
-                raw = raw.strip() or None
+            if raw is not None and (not raw.strip() or not spec.descriptor.get("keepBytes")):
+                raw = raw.strip() or None  # names keep their bytes, but blank is blank
             if raw is None and spec.fill_down:
                 raw = previous.get(spec.name)
             if raw is not None and spec.publicity == "masked":

@@ -15,28 +15,30 @@ from generator.schemas import KindSchema
 MASK = "*"
 
 
+def _keep_ends(value: str, head: int, tail: int, min_length: int) -> str:
+    """Keep ``head`` and ``tail`` characters of a long enough value; mask everything else.
+
+    Values shorter than ``min_length`` are masked whole, so that most characters are hidden.
+    """
+    value = value.strip()
+    if len(value) < min_length:
+        return MASK * len(value)
+    return value[:head] + MASK * (len(value) - head - tail) + value[len(value) - tail :]
+
+
 def mask_id_number(value: str) -> str:
     """Mask a resident ID number as portals do: ``110***********1234`` (first 3, last 4)."""
-    value = value.strip()
-    if len(value) <= 7:
-        return MASK * len(value)
-    return value[:3] + MASK * (len(value) - 7) + value[-4:]
+    return _keep_ends(value, 3, 4, 15)
 
 
 def mask_phone(value: str) -> str:
     """Mask a phone number as portals do: ``138****5678`` (first 3, last 4)."""
-    digits = value.strip()
-    if len(digits) <= 7:
-        return MASK * len(digits)
-    return digits[:3] + MASK * (len(digits) - 7) + digits[-4:]
+    return _keep_ends(value, 3, 4, 11)
 
 
 def mask_name(value: str) -> str:
-    """Mask a person's name, keeping the surname: ``张三丰`` → ``张**``."""
-    value = value.strip()
-    if not value:
-        return value
-    return value[0] + MASK * max(len(value) - 1, 1)
+    """Mask a person's name, keeping the surname: ``张三丰`` → ``张**``; ``张`` → ``*``."""
+    return _keep_ends(value, 1, 0, 2)
 
 
 MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name}

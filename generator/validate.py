@@ -174,7 +174,7 @@ class EntityCodeCheck(Check):
     """GB 32100 check character of 统一社会信用代码, MOD 11,10 of 注册号, Excel damage."""
 
     type = "gongkai-entity-code"
-    Errors = [GongkaiCellError]
+    Errors = [GongkaiCellError]  # noqa: RUF012 - frictionless's class protocol
     allowlist: frozenset[str] = frozenset()
 
     def validate_row(self, row: Any) -> Iterable[errors.Error]:
@@ -193,7 +193,7 @@ class RegionCodeCheck(Check):
     """GB/T 2260 administrative division codes must exist."""
 
     type = "gongkai-region-code"
-    Errors = [GongkaiCellError]
+    Errors = [GongkaiCellError]  # noqa: RUF012 - frictionless's class protocol
 
     def validate_row(self, row: Any) -> Iterable[errors.Error]:
         value = row["region_code"] if "region_code" in row.field_names else None
@@ -556,9 +556,8 @@ def _cross_checks(
         by_kind[record.kind].append(record)
     _number_sub_items(by_kind.get("items", []))
     conflicts: list[dict[str, Any]] = []
-    for kind_name in by_kind:
-        kind = schemas[kind_name]
-        by_kind[kind_name], found = _resolve_keys(kind, by_kind[kind_name], headers, state)
+    for kind_name, kind_records in list(by_kind.items()):
+        by_kind[kind_name], found = _resolve_keys(schemas[kind_name], kind_records, headers, state)
         conflicts.extend(found)
     present = {t.kind for t in tables if t.rows}
     derived: dict[str, int] = {}

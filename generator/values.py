@@ -29,8 +29,8 @@ _INTEGER_SUFFIX = re.compile(r"(户|家|个|人|次|项|条)$")
 
 def normalise_identifier(value: str) -> str:
     """NFKC, no whitespace anywhere, upper case: how identifiers are compared and published."""
-    value = unicodedata.normalize("NFKC", value)
-    return "".join(value.split()).upper()
+    value = "".join(unicodedata.normalize("NFKC", value).split()).upper()
+    return unicodedata.normalize("NFKC", value)  # again: joining can compose characters
 
 
 def parse_date(value: str) -> str | None:

@@ -289,15 +289,9 @@ def _xlsx_with_merges(count: int, ref: str) -> bytes:
     return out.getvalue()
 
 
-_DOS = (
-    "generator/ingest.py: attribute-driven sizes are trusted — _read_spreadsheet_xml pads "
-    "cells.extend([None] * (ss:Index - 1)) and MergeAcross, _fill_merges loops over every row "
-    "number of a merged range — so a file of a few KB takes GBs or minutes"
-)
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="uses RLIMIT_AS")
-@pytest.mark.xfail(strict=True, reason=_DOS)
 @pytest.mark.parametrize(
     ("name", "make"),
     [
