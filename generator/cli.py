@@ -117,6 +117,12 @@ def build_command(data_dir: Path, out_dir: Path, progress: bool | None) -> None:
 
     Validates first (as `validate` does), then builds the MkDocs site into a temporary folder
     and swaps it into OUT only when everything succeeded.
+
+    \b
+    退出码 / Exit codes:
+      0  已生成，全部行有效 / built, every row valid
+      1  已生成，有行被隔离 / built, some rows quarantined
+      2  无法生成 / could not build
     """
     from generator.build import build_site
 
@@ -126,6 +132,9 @@ def build_command(data_dir: Path, out_dir: Path, progress: bool | None) -> None:
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
     )
+    if summary["errors"]:
+        click.echo("有行被隔离，详见网站的“数据质量报告”或 gongkai validate。", err=True)
+    sys.exit(1 if summary["errors"] else 0)
 
 
 @cli.command(name="serve")
