@@ -475,12 +475,19 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
         if record.kind == "results" and record.values.get("publication_status") == "不予公示":
             state.set(record.file, record.row, WITHHELD)
     final_tables = {
-        kind: [r.values for r in rows if state.is_published(r)] for kind, rows in tables_out.items()
+        kind: [_typed(kind, r.values) for r in rows if state.is_published(r)]
+        for kind, rows in tables_out.items()
     }
     report = Report(files, _unique_issues(issues), conflicts, final_tables, derived)
     if not report.balanced:
         raise BuildAbort("行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示。这是 gongkai 的缺陷，请报告")
     return report
+
+
+def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validated values with integer fields as ``int`` (everything else stays text)."""
+    integers = [f.name for f in load_schemas()[kind].fields if f.type == "integer"]
+    return {**values, **{n: int(values[n]) for n in integers if values.get(n) is not None}}
 
 
 def _progress(paths: list[Path], enabled: bool) -> Iterator[Path]:

@@ -1,0 +1,204 @@
+"""The published model: validated public records joined into what pages show.
+
+Built from :meth:`generator.validate.Report.public_tables` only, so nothing withheld or
+internal can reach a page through it. Every collection is sorted, so everything rendered
+from the model is deterministic.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.schemas import load_outcomes, normalise_value_key
+
+SAFE_SLUG = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
+"""Ids used as they are in URL paths; any other id gets a hashed slug."""
+
+CLOSED_OUTCOMES = {"注销", "被吊销", "被撤销", "迁出", "已关闭停业或正在组织清算"}
+_SPLIT_IDS = re.compile(r"[；;、，,\s]+")
+
+
+def record_slug(identifier: str) -> str:
+    """The path segment for an id: the id itself when it is safe, else ``x-`` and a hash.
+
+    >>> record_slug("140902202403051001"), record_slug("001号")
+    ('140902202403051001', 'x-6f3c1f3a0b9e4f8d')
+    """
+    if SAFE_SLUG.fullmatch(identifier) and identifier not in (".", ".."):
+        return identifier
+    return "x-" + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:16]
+
+
+def split_ids(text: str | None) -> list[str]:
+    """Split a cell listing several ids or names (``SJ-1；SJ-2``, ``SJ-1、SJ-2``)."""
+    return [part for part in _SPLIT_IDS.split(text or "") if part]
+
+
+@dataclass
+class Enterprise:
+    """A market entity as its results show it: names, code, status and its whole history."""
+
+    code: str
+    slug: str
+    names: list[str]
+    code_type: str | None
+    entity_type: str | None
+    region_code: str | None
+    status: str | None
+    results: list[dict[str, Any]] = field(default_factory=list)
+    task_ids: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The name on the latest result."""
+        return self.names[-1] if self.names else self.code
+
+
+@dataclass
+class Model:
+    """Everything the site publishes, joined and sorted."""
+
+    data_as_of: str | None
+    items: dict[str, dict[str, Any]]
+    plans: dict[str, dict[str, Any]]
+    tasks: dict[str, dict[str, Any]]
+    enterprises: dict[str, Enterprise]
+    handbook: dict[str, list[dict[str, Any]]]
+    results: list[dict[str, Any]]
+    draws: dict[str, list[dict[str, Any]]]
+
+    def item_for(self, reference: str | None) -> dict[str, Any] | None:
+        """An item by id or by (folded) name; ``None`` when the list lacks it."""
+        if not reference:
+            return None
+        return self.items.get(reference) or self._item_names.get(normalise_value_key(reference))
+
+    @property
+    def _item_names(self) -> dict[str, dict[str, Any]]:
+        cache = self.__dict__.get("_names_cache")
+        if cache is None:
+            cache = {}
+            for item in self.items.values():
+                for text in (item.get("sub_item"), item.get("name")):
+                    if text:
+                        cache.setdefault(normalise_value_key(text), item)
+            self.__dict__["_names_cache"] = cache
+        return cache
+
+
+def build_model(tables: dict[str, list[dict[str, Any]]], data_as_of: str | None) -> Model:
+    """Join the public tables of a validation report into the published model.
+
+    Args:
+        tables: ``Report.public_tables()``: public and masked fields only.
+        data_as_of: the report's "data as of" date.
+    """
+    items = {r["item_id"]: {**r, "slug": record_slug(r["item_id"]), "tasks": [], "handbook": []} for r in tables.get("items", [])}
+    plans = {r["plan_id"]: {**r, "slug": record_slug(r["plan_id"]), "tasks": []} for r in tables.get("plans", []) if r.get("plan_id")}
+    tasks = {
+        r["task_id"]: {**r, "slug": record_slug(r["task_id"]), "results": [], "draw": None}
+        for r in tables.get("tasks", [])
+        if r.get("task_id")
+    }
+    model = Model(data_as_of, items, plans, tasks, {}, defaultdict(list), [], defaultdict(list))
+    _link_handbook(model, tables.get("handbook", []))
+    _link_plans_and_items(model)
+    _add_results(model, tables.get("results", []))
+    _add_draws(model, tables.get("draws", []))
+    model.handbook = dict(sorted(model.handbook.items()))
+    model.draws = dict(sorted(model.draws.items()))
+    return model
+
+
+def _link_handbook(model: Model, sections: list[dict[str, Any]]) -> None:
+    for section in sorted(sections, key=lambda s: (s["industry"], _natural(s["section"]))):
+        entry = {**section, "anchor": f"s-{record_slug(str(section['section']))}"}
+        model.handbook[section["industry"]].append(entry)
+        for reference in split_ids(section.get("item_ids")):
+            item = model.item_for(reference)
+            if item is not None:
+                item["handbook"].append(entry)
+
+
+def _link_plans_and_items(model: Model) -> None:
+    for task_id, task in sorted(model.tasks.items()):
+        plan = model.plans.get(task.get("plan_id") or "")
+        if plan is not None:
+            plan["tasks"].append(task_id)
+        task["items"] = []
+        for reference in split_ids(task.get("item_ids")):
+            item = model.item_for(reference)
+            if item is not None and item["item_id"] not in task["items"]:
+                task["items"].append(item["item_id"])
+                item["tasks"].append(task_id)
+
+
+def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
+    problems = {o.outcome: o.problem for o in load_outcomes().values()}
+    ordered = sorted(
+        results,
+        key=lambda r: (r.get("inspected_on") or "", r.get("task_id") or "", r["uscc"], r.get("item") or ""),
+    )
+    for result in ordered:
+        result = {**result, "problem": problems.get(result.get("outcome") or "", False)}
+        item = model.item_for(result.get("item_id") or result.get("item"))
+        result["item_ref"] = item["item_id"] if item else None
+        model.results.append(result)
+        task = model.tasks.get(result.get("task_id") or "")
+        if task is not None:
+            task["results"].append(result)
+        enterprise = model.enterprises.get(result["uscc"])
+        if enterprise is None:
+            enterprise = Enterprise(
+                code=result["uscc"],
+                slug=record_slug(result["uscc"]),
+                names=[],
+                code_type=result.get("code_type"),
+                entity_type=None,
+                region_code=None,
+                status=None,
+            )
+            model.enterprises[result["uscc"]] = enterprise
+        enterprise.results.append(result)
+        if result["entity_name"] not in enterprise.names:
+            enterprise.names.append(result["entity_name"])
+        enterprise.entity_type = result.get("entity_type") or enterprise.entity_type
+        enterprise.region_code = result.get("region_code") or enterprise.region_code
+        if result.get("outcome") in CLOSED_OUTCOMES:
+            enterprise.status = result["outcome"]
+        task_id = result.get("task_id")
+        if task_id and task_id not in enterprise.task_ids:
+            enterprise.task_ids.append(task_id)
+    model.enterprises = dict(sorted(model.enterprises.items()))
+    for task in model.tasks.values():
+        task["results"].sort(key=lambda r: (r["entity_name"], r["uscc"], r.get("item") or ""))
+
+
+def _add_draws(model: Model, draws: list[dict[str, Any]]) -> None:
+    for row in sorted(draws, key=lambda r: (r.get("task_id") or "", r["draw_id"], r["position"])):
+        model.draws[row["task_id"]].append(row)
+    for task_id, rows in model.draws.items():
+        task = model.tasks.get(task_id)
+        if task is None:
+            continue
+        targets = [r for r in rows if r.get("drawn_kind") != "执法检查人员"]
+        first = rows[0]
+        task["draw"] = {
+            "draw_id": first["draw_id"],
+            "drawn_at": first.get("drawn_at"),
+            "population_size": first.get("population_size"),
+            "population_digest": first.get("population_digest"),
+            "seed": first.get("seed"),
+            "algorithm": first.get("algorithm"),
+            "targets": len(targets),
+            "inspectors": len(rows) - len(targets),
+        }
+
+
+def _natural(text: Any) -> tuple[Any, ...]:
+    """Sort key that puts ``2`` before ``10``."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", str(text)))
