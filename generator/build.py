@@ -22,7 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildAbort, ConfigError
+from generator.model import Model, build_model
 from generator.pages import GENERATED_DIR, write_generated_pages
+from generator.records import read_shell, write_records, write_shell_source
 from generator.validate import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -51,9 +53,11 @@ def build_site(
     """
     config_file = Path(config_file or CONFIG_FILE)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
-    report = validate_folder(data_dir, progress=progress).to_dict()
+    validated = validate_folder(data_dir, progress=progress)
+    report = validated.to_dict()
     check_balance(report)
-    publish_site(report, out_dir, progress=progress, config_file=config_file)
+    model = build_model(validated.public_tables(), validated.data_as_of)
+    publish_site(report, out_dir, model=model, progress=progress, config_file=config_file)
     return report
 
 
@@ -77,6 +81,7 @@ def publish_site(
     report: dict[str, Any],
     out_dir: Path,
     *,
+    model: Model | None = None,
     progress: bool = False,
     config_file: Path | None = None,
 ) -> None:
@@ -84,6 +89,8 @@ def publish_site(
 
     Args:
         report: The quality report as ``Report.to_dict()`` gives it.
+        model: The published model (``build_model`` over the report's public tables);
+            none gives a site without record pages.
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
@@ -109,7 +116,11 @@ def publish_site(
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
                 write_generated_pages(report, Path(config.docs_dir))
+                write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
+        with _status("正在生成记录页…", progress):
+            shell = read_shell(staging, config.site_name)
+            write_records(model or build_model({}, report.get("data_as_of")), staging, shell)
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)
     finally:
