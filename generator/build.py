@@ -120,7 +120,8 @@ def publish_site(
                 _run_mkdocs(config)
         with _status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
-            write_records(model or build_model({}, report.get("data_as_of")), staging, shell)
+            model = model or build_model({}, report.get("data_as_of"))
+            write_records(model, staging, shell, workers=_record_workers(model))
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)
     finally:
@@ -166,6 +167,13 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
 
 
 # Helpers
+
+
+def _record_workers(model: Model) -> int:
+    """Processes for record pages: one for a county's few hundred, more at city scale."""
+    if len(model.enterprises) < 2000:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def _run_mkdocs(config: Any) -> None:

@@ -147,6 +147,8 @@ def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
         result = {**result, "problem": problems.get(result.get("outcome") or "", False)}
         item = model.item_for(result.get("item_id") or result.get("item"))
         result["item_ref"] = item["item_id"] if item else None
+        result["item_slug"] = item["slug"] if item else None
+        result["enterprise_slug"] = record_slug(result["uscc"])
         model.results.append(result)
         task = model.tasks.get(result.get("task_id") or "")
         if task is not None:

@@ -9,10 +9,14 @@ for them too), cut at :data:`SHELL_MARKER`. The shell page is removed from the s
 
 from __future__ import annotations
 
+import concurrent.futures
+import functools
 import hashlib
 import html
+import multiprocessing
 import re
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +63,7 @@ def industry_slug(industry: str) -> str:
     return "i-" + hashlib.sha256(industry.encode("utf-8")).hexdigest()[:10]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Shell:
     """The Material page around record content: everything before and after it."""
 
@@ -69,8 +73,16 @@ class Shell:
 
     def wrap(self, title: str, content: str) -> str:
         """A whole page: the shell with ``title`` (escaped here) and ``content`` (safe HTML)."""
+        before, after = self._head_parts
         page_title = f"<title>{html.escape(title)} - {html.escape(self.site_name)}</title>"
-        return _TITLE.sub(lambda _: page_title, self.head, count=1) + content + self.tail
+        return before + page_title + after + content + self.tail
+
+    @functools.cached_property
+    def _head_parts(self) -> tuple[str, str]:
+        match = _TITLE.search(self.head)
+        if match is None:
+            return self.head, ""
+        return self.head[: match.start()], self.head[match.end() :]
 
 
 def read_shell(site_dir: Path, site_name: str) -> Shell:
@@ -107,7 +119,9 @@ def write_shell_source(docs_dir: Path) -> None:
         path.write_text(SHELL_SOURCE, encoding="utf-8")
 
 
-def _environment() -> Any:
+@functools.lru_cache(maxsize=1)
+def _templates() -> dict[str, Any]:
+    """The compiled record templates, one per kind."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -120,10 +134,9 @@ def _environment() -> Any:
     )
     environment.globals.update(
         root=ROOT,
-        enterprise_slug=record_slug,
         handbook_path=lambda industry: f"handbook/{industry_slug(industry)}/",
     )
-    return environment
+    return {kind: environment.get_template(f"{kind}.html") for kind in RECORD_KINDS}
 
 
 @dataclass(frozen=True)
@@ -136,67 +149,101 @@ class RecordPage:
     content: str
 
 
-def render_records(model: Model) -> Iterator[RecordPage]:
-    """Render every record page's content, in a fixed order."""
-    environment = _environment()
-    templates = {kind: environment.get_template(f"{kind}.html") for kind in RECORD_KINDS}
+@dataclass(frozen=True)
+class _Job:
+    """A page to render: cheap to list, rendered only by the process that owns it."""
+
+    kind: str
+    slug: str
+    title: str
+    context: dict[str, Any]
+
+
+def _jobs(model: Model) -> Iterator[_Job]:
+    """Every record page, in a fixed order, with its template context."""
     for enterprise in model.enterprises.values():
-        content = templates["enterprise"].render(
-            model=model, enterprise=enterprise, history=_history(model, enterprise)
-        )
-        yield RecordPage("enterprise", enterprise.slug, enterprise.name, content)
+        context = {"enterprise": enterprise, "history": _history(model, enterprise)}
+        yield _Job("enterprise", enterprise.slug, enterprise.name, context)
     for task in model.tasks.values():
-        content = templates["task"].render(
-            model=model,
-            task=task,
-            plan=model.plans.get(task.get("plan_id") or ""),
-            items=[model.items[i] for i in task.get("items", [])],
-        )
-        yield RecordPage("task", task["slug"], task.get("name") or task["task_id"], content)
+        context = {
+            "task": task,
+            "plan": model.plans.get(task.get("plan_id") or ""),
+            "items": [model.items[i] for i in task.get("items", [])],
+        }
+        yield _Job("task", task["slug"], task.get("name") or task["task_id"], context)
     for plan in model.plans.values():
         items = [model.item_for(ref) for ref in _split(plan.get("item_ids"))]
-        content = templates["plan"].render(
-            model=model,
-            plan=plan,
-            tasks=[model.tasks[t] for t in plan["tasks"]],
-            items=[i for i in items if i is not None],
-        )
-        yield RecordPage("plan", plan["slug"], plan.get("name") or plan["plan_id"], content)
+        context = {
+            "plan": plan,
+            "tasks": [model.tasks[t] for t in plan["tasks"]],
+            "items": [i for i in items if i is not None],
+        }
+        yield _Job("plan", plan["slug"], plan.get("name") or plan["plan_id"], context)
+    problems = Counter(r["item_ref"] for r in model.results if r["problem"] and r["item_ref"])
     for item in model.items.values():
-        problems = sum(1 for r in model.results if r.get("item_ref") == item["item_id"] and r["problem"])
-        content = templates["item"].render(
-            model=model,
-            item=item,
-            tasks=[model.tasks[t] for t in item["tasks"]],
-            problems=problems,
-        )
-        yield RecordPage("item", item["slug"], item["name"], content)
+        context = {
+            "item": item,
+            "tasks": [model.tasks[t] for t in item["tasks"]],
+            "problems": problems[item["item_id"]],
+        }
+        yield _Job("item", item["slug"], item["name"], context)
 
 
-def write_records(
-    model: Model, site_dir: Path, shell: Shell, progress: Callable[[int], None] | None = None
-) -> dict[str, int]:
+def render_records(model: Model, share: tuple[int, int] = (0, 1)) -> Iterator[RecordPage]:
+    """Render the record pages, in a fixed order; ``share=(i, n)`` renders every n-th from i."""
+    templates = _templates()
+    index, count = share
+    for number, job in enumerate(_jobs(model)):
+        if number % count == index:
+            content = templates[job.kind].render(model=model, **job.context)
+            yield RecordPage(job.kind, job.slug, job.title, content)
+
+
+def write_records(model: Model, site_dir: Path, shell: Shell, workers: int = 1) -> dict[str, int]:
     """Write every record page into ``site_dir``; returns pages written per kind.
 
+    Args:
+        workers: processes to render with; pages are independent, so the bytes written do
+            not depend on it (``fork`` is used where available, else one process).
+
     Raises:
-        BuildAbort: two records would share a path, or a path would leave ``site_dir``.
+        BuildAbort: two records would share a path.
     """
-    root = site_dir.resolve()
-    written: dict[str, int] = dict.fromkeys(RECORD_KINDS, 0)
-    seen: set[str] = set()
-    for page in render_records(model):
-        path = record_path(page.kind, page.slug)
-        if path in seen:
-            raise BuildAbort(f"两条记录的页面地址相同：/{path}")
-        seen.add(path)
-        target = (site_dir / path / "index.html").resolve()
-        if not target.is_relative_to(root):
-            raise BuildAbort(f"记录页地址越出网站目录：/{path}")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(shell.wrap(page.title, page.content), encoding="utf-8")
+    paths = Counter(record_path(job.kind, job.slug) for job in _jobs(model))
+    duplicates = sorted(path for path, count in paths.items() if count > 1)
+    if duplicates:
+        raise BuildAbort(f"两条记录的页面地址相同：/{duplicates[0]}")
+    shares = [(i, workers) for i in range(workers)]
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        global _FORKED  # handed to forked workers by memory, not by pickling
+        _FORKED = (model, site_dir, shell)
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            counts = list(pool.map(_write_forked_share, shares))
+        _FORKED = None
+    else:
+        counts = [_write_share(model, site_dir, shell, (0, 1))]
+    return {kind: sum(c[kind] for c in counts) for kind in RECORD_KINDS}
+
+
+_FORKED: tuple[Model, Path, Shell] | None = None
+
+
+def _write_forked_share(share: tuple[int, int]) -> dict[str, int]:
+    assert _FORKED is not None
+    return _write_share(*_FORKED, share)
+
+
+def _write_share(
+    model: Model, site_dir: Path, shell: Shell, share: tuple[int, int]
+) -> dict[str, int]:
+    written = dict.fromkeys(RECORD_KINDS, 0)
+    for page in render_records(model, share):
+        # record_path only yields validated slugs under a fixed prefix: never outside site_dir.
+        folder = site_dir / record_path(page.kind, page.slug)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "index.html").write_text(shell.wrap(page.title, page.content), encoding="utf-8")
         written[page.kind] += 1
-        if progress:
-            progress(1)
     return written
 
 

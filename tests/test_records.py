@@ -141,3 +141,16 @@ def test_hostile_data_is_rendered_as_text() -> None:
         assert soup.find("script") is None and soup.find("img") is None
         assert HOSTILE in soup.get_text()
         assert all(not a["href"].startswith("javascript") for a in soup.find_all("a"))
+
+
+def test_parallel_rendering_writes_the_same_bytes(demo: tuple[Path, Model], tmp_path: Path) -> None:
+    from generator.records import Shell, write_records
+
+    _, model = demo
+    shell = Shell("<html><head><title>t</title></head><body>", "</body></html>", "站点")
+    one = write_records(model, tmp_path / "one", shell, workers=1)
+    two = write_records(model, tmp_path / "two", shell, workers=2)
+    assert one == two and sum(one.values()) > 700
+    files = sorted(p.relative_to(tmp_path / "one") for p in (tmp_path / "one").rglob("*.html"))
+    assert files == sorted(p.relative_to(tmp_path / "two") for p in (tmp_path / "two").rglob("*.html"))
+    assert all((tmp_path / "one" / f).read_bytes() == (tmp_path / "two" / f).read_bytes() for f in files)

@@ -1,0 +1,80 @@
+"""A synthetic export folder of any size, shaped like the demo corpus, for benchmarks.
+
+Results spread over tasks of about 80 enterprises each, enterprises drawn from a directory
+a third the size of the results (so many are checked more than once), 4 items per task out of
+a 40-item list, realistic Chinese names and valid credit codes. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from pathlib import Path
+
+from stdnum.cn import uscc
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+PLACES = "东城 西关 南关 北街 新华 解放 和平 建设 人民 文昌 秀容 云中 长征 开发区 城北".split()
+TRADES = "华润 鑫源 恒信 万达 金泰 福满 顺达 兴隆 盛世 嘉禾 润泽 天和 永昌 瑞丰 宏图 聚福".split()
+KINDS = [
+    ("餐饮有限公司", "91"), ("超市有限公司", "91"), ("药店", "92"), ("便利店", "92"),
+    ("加油站有限公司", "91"), ("宾馆", "92"), ("农民专业合作社", "93"), ("食品销售有限公司", "91"),
+]
+DEPARTMENTS = ["示例县市场监督管理局", "示例县卫生健康局", "示例县文化和旅游局", "示例县应急管理局"]
+OUTCOMES = ["未发现问题"] * 17 + ["发现问题已责令改正", "未按规定公示应当公示的信息", "发现问题待后续处理"]
+ITEM_WORDS = "食品安全 营业执照 价格行为 广告发布 计量器具 特种设备 消防安全 从业人员健康 进货查验 明码标价".split()
+
+
+def _code(rng: random.Random, prefix: str) -> str:
+    body = prefix + "140902" + "".join(rng.choice(ALPHABET) for _ in range(9))
+    return body + uscc.calc_check_digit(body)
+
+
+def write_corpus(folder: Path, results: int, seed: int = 7) -> dict[str, int]:
+    """Write items, tasks and results exports for ``results`` result records into ``folder``.
+
+    Returns:
+        Counts of the records written per kind.
+    """
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = [(f"SJ-{n:03d}", f"{ITEM_WORDS[n % len(ITEM_WORDS)]}情况的检查（{n}）") for n in range(40)]
+    directory = []
+    for n in range(max(results // 3, 10)):
+        suffix, prefix = KINDS[n % len(KINDS)]
+        name = f"示例县{rng.choice(PLACES)}{rng.choice(TRADES)}{n}{suffix}"
+        directory.append((name, _code(rng, prefix)))
+    task_count = max(results // 320, 1)
+    tasks = []
+    for n in range(task_count):
+        task_items = rng.sample(items, 4)
+        tasks.append((f"1409022024{n:08d}", f"2024年{task_items[0][1][:4]}双随机抽查（第{n + 1}批）",
+                      DEPARTMENTS[n % len(DEPARTMENTS)], task_items))
+    with (folder / "抽查事项清单.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["事项编码", "事项类别", "抽查事项名称", "检查主体", "所属行业"])
+        for code, name in items:
+            writer.writerow([code, "一般检查事项", name, DEPARTMENTS[0], "餐饮服务"])
+    with (folder / "抽查任务.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自", "检查日期至"])
+        for task_id, name, department, task_items in tasks:
+            writer.writerow([task_id, name, department, "、".join(c for c, _ in task_items), "2024-03-01", "2024-11-30"])
+    written = 0
+    with (folder / "检查结果.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["抽查任务编号", "抽查任务名称", "检查实施机关", "企业名称", "统一社会信用代码",
+                         "检查事项", "检查结果", "检查完成日期", "公示日期"])
+        while written < results:
+            for task_id, name, department, task_items in tasks:
+                enterprise_name, code = rng.choice(directory)
+                day = f"2024-{rng.randint(3, 11):02d}-{rng.randint(1, 28):02d}"
+                for _, item_name in task_items:
+                    if written >= results:
+                        break
+                    writer.writerow([task_id, name, department, enterprise_name, code, item_name,
+                                     rng.choice(OUTCOMES), day, "2024-12-10"])
+                    written += 1
+                if written >= results:
+                    break
+    return {"items": len(items), "tasks": len(tasks), "results": written}
