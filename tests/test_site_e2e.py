@@ -8,63 +8,18 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.build import PROJECT_DIR, REPORT_PATH, build_site, create_server
-
-pytestmark = pytest.mark.slow
+from generator.build import PROJECT_DIR, REPORT_PATH, build_site
 
 DATA_DIR = PROJECT_DIR / "data"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-# No background traffic: this machine has no network, and the test asserts none is tried.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
-
-@pytest.fixture(scope="session")
-def demo_site(tmp_path_factory) -> tuple[Path, dict]:
-    """The demo site, built once per session: (site folder, quality report)."""
-    site = tmp_path_factory.mktemp("demo") / "site"
-    start = time.monotonic()
-    report = build_site(DATA_DIR, site, progress=False)
-    pages = len(list(site.rglob("*.html")))
-    print(f"\ndemo site: {pages} HTML pages in {time.monotonic() - start:.2f} s")
-    return site, report
-
-
-@pytest.fixture(scope="session")
-def site_url(demo_site) -> Iterator[str]:
-    """The demo site served on a free loopback port."""
-    with create_server(demo_site[0], port=0) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}/"
-        server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Debian's Chromium driven by Playwright; never a downloaded browser."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
+pytestmark = pytest.mark.slow
 
 def _soup(site: Path, page: str) -> BeautifulSoup:
     return BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
