@@ -1,0 +1,170 @@
+"""The built site in real headless Chromium: pages, history, tables, and hostile data."""
+
+from __future__ import annotations
+
+import csv
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from stdnum.cn import uscc
+
+from generator.build import PROJECT_DIR, build_site, create_server
+from generator.model import build_model
+from generator.validate import validate_folder
+
+pytestmark = pytest.mark.slow
+
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture(scope="module")
+def demo_model(demo_site):
+    report = validate_folder(PROJECT_DIR / "data")
+    return build_model(report.public_tables(), report.data_as_of)
+
+
+def _visit(browser, url: str, viewport: dict | None = None):
+    """Open ``url``; returns the page plus the console errors, foreign requests and dialogs."""
+    page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
+    seen = {"errors": [], "foreign": [], "dialogs": []}
+    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    page.on(
+        "request",
+        lambda r: seen["foreign"].append(r.url)
+        if urlsplit(r.url).hostname not in ("127.0.0.1", None)
+        else None,
+    )
+    page.on("dialog", lambda d: (seen["dialogs"].append(d.message), d.dismiss()))
+    page.goto(url, wait_until="networkidle")
+    return page, seen
+
+
+def test_home_task_and_enterprise_pages_load_cleanly(browser, site_url, demo_model) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
+    enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
+    for name, path in (
+        ("home", ""),
+        ("task", f"task/{task['slug']}/"),
+        ("enterprise", f"enterprise/{enterprise.slug}/"),
+    ):
+        for label, viewport in (("", None), ("-phone", PHONE)):
+            page, seen = _visit(browser, site_url + path, viewport)
+            assert seen["errors"] == [] and seen["foreign"] == [], (path, seen)
+            assert "数据截至" in page.inner_text(".gongkai-as-of")
+            page.screenshot(path=str(ARTIFACTS / f"{name}{label}.png"), full_page=False)
+            page.close()
+
+
+def test_task_page_lists_one_row_per_result(browser, site_url, demo_model) -> None:
+    task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
+    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/")
+    rows = page.locator("#results ~ * table tbody tr, #results ~ table tbody tr")
+    assert rows.count() == len(task["results"])
+    first = rows.first.locator("td")
+    assert first.nth(2).inner_text() == task["results"][0]["uscc"]
+    page.close()
+
+
+def test_enterprise_page_shows_its_history_and_links_back(browser, site_url, demo_model) -> None:
+    enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
+    page, _ = _visit(browser, f"{site_url}enterprise/{enterprise.slug}/")
+    assert page.locator("h1").first.inner_text() == enterprise.name
+    assert page.locator(".gongkai-history").count() == len(enterprise.task_ids)
+    assert page.locator(".gongkai-history tbody tr").count() >= len(enterprise.results)
+    page.locator(".gongkai-history h3 a").first.click()
+    page.wait_for_load_state("networkidle")
+    assert "/task/" in page.url and enterprise.name in page.inner_text("article")
+    page.close()
+
+
+def test_tables_fit_a_phone_without_widening_the_page(browser, site_url, demo_model) -> None:
+    task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
+    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/", PHONE)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"] + 1  # wide tables scroll inside their own box
+    page.close()
+
+
+# Hostile data
+
+HOSTILE = [
+    "<script>alert('name')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "<svg onload=alert(2)>",
+    "javascript:alert(3)",
+    "</script><script>alert(4)</script>",
+    "[点我](javascript:alert(5))",
+    "{{ 7*7 }}<b onmouseover=alert(6)>粗</b>",
+]
+
+
+def _code(n: int) -> str:
+    body = f"9114090200000{n:04d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+@pytest.fixture(scope="module")
+def hostile_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
+    root = tmp_path_factory.mktemp("hostile")
+    data = root / "data"
+    data.mkdir()
+    _write(
+        data / "items.csv",
+        ["事项编码", "事项类别", "抽查事项名称", "抽查依据", "所属行业"],
+        [[f"SJ-{n}", "一般检查事项", f"事项{n}{text}", text, "餐饮服务"] for n, text in enumerate(HOSTILE)],
+    )
+    _write(
+        data / "handbook.csv",
+        ["行业", "章节编号", "章节标题", "对应抽查事项", "正文"],
+        [["餐饮服务", str(n), f"章节{text}", f"SJ-{n}", f"正文 {text}\n\n- 列表 {text}"] for n, text in enumerate(HOSTILE)],
+    )
+    _write(
+        data / "tasks.csv",
+        ["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项"],
+        [[f"T{n}", f"任务{text}", f"机关{text}", f"SJ-{n}"] for n, text in enumerate(HOSTILE)],
+    )
+    _write(
+        data / "results.csv",
+        ["抽查任务编号", "企业名称", "统一社会信用代码", "检查事项", "检查结果", "发现问题情况", "检查完成日期"],
+        [
+            [f"T{n}", f"企业{text}", _code(n), f"事项{n}{text}", "发现问题已责令改正", text, "2024-05-06"]
+            for n, text in enumerate(HOSTILE)
+        ],
+    )
+    site = root / "site"
+    build_site(data, site)
+    with create_server(site, port=0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield f"http://127.0.0.1:{server.server_port}/", site
+        server.shutdown()
+
+
+def test_hostile_strings_never_run_and_show_as_text(browser, hostile_site) -> None:
+    url, site = hostile_site
+    pages = sorted(p.relative_to(site).parent.as_posix() for p in site.rglob("index.html"))
+    assert any(p.startswith("enterprise/") for p in pages) and any(p.startswith("task/") for p in pages)
+    shown = ""
+    for path in pages:
+        page, seen = _visit(browser, url + ("" if path == "." else path + "/"))
+        assert seen["dialogs"] == [], (path, seen["dialogs"])
+        assert page.locator("article script, article img, article svg[onload]").count() == 0, path
+        assert page.locator("article [onerror], article [onmouseover], article [onload]").count() == 0
+        hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))")
+        assert not [h for h in hrefs if h.strip().lower().startswith("javascript:")], path
+        shown += page.inner_text("body")
+        page.close()
+    for text in HOSTILE:
+        assert f"企业{text}" in shown and f"任务{text}" in shown, text
