@@ -102,6 +102,7 @@ def publish_site(
     from mkdocs.config import load_config
 
     config_file = Path(config_file or CONFIG_FILE)
+    model = model or build_model({}, report.get("data_as_of"))
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
@@ -115,12 +116,11 @@ def publish_site(
             # Builds share site_src/generated/: hold it from writing the pages to the end of
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
-                write_generated_pages(report, Path(config.docs_dir))
+                write_generated_pages(report, Path(config.docs_dir), model=model)
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
         with _status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
-            model = model or build_model({}, report.get("data_as_of"))
             write_records(model, staging, shell, workers=_record_workers(model))
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)

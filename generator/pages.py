@@ -1,10 +1,23 @@
-"""Render the Markdown pages that are generated from the quality report.
+"""Render the Markdown pages that are generated from the quality report and the model.
 
 The generated pages live in ``site_src/generated/`` (git-ignored) and are rebuilt on every
 ``gongkai build``; the hand-written pages (``index.md``, ``about.md``) never repeat what is
-generated here. Everything taken from the report goes through :func:`escape_markdown_cell`,
-so data can never turn into Markdown or HTML markup; only this module's fixed Chinese text is
-written raw.
+generated here. The overrides hook publishes ``generated/x.md`` at ``x/``.
+
+Safe by construction: every value taken from the data goes through
+:func:`escape_markdown_cell`, so it can never turn into Markdown or HTML markup; Markdown
+from data (合规手册 section bodies) is rendered and sanitised by
+:func:`generator.sanitize.render_markdown` and embedded as HTML. Only this module's fixed
+Chinese text, record-page hrefs built from validated slugs, and titles that pass
+:func:`safe_title` are written raw. Page titles are fixed Chinese text wherever possible,
+because MkDocs and Material do not escape titles. Every generated page carries
+``gongkai_data: true`` in its front matter, which makes the hook check that its HTML passes
+the allowlist sanitiser unchanged.
+
+Links to record pages (``item/<slug>/`` and so on, written outside MkDocs) are inline HTML
+``<a href>`` with a URL relative to the page, so that MkDocs does not try to validate a page
+it does not know and the site works under any subpath; links between MkDocs pages are
+Markdown links to ``.md`` files, which ``mkdocs build --strict`` checks.
 """
 
 from __future__ import annotations
@@ -12,10 +25,15 @@ from __future__ import annotations
 import html
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml
+
+from generator.model import Model, split_ids
+from generator.records import industry_slug, record_path
+from generator.sanitize import render_markdown
 from generator.schemas import KINDS, load_schemas
 
 GENERATED_DIR = "generated"
@@ -23,16 +41,42 @@ GENERATED_DIR = "generated"
 
 QUALITY_PAGE = "quality.md"
 HOME_SNIPPET = "snippets/home.md"
+LATEST_SNIPPET = "snippets/latest.md"
+ITEMS_PAGE = "items.md"
+PLANS_PAGE = "plans.md"
+TASKS_PAGE = "tasks.md"
+HANDBOOK_INDEX = "handbook/index.md"
+"""Generated files, relative to :data:`GENERATED_DIR`; each industry adds
+:func:`handbook_page`. Snippets are included into ``site_src/index.md`` (the site root)."""
+
+DATA_DRIVEN_KEY = "gongkai_data"
+"""Front-matter flag of pages whose HTML the hook checks with ``is_clean``."""
+NAV_KEY = "gongkai_nav"
+"""Front-matter key of :data:`HANDBOOK_INDEX`: the industry pages, ``[{title: path}]`` in
+order, which the hook appends to the navigation section that holds the index."""
+
+LATEST_TASKS = 10
+"""How many tasks the home page lists under 最新公示的检查结果."""
+LATEST_PLANS = 5
+"""How many plans the home page lists under 最新发布的抽查计划."""
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-!|])")
 # Control characters, including the STX/ETX that Python-Markdown uses for its placeholders.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _NO_VALUE = "—"
+_SPLIT_LIST = re.compile(r"[；\n]+")
+_TITLE_PUNCTUATION = frozenset(" ·-—（）()、，,。：:/／")
+_TITLE_MAX = 40
+_ANCHOR = re.compile(r"[A-Za-z][0-9A-Za-z._-]{0,80}")
 
 # Column sets shared by the error and warning tables.
 _ISSUE_HEADERS = ("行", "列", "代码", "说明", "修改建议", "值")
 _ISSUE_ALIGN = ("right", "left", "left", "left", "left", "left")
 _COUNT_FIELDS = ("rows_in", "rows_published", "rows_quarantined", "rows_withheld")
+
+
+class _Markdown(str):
+    """Markdown that this module built from escaped values; ``_table`` takes it as it is."""
 
 
 def escape_markdown_cell(value: object) -> str:
@@ -67,7 +111,7 @@ def render_quality_page(report: dict[str, Any]) -> str:
     titles = _kind_titles()
     parts = [
         # The tables are wide: give them the navigation sidebar's room (the tabs remain).
-        "---\nhide:\n  - navigation\n---",
+        _front_matter(hide=["navigation"]),
         "# 数据质量报告",
         (
             "本页由 gongkai 在每次生成网站时根据数据目录中的导出文件自动生成。"
@@ -95,37 +139,399 @@ def render_quality_page(report: dict[str, Any]) -> str:
     return _blocks(parts)
 
 
-def render_home_snippet(report: dict[str, Any]) -> str:
-    """Render the data-derived part of the home page: date and headline counts.
+def render_home_snippet(report: dict[str, Any], model: Model) -> str:
+    """Render the headline figures of the home page: date, counts, problem share.
 
     ``site_src/index.md`` includes it with ``--8<--`` (pymdownx.snippets).
 
     Args:
         report: The dict of ``Report.to_dict()``.
+        model: The published model.
 
     Returns:
         A Markdown fragment.
     """
-    titles = _kind_titles()
-    rows = [(titles.get(kind, kind), _count(n)) for kind, n in _records(report)]
+    results = len(model.results)
+    problems = sum(1 for r in model.results if r.get("problem"))
+    share = f"{problems / results:.1%}" if results else _NO_VALUE
+    rows: list[tuple[object, ...]] = [
+        (_page_link("抽查事项", ITEMS_PAGE), _count(len(model.items))),
+        (_page_link("年度抽查计划", PLANS_PAGE), _count(len(model.plans))),
+        (_page_link("抽查任务", TASKS_PAGE), _count(len(model.tasks))),
+        ("被检查的市场主体", _count(len(model.enterprises))),
+        ("检查结果", _count(results)),
+        ("发现问题的检查结果", f"{_count(problems)}（{share}）"),
+    ]
+    if model.handbook:
+        sections = sum(len(s) for s in model.handbook.values())
+        rows.append(
+            (_page_link("合规手册", HANDBOOK_INDEX), f"{len(model.handbook)} 个行业，{sections} 节")
+        )
     totals = (_count(report.get(name, 0)) for name in _COUNT_FIELDS)
     return _blocks(
         [
             f"**数据截至：{_as_of(report)}**",
-            _table(("公示内容", "条数"), rows, ("left", "right")),
+            _table(("公示内容", "数量"), rows, ("left", "right")),
             "本期共读入 {} 行数据：公示 {} 行，隔离 {} 行，不予公示 {} 行。".format(*totals),
         ]
     )
 
 
-GENERATED_FILES: dict[str, Callable[[dict[str, Any]], str]] = {
-    QUALITY_PAGE: render_quality_page,
-    HOME_SNIPPET: render_home_snippet,
-}
-"""Every generated file, by path relative to :data:`GENERATED_DIR`, and its renderer."""
+def render_latest_snippet(model: Model) -> str:
+    """Render the home page's latest publications: result batches and plans.
+
+    A result *batch* is what one task published on one day. The home page lists the
+    :data:`LATEST_TASKS` tasks that published most recently, each with its latest batch,
+    and the :data:`LATEST_PLANS` newest plans. Included into ``site_src/index.md``.
+
+    Args:
+        model: The published model.
+
+    Returns:
+        A Markdown fragment (links relative to the site root).
+    """
+    root = ""
+    batches: dict[str, dict[str, Any]] = {}
+    for result in model.results:
+        day = result.get("published_on")
+        if not day:
+            continue
+        key = result.get("task_id") or f"@{result.get('task_name') or ''}"
+        batch = batches.setdefault(key, {"day": day, "count": 0, "total": 0, "result": result})
+        batch["total"] += 1
+        if day > batch["day"]:
+            batch.update(day=day, count=0, result=result)
+        if day == batch["day"]:
+            batch["count"] += 1
+    latest = sorted(batches.items(), key=lambda kv: (kv[1]["day"], kv[0]), reverse=True)
+    batch_rows = [
+        (
+            batch["day"],
+            _task_cell(model, root, batch["result"]),
+            _count(batch["count"]),
+            _count(batch["total"]),
+        )
+        for _, batch in latest[:LATEST_TASKS]
+    ]
+    plans = sorted(
+        model.plans.values(),
+        key=lambda p: (p.get("published_on") or "", p["plan_id"]),
+        reverse=True,
+    )
+    plan_rows = [
+        (p.get("published_on"), _record_link(root, "plan", p), p.get("department"))
+        for p in plans[:LATEST_PLANS]
+    ]
+    parts = ["### 最新公示的检查结果"]
+    if batch_rows:
+        parts += [
+            "各抽查任务最近一次公示检查结果的日期和条数：",
+            _table(
+                ("公示日期", "抽查任务", "本次公示", "累计公示"),
+                batch_rows,
+                ("left", "left", "right", "right"),
+            ),
+            f"全部任务见{_page_link('抽查任务', TASKS_PAGE)}。",
+        ]
+    else:
+        parts.append("暂无公示的检查结果。")
+    parts.append("### 最新发布的抽查计划")
+    if plan_rows:
+        parts += [
+            _table(("发布日期", "计划名称", "制定部门"), plan_rows, ("left", "left", "left")),
+            f"全部计划见{_page_link('年度抽查计划', PLANS_PAGE)}。",
+        ]
+    else:
+        parts.append("暂无抽查计划。")
+    return _blocks(parts)
 
 
-def write_generated_pages(report: dict[str, Any], docs_dir: Path) -> list[Path]:
+def render_items_page(model: Model) -> str:
+    """Render 抽查事项清单: one table of every check item, each linking to its page.
+
+    Args:
+        model: The published model.
+
+    Returns:
+        The page as Markdown.
+    """
+    root = _root_of(ITEMS_PAGE)
+    items = sorted(model.items.values(), key=lambda i: _natural(i["item_id"]))
+    categories: dict[str, int] = {}
+    for item in items:
+        category = item.get("category") or "未分类"
+        categories[category] = categories.get(category, 0) + 1
+    summary = "，".join(f"{escape_markdown_cell(c)} {n} 项" for c, n in sorted(categories.items()))
+    rows = [
+        (
+            item["item_id"],
+            item.get("category"),
+            _item_name_cell(root, item),
+            item.get("department"),
+            item.get("method"),
+            item.get("industry"),
+        )
+        for item in items
+    ]
+    return _blocks(
+        [
+            _front_matter(hide=["navigation"]),
+            "# 抽查事项清单",
+            (
+                f"本清单共 {_count(len(items))} 项抽查事项"
+                + (f"（{summary}）" if summary else "")
+                + "。点击事项名称，查看抽查依据、检查内容、涉及的抽查任务和对应的合规手册章节。"
+            ),
+            _table(
+                ("事项编码", "类别", "名称/子项", "检查主体", "检查方式", "所属行业"),
+                rows,
+                ("left",) * 6,
+            )
+            if rows
+            else "暂无抽查事项。",
+        ]
+    )
+
+
+def render_plans_page(model: Model) -> str:
+    """Render 年度抽查计划: one table of every plan, newest first.
+
+    Args:
+        model: The published model.
+
+    Returns:
+        The page as Markdown.
+    """
+    root = _root_of(PLANS_PAGE)
+    plans = sorted(
+        model.plans.values(),
+        key=lambda p: (str(p.get("year") or ""), p.get("published_on") or "", p["plan_id"]),
+        reverse=True,
+    )
+    rows = [
+        (
+            plan.get("year"),
+            _record_link(root, "plan", plan),
+            plan.get("department"),
+            plan.get("plan_type"),
+            _period(plan),
+            plan.get("published_on"),
+            _count(len(plan.get("tasks", []))),
+        )
+        for plan in plans
+    ]
+    return _blocks(
+        [
+            _front_matter(hide=["navigation"]),
+            "# 年度抽查计划",
+            (
+                f"共 {_count(len(plans))} 个抽查计划，按年度和发布日期从新到旧排列。"
+                "点击计划名称，查看抽查范围、比例、时间安排、抽查事项、抽查任务和修订说明。"
+            ),
+            _table(
+                ("年度", "计划名称", "制定部门", "计划类型", "实施期间", "发布日期", "抽查任务"),
+                rows,
+                ("left", "left", "left", "left", "left", "left", "right"),
+            )
+            if rows
+            else "暂无抽查计划。",
+        ]
+    )
+
+
+def render_tasks_page(model: Model) -> str:
+    """Render 抽查任务: one table of every task, newest first.
+
+    Args:
+        model: The published model.
+
+    Returns:
+        The page as Markdown.
+    """
+    root = _root_of(TASKS_PAGE)
+    tasks = sorted(
+        model.tasks.values(), key=lambda t: (t.get("start") or "", t["task_id"]), reverse=True
+    )
+    rows = [
+        (
+            _record_link(root, "task", task),
+            task.get("lead_department"),
+            _period(task),
+            _count_or_blank(task.get("sample_size")),
+            _count(len(task["results"])),
+            _count(sum(1 for r in task["results"] if r.get("problem"))),
+        )
+        for task in tasks
+    ]
+    return _blocks(
+        [
+            _front_matter(hide=["navigation"]),
+            "# 抽查任务",
+            (
+                f"共 {_count(len(tasks))} 个抽查任务，按开始日期从新到旧排列。"
+                "点击任务名称，查看检查事项、牵头和配合部门、抽取过程和结果公告。"
+            ),
+            _table(
+                ("任务名称", "牵头部门", "实施期间", "抽取数量", "检查结果", "发现问题"),
+                rows,
+                ("left", "left", "left", "right", "right", "right"),
+            )
+            if rows
+            else "暂无抽查任务。",
+        ]
+    )
+
+
+def render_handbook_index(model: Model) -> str:
+    """Render the 合规手册 overview: one row per industry, linking to its page.
+
+    Its front matter lists the industry pages under :data:`NAV_KEY` for the navigation.
+
+    Args:
+        model: The published model.
+
+    Returns:
+        The page as Markdown.
+    """
+    nav = [
+        {
+            safe_title(
+                industry, f"行业 {industry_slug(industry)}"
+            ): f"{GENERATED_DIR}/{handbook_page(industry)}"
+        }
+        for industry in model.handbook
+    ]
+    rows = []
+    for industry, sections in model.handbook.items():
+        link = f"[{escape_markdown_cell(industry)}]({_page_name(handbook_page(industry))})"
+        items = {i for s in sections for i in _section_items(model, s)[0]}
+        updated = max((s.get("updated_on") or "" for s in sections), default="")
+        rows.append(
+            (_Markdown(link), _count(len(sections)), _count(len(items)), updated or _NO_VALUE)
+        )
+    return _blocks(
+        [
+            _front_matter(**{NAV_KEY: nav}),
+            "# 合规手册",
+            (
+                "“一业一查”合规手册按行业说明市场监管部门会检查什么、依据哪些法律法规、"
+                "经营者怎样做才合规，并列出常见问题，供经营者自查自纠。"
+                "每一节都对应抽查事项清单中的事项，事项页面也链接到这里。"
+            ),
+            _table(
+                ("行业", "章节", "涉及抽查事项", "更新日期"),
+                rows,
+                ("left", "right", "right", "left"),
+            )
+            if rows
+            else "暂无合规手册。",
+        ]
+    )
+
+
+def render_handbook_page(model: Model, industry: str) -> str:
+    """Render one industry's 合规手册 page: every section, with its ``anchor`` as id.
+
+    Section bodies are Markdown from data, rendered and sanitised by
+    :func:`generator.sanitize.render_markdown` and embedded as an HTML block.
+
+    Args:
+        model: The published model.
+        industry: A key of ``model.handbook``.
+
+    Returns:
+        The page as Markdown.
+    """
+    page = handbook_page(industry)
+    root = _root_of(page)
+    sections = model.handbook[industry]
+    parts = [
+        _front_matter(title=safe_title(industry, f"行业 {industry_slug(industry)}")),
+        f"# 合规手册：{escape_markdown_cell(industry)}",
+        (
+            f"本行业共 {_count(len(sections))} 节。每节说明检查要求和合规做法，"
+            "并列出对应的抽查事项、法律依据和常见问题。"
+            "其他行业见[合规手册](index.md)。"
+        ),
+    ]
+    for section in sections:
+        parts.append(f"## {escape_markdown_cell(section.get('title'))} {{#{_anchor(section)}}}")
+        body = render_markdown(section.get("body"))
+        if body:
+            # A raw HTML block: Python-Markdown leaves it as it is, so the sanitised HTML is
+            # what the page shows. Blank lines around it make it a block of its own.
+            parts.append(f'<div class="gongkai-markdown">\n{body.strip()}\n</div>')
+        linked, unknown = _section_items(model, section)
+        references = [_item_ref_link(root, model.items[i]) for i in linked]
+        references += [escape_markdown_cell(ref) for ref in unknown]
+        facts = [
+            ("章节编号", escape_markdown_cell(section.get("section"))),
+            ("对应抽查事项", "、".join(references)),
+            ("法律依据", escape_markdown_cell(section.get("legal_basis"))),
+            ("更新日期", escape_markdown_cell(section.get("updated_on"))),
+        ]
+        parts += [f"**{label}：** {value}" for label, value in facts if value]
+        problems = [p.strip() for p in _SPLIT_LIST.split(section.get("common_problems") or "")]
+        problems = [p for p in problems if p]
+        if problems:
+            parts.append("**常见问题：**")
+            parts.append("\n".join(f"- {escape_markdown_cell(p)}" for p in problems))
+    return _blocks(parts)
+
+
+def handbook_page(industry: str) -> str:
+    """The generated file of an industry's handbook page, relative to :data:`GENERATED_DIR`.
+
+    It is published at ``handbook/<industry_slug>/``, which item pages link to.
+    """
+    return f"handbook/{industry_slug(industry)}.md"
+
+
+def safe_title(text: str | None, fallback: str) -> str:
+    """``text`` if it can be a page or navigation title as it is, else ``fallback``.
+
+    MkDocs and Material put titles into the page unescaped (and ``striptags`` even undoes
+    escaping), so a title from data is used only when it consists of letters, digits
+    (any script) and a little punctuation that means nothing in HTML, Markdown or YAML.
+
+    Args:
+        text: A title from data.
+        fallback: Fixed text to use instead.
+    """
+    if (
+        text
+        and len(text) <= _TITLE_MAX
+        and text == text.strip()
+        and all(c.isalnum() or c in _TITLE_PUNCTUATION for c in text)
+    ):
+        return text
+    return fallback
+
+
+def render_generated_pages(report: dict[str, Any], model: Model) -> dict[str, str]:
+    """Every generated file, by path relative to :data:`GENERATED_DIR`, with its content.
+
+    Args:
+        report: The dict of ``Report.to_dict()``.
+        model: The published model (``build_model`` over the report's public tables).
+    """
+    pages = {
+        QUALITY_PAGE: render_quality_page(report),
+        HOME_SNIPPET: render_home_snippet(report, model),
+        LATEST_SNIPPET: render_latest_snippet(model),
+        ITEMS_PAGE: render_items_page(model),
+        PLANS_PAGE: render_plans_page(model),
+        TASKS_PAGE: render_tasks_page(model),
+        HANDBOOK_INDEX: render_handbook_index(model),
+    }
+    for industry in model.handbook:
+        pages[handbook_page(industry)] = render_handbook_page(model, industry)
+    return pages
+
+
+def write_generated_pages(
+    report: dict[str, Any], docs_dir: Path, *, model: Model | None = None
+) -> list[Path]:
     """Write every generated page into ``docs_dir/generated/`` and remove stale ones.
 
     Each file is replaced atomically and only when its content changed, so a concurrent
@@ -134,12 +540,21 @@ def write_generated_pages(report: dict[str, Any], docs_dir: Path) -> list[Path]:
     Args:
         report: The dict of ``Report.to_dict()``.
         docs_dir: The MkDocs ``docs_dir`` (``site_src/``).
+        model: The published model: ``build_model(report.public_tables(), report.data_as_of)``.
 
     Returns:
         The paths written or kept, sorted.
+
+    Raises:
+        TypeError: ``model`` is missing.
     """
+    if model is None:
+        raise TypeError(
+            "write_generated_pages(report, docs_dir, model=...) needs the published model: "
+            "build_model(validated.public_tables(), validated.data_as_of)"
+        )
     root = docs_dir / GENERATED_DIR
-    wanted = {root / name: render(report) for name, render in GENERATED_FILES.items()}
+    wanted = {root / name: text for name, text in render_generated_pages(report, model).items()}
     for path, text in wanted.items():
         _write_if_changed(path, text)
     for path in sorted(root.rglob("*"), reverse=True):
@@ -264,14 +679,121 @@ def _render_conflicts(conflicts: list[dict[str, Any]], titles: dict[str, str]) -
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str]) -> str:
-    """A Markdown table: fixed ``headers`` raw, every cell escaped."""
+    """A Markdown table: fixed ``headers`` raw, every cell escaped unless built here."""
     rule = {"left": "---", "right": "---:"}
     lines = [
         "| " + " | ".join(headers) + " |",
         "| " + " | ".join(rule[a] for a in align) + " |",
     ]
-    lines += ["| " + " | ".join(escape_markdown_cell(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def _cell(value: object) -> str:
+    return value if isinstance(value, _Markdown) else escape_markdown_cell(value)
+
+
+def _front_matter(**meta: Any) -> str:
+    """YAML front matter marking a data-driven page, with ``meta`` (fixed or safe text)."""
+    text = yaml.safe_dump({**meta, DATA_DRIVEN_KEY: True}, allow_unicode=True, sort_keys=True)
+    return f"---\n{text}---"
+
+
+def _root_of(page: str) -> str:
+    """The relative URL from a generated page, as published, back to the site root.
+
+    The hook publishes ``generated/a/b.md`` at ``a/b/`` (``use_directory_urls``, which it
+    enforces) and ``generated/a/index.md`` at ``a/``.
+    """
+    parts = page.removesuffix(".md").split("/")
+    if parts[-1] == "index":
+        parts.pop()
+    return "../" * len(parts)
+
+
+def _page_name(page: str) -> str:
+    """A generated page's file name, for a Markdown link from a page in the same folder."""
+    return page.rsplit("/", 1)[-1]
+
+
+def _page_link(text: str, page: str) -> _Markdown:
+    """A Markdown link (checked by MkDocs) from the home page to a generated page."""
+    return _Markdown(f"[{text}]({GENERATED_DIR}/{page})")
+
+
+def _href(root: str, kind: str, slug: str) -> str:
+    return html.escape(root + record_path(kind, slug), quote=True)
+
+
+def _record_link(root: str, kind: str, record: dict[str, Any]) -> _Markdown:
+    """An inline HTML link to a plan's or task's record page, its name as the text."""
+    key = {"plan": "plan_id", "task": "task_id"}[kind]
+    text = escape_markdown_cell(record.get("name") or record[key])
+    return _Markdown(f'<a href="{_href(root, kind, record["slug"])}">{text}</a>')
+
+
+def _task_cell(model: Model, root: str, result: dict[str, Any]) -> _Markdown:
+    """A result's task: a link to its page when the task is published, else its name."""
+    task = model.tasks.get(result.get("task_id") or "")
+    if task is not None:
+        return _record_link(root, "task", task)
+    return _Markdown(
+        escape_markdown_cell(result.get("task_name") or result.get("task_id")) or _NO_VALUE
+    )
+
+
+def _item_name_cell(root: str, item: dict[str, Any]) -> _Markdown:
+    """名称/子项: the item's name linking to its page, then its sub-items if any."""
+    name = escape_markdown_cell(item.get("name") or item["item_id"])
+    cell = f'<a href="{_href(root, "item", item["slug"])}">{name}</a>'
+    if item.get("sub_item"):
+        cell += f"（{escape_markdown_cell(item['sub_item'])}）"
+    return _Markdown(cell)
+
+
+def _item_ref_link(root: str, item: dict[str, Any]) -> str:
+    """``SJ-SC-001 企业公示信息的检查`` linking to the item's page."""
+    text = escape_markdown_cell(f"{item['item_id']} {item.get('name') or ''}".strip())
+    return f'<a href="{_href(root, "item", item["slug"])}">{text}</a>'
+
+
+def _section_items(model: Model, section: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A handbook section's items: ids found in the list, and references that are not."""
+    linked: list[str] = []
+    unknown: list[str] = []
+    for reference in split_ids(section.get("item_ids")):
+        item = model.item_for(reference)
+        if item is None:
+            unknown.append(reference)
+        elif item["item_id"] not in linked:
+            linked.append(item["item_id"])
+    return linked, unknown
+
+
+def _anchor(section: dict[str, Any]) -> str:
+    """The section's ``anchor`` from the model, checked: it becomes an attr_list id."""
+    anchor = str(section["anchor"])
+    if not _ANCHOR.fullmatch(anchor):
+        raise ValueError(f"unsafe handbook anchor {anchor!r}")
+    return anchor
+
+
+def _period(record: dict[str, Any]) -> str:
+    start, end = record.get("start"), record.get("end")
+    if start and end:
+        return f"{start} 至 {end}"
+    return str(start or end or _NO_VALUE)
+
+
+def _count_or_blank(value: Any) -> str:
+    return _NO_VALUE if value in (None, "") else _count(value)
+
+
+def _natural(text: Any) -> tuple[Any, ...]:
+    """Sort key that puts ``2`` before ``10``."""
+    return tuple(
+        (0, int(p), "") if p.isdigit() else (1, 0, p) for p in re.split(r"(\d+)", str(text))
+    )
 
 
 def _blocks(parts: list[str]) -> str:

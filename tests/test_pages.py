@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 import copy
+import posixpath
 import random
 from pathlib import Path
 
 import markdown
 import pytest
+import yaml
 from bs4 import BeautifulSoup
 from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.build import publish_site
+from generator.model import build_model
 from generator.pages import (
+    DATA_DRIVEN_KEY,
     GENERATED_DIR,
+    HANDBOOK_INDEX,
     HOME_SNIPPET,
+    ITEMS_PAGE,
+    LATEST_SNIPPET,
+    NAV_KEY,
+    PLANS_PAGE,
     QUALITY_PAGE,
+    TASKS_PAGE,
     escape_markdown_cell,
+    handbook_page,
+    render_generated_pages,
+    render_handbook_index,
+    render_handbook_page,
     render_home_snippet,
+    render_items_page,
+    render_latest_snippet,
+    render_plans_page,
     render_quality_page,
+    render_tasks_page,
+    safe_title,
     write_generated_pages,
 )
+from generator.records import industry_slug, record_path
+from generator.sanitize import is_clean
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -113,10 +134,30 @@ def _plain(value: str) -> str:
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).strip()
 
 
+# The Markdown extensions of mkdocs.yml that matter for generated pages.
+EXTENSIONS = ["admonition", "attr_list", "tables", "toc"]
+EXTENSION_CONFIGS = {"tables": {"use_align_attribute": True}, "toc": {"permalink": True}}
+
+
+def _html(markdown_text: str) -> str:
+    """Render Markdown as MkDocs would (front matter removed)."""
+    return markdown.markdown(
+        _split_front_matter(markdown_text)[1],
+        extensions=EXTENSIONS,
+        extension_configs=EXTENSION_CONFIGS,
+    )
+
+
+def _split_front_matter(page: str) -> tuple[dict, str]:
+    if not page.startswith("---\n"):
+        return {}, page
+    meta, _, body = page[4:].partition("\n---\n")
+    return yaml.safe_load(meta), body
+
+
 def _cells(markdown_text: str) -> list[list[str]]:
     """Render Markdown tables as MkDocs would and return each body row's cell texts."""
-    html = markdown.markdown(markdown_text, extensions=["tables", "admonition"])
-    soup = BeautifulSoup(html, "html.parser")
+    soup = BeautifulSoup(_html(markdown_text), "html.parser")
     return [[td.get_text() for td in tr.find_all("td")] for tr in soup.select("tbody tr")]
 
 
@@ -251,14 +292,327 @@ def test_quality_page_is_deterministic():
         rng.shuffle(shuffled[key])
     shuffled["records"] = dict(reversed(list(report["records"].items())))
     assert render_quality_page(shuffled) == render_quality_page(report)
-    assert render_home_snippet(shuffled) == render_home_snippet(report)
 
 
 def test_home_snippet_has_date_and_counts():
-    snippet = render_home_snippet(_report())
+    snippet = render_home_snippet(_report(), _model())
     assert "数据截至：2024\\-12\\-20" in snippet
-    assert ["检查结果", "5"] in _cells(snippet)
+    rows = _cells(snippet)
+    assert ["检查结果", "4"] in rows
+    assert ["抽查事项", "3"] in rows and ["抽查任务", "2"] in rows and ["年度抽查计划", "2"] in rows
+    assert ["被检查的市场主体", "2"] in rows
+    assert ["发现问题的检查结果", "1（25.0%）"] in rows
+    assert ["合规手册", "2 个行业，3 节"] in rows
     assert "本期共读入 10 行数据：公示 6 行，隔离 3 行，不予公示 1 行。" in snippet
+    links = {a.get_text(): a["href"] for a in BeautifulSoup(_html(snippet), "html.parser")("a")}
+    assert links["抽查事项"] == "generated/items.md"  # a Markdown link, which MkDocs checks
+
+
+def test_home_snippet_without_results():
+    snippet = render_home_snippet(_report(), build_model({}, None))
+    assert ["发现问题的检查结果", "0（—）"] in _cells(snippet)
+
+
+# Pages from the model
+
+UNSAFE = "</title><script>alert(1)</script>"
+CODES = ["91140902MA0F8NRF1D", "91140902MA05TE4N15"]
+
+
+def _tables() -> dict[str, list[dict]]:
+    """Public tables in the shape of ``Report.public_tables()``: hostile text in names."""
+    return {
+        "items": [
+            {
+                "item_id": "SJ-10",
+                "name": "事项十",
+                "category": "一般检查事项",
+                "industry": "餐饮服务",
+            },
+            {
+                "item_id": "SJ-2",
+                "name": f"事项二{UNSAFE}",
+                "sub_item": "子项 | 甲",
+                "category": "重点检查事项",
+                "department": "示例县市场监督管理局",
+                "method": "实地核查",
+                "industry": "餐饮服务",
+            },
+            {"item_id": "SJ-001号", "name": "编号不安全的事项", "category": "一般检查事项"},
+        ],
+        "plans": [
+            {"plan_id": "P1", "name": "二〇二三年计划", "year": 2023, "published_on": "2023-02-01"},
+            {
+                "plan_id": "P2",
+                "name": f"计划{UNSAFE}",
+                "year": 2024,
+                "department": "示例县市场监督管理局",
+                "plan_type": "本部门",
+                "start": "2024-03-01",
+                "end": "2024-11-30",
+                "published_on": "2024-02-26",
+            },
+        ],
+        "tasks": [
+            {
+                "task_id": "T1",
+                "plan_id": "P2",
+                "name": f"任务{UNSAFE}",
+                "lead_department": "示例县市场监督管理局",
+                "item_ids": "SJ-2、SJ-10",
+                "sample_size": 1200,
+                "start": "2024-03-08",
+                "end": "2024-04-22",
+            },
+            {"task_id": "T2", "plan_id": "P1", "name": "早的任务", "start": "2023-05-01"},
+        ],
+        "results": [
+            _result("T1", CODES[0], "SJ-2", "2024-04-16", "2024-04-20", "未发现问题"),
+            _result("T1", CODES[1], "SJ-2", "2024-04-17", "2024-04-21", "发现问题已责令改正"),
+            _result("T1", CODES[1], "SJ-10", "2024-04-17", "2024-04-21", "未发现问题"),
+            _result("T2", CODES[0], "SJ-10", "2023-05-10", "2023-05-20", "未发现问题"),
+        ],
+        "handbook": [
+            _section(
+                "餐饮服务", "CY-2", "第二节", "SJ-2；SJ-404", "**加粗** <script>alert(1)</script>"
+            ),
+            _section(
+                "餐饮服务", "CY-10", f"第十节{UNSAFE}", "SJ-10", "[点我](javascript:alert(1))"
+            ),
+            _section(UNSAFE, "X-1", "标题", "", "# 大标题\n\n正文"),
+        ],
+    }
+
+
+def _result(task, code, item, inspected, published, outcome):
+    return {
+        "task_id": task,
+        "task_name": None,
+        "uscc": code,
+        "entity_name": f"企业{code[-4:]}",
+        "item_id": item,
+        "item": None,
+        "outcome": outcome,
+        "inspected_on": inspected,
+        "published_on": published,
+    }
+
+
+def _section(industry, section, title, items, body):
+    return {
+        "industry": industry,
+        "section": section,
+        "title": title,
+        "item_ids": items,
+        "body": body,
+        "legal_basis": f"《条例》第一条{UNSAFE}",
+        "common_problems": "问题甲；问题乙",
+        "updated_on": "2024-03-12",
+    }
+
+
+def _model():
+    return build_model(_tables(), "2024-12-20")
+
+
+def _soup_of(page: str) -> BeautifulSoup:
+    return BeautifulSoup(_html(page), "html.parser")
+
+
+def _published_url(name: str) -> str:
+    """Where the hook publishes ``generated/<name>``."""
+    stem = name.removesuffix(".md")
+    return (
+        "" if stem == "" else (stem.removesuffix("index") if stem.endswith("index") else stem + "/")
+    )
+
+
+def _resolved(name: str, href: str) -> str:
+    """A relative href on the published page, as a path from the site root."""
+    return posixpath.normpath(posixpath.join(_published_url(name), href)) + "/"
+
+
+def test_items_page_lists_every_item_with_its_link():
+    page = render_items_page(_model())
+    soup = _soup_of(page)
+    assert soup.h1.get_text().removesuffix("¶") == "抽查事项清单"
+    rows = _cells(page)
+    assert [r[0] for r in rows] == ["SJ-001号", "SJ-2", "SJ-10"]  # natural order
+    assert rows[1] == [
+        "SJ-2",
+        "重点检查事项",
+        f"事项二{UNSAFE}（子项 | 甲）",
+        "示例县市场监督管理局",
+        "实地核查",
+        "餐饮服务",
+    ]
+    model = _model()
+    hrefs = [a["href"] for a in soup.select("tbody a")]
+    assert [_resolved(ITEMS_PAGE, h) for h in hrefs] == [
+        record_path("item", model.items[i]["slug"]) for i in ("SJ-001号", "SJ-2", "SJ-10")
+    ]
+    assert hrefs[0].startswith("../item/x-")  # an unsafe id gets a hashed slug
+
+
+def test_plans_page_lists_plans_newest_first():
+    page = render_plans_page(_model())
+    rows = _cells(page)
+    assert [r[1] for r in rows] == [f"计划{UNSAFE}", "二〇二三年计划"]
+    assert rows[0] == [
+        "2024",
+        f"计划{UNSAFE}",
+        "示例县市场监督管理局",
+        "本部门",
+        "2024-03-01 至 2024-11-30",
+        "2024-02-26",
+        "1",
+    ]
+    hrefs = [a["href"] for a in _soup_of(page).select("tbody a")]
+    assert [_resolved(PLANS_PAGE, h) for h in hrefs] == ["plan/P2/", "plan/P1/"]
+
+
+def test_tasks_page_counts_results_and_problems():
+    page = render_tasks_page(_model())
+    rows = _cells(page)
+    assert rows == [
+        [f"任务{UNSAFE}", "示例县市场监督管理局", "2024-03-08 至 2024-04-22", "1,200", "3", "1"],
+        ["早的任务", "", "2023-05-01", "—", "1", "0"],
+    ]
+    hrefs = [a["href"] for a in _soup_of(page).select("tbody a")]
+    assert [_resolved(TASKS_PAGE, h) for h in hrefs] == ["task/T1/", "task/T2/"]
+
+
+def test_latest_snippet_shows_the_newest_batch_per_task_and_plans():
+    snippet = render_latest_snippet(_model())
+    tables = _soup_of(snippet).find_all("table")
+    batches = [[td.get_text() for td in tr("td")] for tr in tables[0].select("tbody tr")]
+    assert batches == [
+        ["2024-04-21", f"任务{UNSAFE}", "2", "3"],
+        ["2023-05-20", "早的任务", "1", "1"],
+    ]
+    assert [a["href"] for a in tables[0]("a")] == ["task/T1/", "task/T2/"]  # from the root
+    plans = [[td.get_text() for td in tr("td")] for tr in tables[1].select("tbody tr")]
+    assert [p[:2] for p in plans] == [
+        ["2024-02-26", f"计划{UNSAFE}"],
+        ["2023-02-01", "二〇二三年计划"],
+    ]
+
+
+def test_latest_snippet_without_data():
+    snippet = render_latest_snippet(build_model({}, None))
+    assert "暂无公示的检查结果。" in snippet and "暂无抽查计划。" in snippet
+
+
+def test_handbook_index_links_each_industry_and_lists_the_navigation():
+    model = _model()
+    page = render_handbook_index(model)
+    meta, _ = _split_front_matter(page)
+    assert meta[DATA_DRIVEN_KEY] is True
+    safe = f"行业 {industry_slug(UNSAFE)}"
+    assert meta[NAV_KEY] == [
+        {safe: f"{GENERATED_DIR}/{handbook_page(UNSAFE)}"},
+        {"餐饮服务": f"{GENERATED_DIR}/{handbook_page('餐饮服务')}"},
+    ]
+    rows = _cells(page)
+    assert [r[0] for r in rows] == [UNSAFE, "餐饮服务"]
+    assert rows[1][1:] == ["2", "2", "2024-03-12"]
+    hrefs = [a["href"] for a in _soup_of(page).select("tbody a")]
+    assert hrefs == [handbook_page(UNSAFE).split("/")[1], handbook_page("餐饮服务").split("/")[1]]
+
+
+def test_handbook_page_has_sections_with_their_anchors():
+    model = _model()
+    page = render_handbook_page(model, "餐饮服务")
+    meta, _ = _split_front_matter(page)
+    assert meta == {"title": "餐饮服务", DATA_DRIVEN_KEY: True}
+    soup = _soup_of(page)
+    assert soup.h1.get_text().removesuffix("¶") == "合规手册：餐饮服务"
+    sections = model.handbook["餐饮服务"]
+    assert [h["id"] for h in soup("h2")] == [s["anchor"] for s in sections]
+    assert [h.get_text().removesuffix("¶") for h in soup("h2")] == ["第二节", f"第十节{UNSAFE}"]
+    bodies = soup.select("div.gongkai-markdown")
+    assert bodies[0].strong.get_text() == "加粗"
+    assert "<script>alert(1)</script>" in bodies[0].get_text()
+    assert bodies[1].get_text().strip() == "[点我](javascript:alert(1))"
+    assert bodies[0].find("script") is None and bodies[1].find("a") is None
+    # Items: linked when in the list, plain text when not.
+    name = handbook_page("餐饮服务")
+    links = soup.select("p a")
+    assert [(a.get_text(), _resolved(name, a["href"])) for a in links if "item" in a["href"]] == [
+        (f"SJ-2 事项二{UNSAFE}", "item/SJ-2/"),
+        ("SJ-10 事项十", "item/SJ-10/"),
+    ]
+    assert "SJ-404" in soup.get_text()
+    assert soup.get_text().count(f"《条例》第一条{UNSAFE}") == 2
+    assert [li.get_text() for li in soup.select("article li, ul li")][:2] == ["问题甲", "问题乙"]
+
+
+def test_handbook_page_of_an_unsafe_industry_has_a_fixed_title():
+    page = render_handbook_page(_model(), UNSAFE)
+    meta, _ = _split_front_matter(page)
+    assert meta["title"] == f"行业 {industry_slug(UNSAFE)}"
+    soup = _soup_of(page)
+    assert soup.h1.get_text().removesuffix("¶") == f"合规手册：{UNSAFE}"
+    assert soup.find("h3").get_text() == "大标题"  # body headings sit below the section
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("餐饮服务", "餐饮服务"),
+        ("住宿（含民宿）", "住宿（含民宿）"),
+        ("Food 2024", "Food 2024"),
+        (UNSAFE, "备用"),
+        ("a&b", "备用"),
+        ("a_b", "备用"),
+        (" 前后空格", "备用"),
+        ("很" * 41, "备用"),
+        ("", "备用"),
+        (None, "备用"),
+    ],
+)
+def test_safe_title(text, expected):
+    assert safe_title(text, "备用") == expected
+
+
+def test_every_generated_page_is_clean_and_shows_hostile_text_literally():
+    model = _model()
+    pages = render_generated_pages(_report(), model)
+    assert set(pages) == {
+        QUALITY_PAGE,
+        HOME_SNIPPET,
+        LATEST_SNIPPET,
+        ITEMS_PAGE,
+        PLANS_PAGE,
+        TASKS_PAGE,
+        HANDBOOK_INDEX,
+        handbook_page("餐饮服务"),
+        handbook_page(UNSAFE),
+    }
+    for name, text in pages.items():
+        html = _html(text)
+        assert is_clean(html), name
+        soup = BeautifulSoup(html, "html.parser")
+        assert soup.find_all(["script", "img", "svg", "iframe", "style", "title"]) == [], name
+        meta, _ = _split_front_matter(text)
+        if not name.startswith("snippets/"):
+            assert meta.get(DATA_DRIVEN_KEY) is True, name
+        if "title" in meta:
+            assert safe_title(meta["title"], "") == meta["title"]
+    shown = "".join(BeautifulSoup(_html(t), "html.parser").get_text() for t in pages.values())
+    for text in (f"事项二{UNSAFE}", f"计划{UNSAFE}", f"任务{UNSAFE}", f"第十节{UNSAFE}", UNSAFE):
+        assert text in shown
+
+
+def test_generated_pages_are_deterministic():
+    tables = _tables()
+    shuffled = copy.deepcopy(tables)
+    rng = random.Random(2)
+    for rows in shuffled.values():
+        rng.shuffle(rows)
+    first = render_generated_pages(_report(), build_model(tables, "2024-12-20"))
+    again = render_generated_pages(_report(), build_model(shuffled, "2024-12-20"))
+    assert first == again
 
 
 def test_write_generated_pages_replaces_stale_files(tmp_path: Path):
@@ -266,11 +620,90 @@ def test_write_generated_pages_replaces_stale_files(tmp_path: Path):
     stale.parent.mkdir()
     stale.write_text("旧页面", encoding="utf-8")
 
-    written = write_generated_pages(_report(), tmp_path)
+    written = write_generated_pages(_report(), tmp_path, model=_model())
 
     root = tmp_path / GENERATED_DIR
-    assert written == sorted([root / QUALITY_PAGE, root / HOME_SNIPPET])
+    assert written == sorted(root / name for name in render_generated_pages(_report(), _model()))
+    assert root / ITEMS_PAGE in written and root / handbook_page("餐饮服务") in written
     assert not stale.exists()
     before = {p: p.stat().st_mtime_ns for p in written}
-    write_generated_pages(_report(), tmp_path)
+    write_generated_pages(_report(), tmp_path, model=_model())
     assert {p: p.stat().st_mtime_ns for p in written} == before  # unchanged files left alone
+
+
+def test_write_generated_pages_needs_the_model(tmp_path: Path):
+    with pytest.raises(TypeError, match="build_model"):
+        write_generated_pages(_report(), tmp_path)
+
+
+# The overrides hook
+
+
+def _hook():
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "overrides/hooks/generated_pages.py"
+    spec = importlib.util.spec_from_file_location("gongkai_generated_pages_hook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class _Page:
+    def __init__(self, meta: dict) -> None:
+        self.meta = meta
+        self.file = type("File", (), {"src_uri": "generated/items.md"})()
+
+
+def test_hook_sanitises_and_warns_about_unclean_data_pages(caplog):
+    hook = _hook()
+    dirty = '<p onclick="alert(1)">甲<script>alert(2)</script></p>'
+    with caplog.at_level("WARNING"):
+        cleaned = hook.on_page_content(dirty, _Page({DATA_DRIVEN_KEY: True}), None, None)
+    assert cleaned == "<p>甲</p>"
+    assert "generated/items.md" in caplog.text  # a warning: strict builds abort
+    clean = "<p>甲</p>"
+    assert hook.on_page_content(clean, _Page({DATA_DRIVEN_KEY: True}), None, None) == clean
+    # Pages without the flag (hand-written, the record shell) are not the hook's business.
+    assert hook.on_page_content(dirty, _Page({}), None, None) == dirty
+
+
+def test_hook_refuses_file_urls():
+    from mkdocs.exceptions import PluginError
+
+    hook = _hook()
+    config = type("Config", (), {"use_directory_urls": False})()
+    with pytest.raises(PluginError, match="use_directory_urls"):
+        hook.on_config(config)
+
+
+def test_hook_adds_industry_pages_after_the_handbook_index(tmp_path: Path):
+    from mkdocs.structure.files import File, Files
+
+    hook = _hook()
+    docs = tmp_path / "docs"
+    write_generated_pages(_report(), docs, model=_model())
+    (docs / "index.md").write_text("# 首页\n", encoding="utf-8")
+    files = Files(
+        [
+            File(p.relative_to(docs).as_posix(), str(docs), str(tmp_path / "site"), True)
+            for p in sorted(docs.rglob("*.md"))
+        ]
+    )
+    nav = [
+        {"首页": "index.md"},
+        {"合规手册": [{"行业一览": f"{GENERATED_DIR}/{HANDBOOK_INDEX}"}]},
+        {"数据质量报告": f"{GENERATED_DIR}/{QUALITY_PAGE}"},
+    ]
+    config = type("Config", (), {"nav": nav})()
+
+    hook.on_files(files, config)
+    hook.on_files(files, config)  # a rebuild (mkdocs serve) adds nothing twice
+
+    assert nav[1]["合规手册"] == [
+        {"行业一览": f"{GENERATED_DIR}/{HANDBOOK_INDEX}"},
+        {f"行业 {industry_slug(UNSAFE)}": f"{GENERATED_DIR}/{handbook_page(UNSAFE)}"},
+        {"餐饮服务": f"{GENERATED_DIR}/{handbook_page('餐饮服务')}"},
+    ]
+    page = files.get_file_from_path(f"{GENERATED_DIR}/{handbook_page('餐饮服务')}")
+    assert page.dest_uri == f"handbook/{industry_slug('餐饮服务')}/index.html"

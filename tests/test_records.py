@@ -98,7 +98,6 @@ def test_record_pages_share_the_site_shell(demo: tuple[Path, Model]) -> None:
     assert page.find("link", rel="stylesheet")["href"].startswith("../../assets/")
 
 
-@pytest.mark.xfail(strict=True, reason="handbook pages land with the editorial pages")
 def test_no_internal_link_is_broken(demo: tuple[Path, Model]) -> None:
     site, _ = demo
     assert check_links(site) == []

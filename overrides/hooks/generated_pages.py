@@ -1,23 +1,49 @@
-"""MkDocs hook: publish generated pages at the site root.
+"""MkDocs hook: publish generated pages at the site root, list handbook industries in the
+navigation, and check that data-driven pages contain only allowlisted HTML.
 
-``gongkai build`` writes data-derived pages into ``site_src/generated/`` so that they stay
-apart from the hand-written ones in git; readers should not see that split in addresses, so
-``generated/quality.md`` is published as ``quality/`` rather than ``generated/quality/``.
+``gongkai build`` writes data-derived pages into ``site_src/generated/`` (see
+``generator/pages.py``) so that they stay apart from the hand-written ones in git; readers
+should not see that split in addresses, so ``generated/quality.md`` is published as
+``quality/`` rather than ``generated/quality/``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from mkdocs.exceptions import PluginError
+from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+from mkdocs.utils.meta import get_data
 
-PREFIX = "generated/"
+from generator.pages import DATA_DRIVEN_KEY, GENERATED_DIR, HANDBOOK_INDEX, NAV_KEY, safe_title
+from generator.sanitize import is_clean, sanitize_html
+
+PREFIX = f"{GENERATED_DIR}/"
+log = get_plugin_logger("gongkai")
 
 
-def on_files(files: Files, config: object) -> Files:
-    """Drop the ``generated/`` prefix from generated pages' addresses.
+def on_config(config: Any) -> Any:
+    """Refuse settings under which generated pages' relative links would break.
 
     Raises:
-        PluginError: A hand-written page already has the address.
+        PluginError: ``use_directory_urls`` is off.
+    """
+    # generator/pages.py computes links to record pages from each page's depth as published
+    # with directory URLs (``items/`` → ``../item/<slug>/``).
+    if not config.use_directory_urls:
+        raise PluginError("gongkai 生成的页面需要 use_directory_urls: true")
+    return config
+
+
+def on_files(files: Files, config: Any) -> Files:
+    """Drop the ``generated/`` prefix from generated pages' addresses, and add each handbook
+    industry page to the navigation section that holds the handbook index.
+
+    Raises:
+        PluginError: A hand-written page already has the address, or the handbook index
+            names a page that is missing or a title that is not safe.
     """
     taken = {f.dest_uri: f.src_uri for f in files if not f.src_uri.startswith(PREFIX)}
     for file in files:
@@ -26,4 +52,70 @@ def on_files(files: Files, config: object) -> Files:
             if dest in taken:
                 raise PluginError(f"生成的页面 {file.src_uri} 与手写页面 {taken[dest]} 地址冲突")
             file.dest_uri = dest
+    _add_handbook_nav(files, config)
     return files
+
+
+def on_page_content(html: str, page: Page, config: Any, files: Files) -> str:
+    """Check a data-driven page's HTML against the allowlist; sanitise it if it fails.
+
+    A failure is a gongkai defect (data reached the page unescaped), logged as a warning,
+    which aborts a strict build; a non-strict build publishes the sanitised HTML.
+    """
+    if not (page.meta or {}).get(DATA_DRIVEN_KEY):
+        return html
+    if is_clean(html):
+        return html
+    log.warning(
+        "页面 %s 的 HTML 含有白名单以外的标签、属性或链接，已净化；"
+        "这是 gongkai 的缺陷，请报告此问题",
+        page.file.src_uri,
+    )
+    return sanitize_html(html)
+
+
+# Helpers
+
+
+def _add_handbook_nav(files: Files, config: Any) -> None:
+    """Append the industry pages listed in the handbook index's front matter after it."""
+    index_path = PREFIX + HANDBOOK_INDEX
+    index = files.get_file_from_path(index_path)
+    if index is None or not config.nav:
+        return
+    entries = get_data(index.content_string)[1].get(NAV_KEY) or []
+    pages = []
+    for entry in entries:
+        ((title, path),) = entry.items()
+        if safe_title(title, "") != title:
+            raise PluginError(f"合规手册目录中的标题 {title!r} 不能用作导航标题")
+        if files.get_file_from_path(path) is None:
+            raise PluginError(f"合规手册目录列出的页面 {path} 不存在")
+        pages.append({title: path})
+    section = _find_section(config.nav, index_path)
+    if section is None:
+        return
+    at = next(i for i, e in enumerate(section) if _entry_path(e) == index_path)
+    listed = {_entry_path(e) for e in section}
+    section[at + 1 : at + 1] = [p for p in pages if _entry_path(p) not in listed]
+
+
+def _find_section(nav: list[Any], path: str) -> list[Any] | None:
+    """The nav list that holds ``path`` directly, searched depth first."""
+    if any(_entry_path(entry) == path for entry in nav):
+        return nav
+    for entry in nav:
+        if isinstance(entry, dict):
+            for value in entry.values():
+                if isinstance(value, list) and (found := _find_section(value, path)):
+                    return found
+    return None
+
+
+def _entry_path(entry: Any) -> str | None:
+    if isinstance(entry, str):
+        return entry
+    if isinstance(entry, dict) and len(entry) == 1:
+        (value,) = entry.values()
+        return value if isinstance(value, str) else None
+    return None
