@@ -24,6 +24,7 @@ from typing import Any
 from generator.errors import BuildAbort, ConfigError
 from generator.model import Model, build_model
 from generator.pages import GENERATED_DIR, write_generated_pages
+from generator.search import build_search_index
 from generator.records import read_shell, write_records, write_shell_source
 from generator.validate import validate_folder
 
@@ -122,6 +123,7 @@ def publish_site(
         with _status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
             write_records(model, staging, shell, workers=_record_workers(model))
+        build_search_index(model, staging, progress=progress)
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)
     finally:

@@ -1,0 +1,741 @@
+"""Search: one Pagefind index over the record pages and the editorial pages.
+
+The index is built from the model, not from the rendered record pages: each enterprise,
+task, plan and item becomes a tiny synthetic HTML page holding only what people search for
+(names, codes, task and item names, departments), with its filters (类别, 部门, 年度, 检查结果)
+and the metadata the search box shows. The editorial pages MkDocs built are read back, cut
+down to their article text, and indexed the same way. Pagefind (its Python API, one
+``add_directory`` call over the synthetic pages) writes the bundle into ``site/pagefind/``.
+
+Why not Pagefind's own Chinese segmentation (``lang="zh-CN"`` in the extended build)? The
+index side segments with jieba-style dictionaries and the browser side with ICU's
+``Intl.Segmenter``; the two disagree on proper names, so on the demo corpus a third of the
+enterprises could not be found by their own full name and one 2-character part of a name in
+ten found nothing. A query that is split into common pieces (示例/县/…) also touches every
+page of the county, which at province scale is slow. So gongkai tokenises itself, the same
+way on both sides (here and in ``overrides/assets/javascripts/gongkai-search.js``):
+
+* text is NFKC-normalised, lower-cased and cut into runs of letters and digits;
+* a run is a sequence of *units*: each ASCII letter/digit stretch (a credit code, ``ktv``,
+  ``2024``) is one unit, every other character (a Han character) is a unit of its own;
+  letters a–z are then written as :data:`LATIN_SUBSTITUTES`, which Pagefind does not split;
+* the index holds, for every unit of every run, the next :data:`SPAN_UNITS` units starting
+  there (and :data:`WORD_END`). Pagefind matches a query word as a prefix of an index word, so any query of up to
+  :data:`SPAN_UNITS` units matches exactly the pages whose text contains it: substring search.
+  The browser cuts a longer query run into overlapping pieces of :data:`SPAN_UNITS` units,
+  which must all match.
+
+The index language is :data:`INDEX_LANGUAGE` ("und"), which neither Pagefind nor the browser
+segments; the search box loads it under that language.
+
+Pagefind ranks in time proportional to (pages matched) × (index words matched), so records
+stay lean: an enterprise record holds its names and its code only. Its inspections are
+reachable through the filters (部门, 年度, 检查结果) and through the task and item pages,
+which are few; a word on every enterprise (食品安全, 未发现问题) therefore never makes the
+browser rank every enterprise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import gzip
+import hashlib
+import html
+import json
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections.abc import Coroutine, Iterable, Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.errors import BuildAbort
+from generator.model import Model, split_ids
+from generator.records import RECORD_KINDS, record_path
+
+T = TypeVar("T")
+
+PAGEFIND_DIR = "pagefind"
+"""The bundle's folder inside the site; the search box loads ``<root>/pagefind/pagefind.js``."""
+INDEX_LANGUAGE = "und"
+"""The index language: no stemming and no segmentation, on either side."""
+WORD_END = "\u01c2"
+"""Ends every index word: ``ǂ`` (U+01C2), a letter no query contains.
+
+When no index word starts with a query word, Pagefind falls back to the longest index word
+that the query word starts with: ``店区刘建兰粮油店`` would match every page with a word
+``店``. No index word is a prefix of a query word once each ends in ``ǂ``, so a query matches
+only what contains it, in every shard alike. It is a letter, not punctuation, because
+Pagefind splits any word holding punctuation into parts (``9214…x9l5`` into ``9214…``,
+``x9``, …) and indexes those too."""
+SPAN_UNITS = 24
+"""Units per index word. Longer query runs are cut into pieces of this many units.
+
+Must equal ``SPAN`` in ``gongkai-search.js``."""
+MAX_PAGE_CHARS = 12_000
+"""Editorial text indexed per page; the rest of a very long page is left out of the index."""
+SHARD_RECORDS = 3_000
+"""Enterprise records per index shard (see :func:`build_search_index`)."""
+SHARDS_DIR = "shards"
+"""Extra shards live in ``pagefind/shards/<n>/``, listed in :data:`SHARDS_MANIFEST`."""
+SHARDS_MANIFEST = "gongkai-shards.json"
+
+FILTER_KIND = "类别"
+FILTER_DEPARTMENT = "部门"
+FILTER_YEAR = "年度"
+FILTER_OUTCOME = "检查结果"
+KIND_LABELS = {
+    "enterprise": "企业",
+    "task": "抽查任务",
+    "plan": "抽查计划",
+    "item": "抽查事项",
+    "page": "页面",
+}
+"""The 类别 filter value of each kind of search record."""
+
+SKIPPED_TOP = frozenset((*RECORD_KINDS, PAGEFIND_DIR, "assets", "search", "record", "data"))
+"""Top-level site folders that hold no editorial page to index."""
+SKIPPED_PAGES = frozenset(("404.html",))
+
+# Weights are Pagefind's data-pagefind-weight (default 1, at most 10).
+WEIGHT_CODE = 10
+WEIGHT_NAME = 7
+WEIGHT_TEXT = 1
+
+LATIN_SUBSTITUTES = "".join(chr(0xA4D0 + n) for n in range(26))
+"""Stand-ins for a–z in index and query words: the Lisu letters U+A4D0–U+A4E9.
+
+Pagefind splits a word where a cased letter meets a digit (``92140922r6f1`` also yields
+``92140922``), and falls back to such a part when a mistyped or absent code matches
+nothing (see :data:`WORD_END`). Lisu letters have no case, so codes stay whole."""
+_LATIN = str.maketrans("abcdefghijklmnopqrstuvwxyz", LATIN_SUBSTITUTES)
+_RUN = re.compile(r"[^\W_]+")
+_UNIT = re.compile(r"[0-9a-z]+|.", re.DOTALL)
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_UNUSED_BUNDLE_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+"""Pagefind's own UIs, which the site does not use (it ships its own small search box)."""
+_SHARED_FILES = ("pagefind.js", "pagefind-worker.js", "wasm.unknown.pagefind")
+"""Code a merged shard does not need: the main bundle's runs every shard."""
+
+
+@dataclass
+class SearchRecord:
+    """One search result: its URL, title, searchable text, filters and display metadata."""
+
+    url: str
+    title: str
+    kind: str
+    fields: list[tuple[str, int]] = field(default_factory=list)
+    """Searchable texts with their weights, the heaviest first."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """Shown by the search box, besides the title (``code``, ``excerpt``)."""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+
+
+# Tokenise
+
+
+def search_words(text: str) -> list[str]:
+    """The index words for ``text``: from each unit of each run, the next :data:`SPAN_UNITS`.
+
+    >>> search_words("示例县7天店")
+    ['示例县7天店', '例县7天店', '县7天店', '7天店', '天店', '店']
+    >>> search_words("KTV") == [LATIN_SUBSTITUTES[10] + LATIN_SUBSTITUTES[19] + LATIN_SUBSTITUTES[21]]
+    True
+    """
+    words: dict[str, None] = {}
+    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
+        units = _UNIT.findall(run)
+        for start in range(len(units)):
+            words["".join(units[start : start + SPAN_UNITS]).translate(_LATIN)] = None
+    return list(words)
+
+
+def query_words(query: str) -> list[str]:
+    """What the search box sends Pagefind for ``query`` (mirrors ``gongkai-search.js``).
+
+    >>> query_words("示例县 杨杰干果店二分店（东关）")
+    ['示例县', '杨杰干果店二分店', '东关']
+    >>> query_words("山西省忻州市忻府区恒信石油销售有限公司和平街第一加油站")
+    ['山西省忻州市忻府区恒信石油销售有限公司和平街第一', '忻州市忻府区恒信石油销售有限公司和平街第一加油站']
+    """
+    words: list[str] = []
+    for run in _RUN.findall(unicodedata.normalize("NFKC", query).lower()):
+        units = _UNIT.findall(run)
+        if len(units) <= SPAN_UNITS:
+            words.append(run.translate(_LATIN))
+            continue
+        for start in range(0, len(units), SPAN_UNITS):
+            start = min(start, len(units) - SPAN_UNITS)
+            words.append("".join(units[start : start + SPAN_UNITS]).translate(_LATIN))
+    return list(dict.fromkeys(words))
+
+
+# Records from the model
+
+
+def search_records(model: Model) -> Iterator[SearchRecord]:
+    """Every enterprise, task, plan and item of ``model`` as a search record, in a fixed order."""
+    for enterprise in model.enterprises.values():
+        years, departments, outcomes = set(), set(), set()
+        for result in enterprise.results:
+            years.update(_years(result.get("inspected_on")))
+            departments.update(_values(result.get("authority")))
+            outcomes.update(_values(result.get("outcome")))
+        yield SearchRecord(
+            url="/" + record_path("enterprise", enterprise.slug),
+            title=enterprise.name,
+            kind="enterprise",
+            fields=[(enterprise.code, WEIGHT_CODE), *((n, WEIGHT_NAME) for n in enterprise.names)],
+            meta=_meta(code=_meta_code(enterprise.code), former_names="；".join(enterprise.names[:-1])),
+            filters=_filters(
+                "enterprise", departments=departments, years=years, outcomes=outcomes
+            ),
+        )
+    for task in model.tasks.values():
+        items = [model.items[i] for i in task.get("items", [])]
+        years = set(_years(task.get("start"), task.get("end")))
+        years.update(y for r in task["results"] for y in _years(r.get("inspected_on")))
+        departments = {*_values(task.get("lead_department")), *split_ids(task.get("partner_departments"))}
+        yield SearchRecord(
+            url="/" + record_path("task", task["slug"]),
+            title=task.get("name") or task["task_id"],
+            kind="task",
+            fields=[
+                (task["task_id"], WEIGHT_CODE),
+                (task.get("name") or "", WEIGHT_NAME),
+                *_texts(task.get("plan_name"), *(i["name"] for i in items), task.get("scope")),
+                *_texts(*sorted(departments)),
+            ],
+            meta=_meta(code=_meta_code(task["task_id"])),
+            filters=_filters("task", departments=departments, years=years),
+        )
+    for plan in model.plans.values():
+        items = [model.item_for(ref) for ref in split_ids(plan.get("item_ids"))]
+        yield SearchRecord(
+            url="/" + record_path("plan", plan["slug"]),
+            title=plan.get("name") or plan["plan_id"],
+            kind="plan",
+            fields=[
+                (plan["plan_id"], WEIGHT_CODE),
+                (plan.get("name") or "", WEIGHT_NAME),
+                *_texts(plan.get("scope"), plan.get("department")),
+                *_texts(*(i["name"] for i in items if i is not None)),
+            ],
+            meta=_meta(code=_meta_code(plan["plan_id"])),
+            filters=_filters(
+                "plan",
+                departments=_values(plan.get("department")),
+                years=_years(str(plan.get("year") or ""), plan.get("start")),
+            ),
+        )
+    for item in model.items.values():
+        departments = {*_values(item.get("department")), *split_ids(item.get("partner_departments"))}
+        years = {y for t in item["tasks"] for y in _years(model.tasks[t].get("start"))}
+        yield SearchRecord(
+            url="/" + record_path("item", item["slug"]),
+            title=item["name"],
+            kind="item",
+            fields=[
+                (item["item_id"], WEIGHT_CODE),
+                (item["name"], WEIGHT_NAME),
+                *_texts(
+                    item.get("sub_item"),
+                    item.get("domain"),
+                    item.get("category"),
+                    item.get("industry"),
+                    item.get("target_type"),
+                    item.get("content"),
+                    item.get("legal_basis"),
+                    item.get("method"),
+                ),
+                *_texts(*sorted(departments)),
+            ],
+            meta=_meta(code=_meta_code(item["item_id"])),
+            filters=_filters("item", departments=departments, years=years),
+        )
+
+
+def _texts(*texts: str | None) -> list[tuple[str, int]]:
+    return [(text, WEIGHT_TEXT) for text in texts if text]
+
+
+def _values(text: str | None) -> list[str]:
+    return [text.strip()] if text and text.strip() else []
+
+
+def _years(*dates: str | None) -> list[str]:
+    return [date[:4] for date in dates if date and _YEAR.fullmatch(date[:4])]
+
+
+def _meta_code(code: str) -> str:
+    """An id for display, its letters as :data:`LATIN_SUBSTITUTES` (the box turns them back):
+    Pagefind searches metadata too, and would split ``9114…MA0F`` into parts."""
+    return code.lower().translate(_LATIN)
+
+
+def _meta(**values: str) -> dict[str, str]:
+    return {key: value for key, value in values.items() if value}
+
+
+def _filters(
+    kind: str,
+    *,
+    departments: Iterable[str] = (),
+    years: Iterable[str] = (),
+    outcomes: Iterable[str] = (),
+) -> dict[str, list[str]]:
+    filters = {
+        FILTER_KIND: [KIND_LABELS[kind]],
+        FILTER_DEPARTMENT: sorted(set(departments)),
+        FILTER_YEAR: sorted(set(years)),
+        FILTER_OUTCOME: sorted(set(outcomes)),
+    }
+    return {name: values for name, values in filters.items() if values}
+
+
+# Records from the editorial pages
+
+
+class _ArticleText(HTMLParser):
+    """The title and text of a Material page's article, without permalinks or scripts."""
+
+    SKIP = frozenset(("script", "style", "template", "svg", "noscript"))
+    VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                      "meta", "source", "track", "wbr"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # open elements inside the article (0: outside)
+        self.skip_depth = 0  # open elements inside a skipped element
+        self.in_h1 = False
+        self.in_title = False
+        self.title: list[str] = []
+        self.h1: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.VOID:
+            return
+        classes = (dict(attrs).get("class") or "").split()
+        if self.depth == 0:
+            if tag == "article" and "md-content__inner" in classes:
+                self.depth = 1
+            elif tag == "title":
+                self.in_title = True
+            return
+        self.depth += 1
+        if self.skip_depth:
+            self.skip_depth += 1
+        elif tag in self.SKIP or "headerlink" in classes or "data-pagefind-ignore" in dict(attrs):
+            self.skip_depth = 1
+        elif tag == "h1" and not self.h1:
+            self.in_h1 = True
+        if tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "div", "br"):
+            self.text.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.VOID:
+            return
+        if tag == "title":
+            self.in_title = False
+        if self.depth == 0:
+            return
+        self.depth -= 1
+        if self.skip_depth:
+            self.skip_depth -= 1
+        if tag == "h1":
+            self.in_h1 = False
+        self.text.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title and self.depth == 0:
+            self.title.append(data)
+        if self.depth and not self.skip_depth:
+            self.text.append(data)
+            if self.in_h1:
+                self.h1.append(data)
+
+
+def page_records(site_dir: Path, site_name: str | None = None) -> Iterator[SearchRecord]:
+    """The editorial pages MkDocs built into ``site_dir``, as search records, sorted by URL.
+
+    Record folders, the Pagefind bundle, assets and ``404.html`` are skipped, as is any page
+    without a Material article (a redirect, say).
+    """
+    for path in sorted(site_dir.rglob("*.html")):
+        relative = path.relative_to(site_dir)
+        if relative.parts[0] in SKIPPED_TOP or relative.as_posix() in SKIPPED_PAGES:
+            continue
+        parser = _ArticleText()
+        parser.feed(path.read_text(encoding="utf-8", errors="replace"))
+        parser.close()
+        text = _squash("".join(parser.text))
+        if not text:
+            continue
+        title = _squash("".join(parser.h1)) or _page_title("".join(parser.title), site_name)
+        url = "/" + relative.as_posix()
+        if url.endswith("/index.html") or url == "/index.html":
+            url = url[: -len("index.html")]
+        yield SearchRecord(
+            url=url,
+            title=title,
+            kind="page",
+            fields=[(title, WEIGHT_NAME), (text[:MAX_PAGE_CHARS], WEIGHT_TEXT)],
+            meta=_meta(excerpt=_excerpt(text, title), heading=_heading_words(title)),
+            filters=_filters("page"),
+        )
+
+
+def _heading_words(title: str) -> str:
+    """An editorial page's title as index words, in the metadata field ``heading``.
+
+    The search box weighs a match there above all else (``metaWeights``), so a page such as
+    数据质量报告 comes before the records that merely share a word with it (成品油质量的检查):
+    editorial pages are long, and Pagefind's ranking otherwise prefers short pages."""
+    return " ".join(word + WORD_END for word in search_words(title))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _page_title(title: str, site_name: str | None) -> str:
+    title = _squash(title)
+    if site_name and title.endswith(" - " + site_name):
+        title = title[: -len(site_name) - 3]
+    return title
+
+
+def _excerpt(text: str, title: str, length: int = 90) -> str:
+    if text.startswith(title):
+        text = text[len(title) :].lstrip(" ¶")
+    return text if len(text) <= length else text[:length].rstrip() + "…"
+
+
+# Index
+
+
+def render_search_page(record: SearchRecord) -> str:
+    """The synthetic HTML page Pagefind indexes for ``record`` (never published).
+
+    Title, metadata and filters sit in an ignored block, so only the index words count as
+    content; each text's words carry its weight.
+    """
+    esc = html.escape
+    parts = [
+        '<!DOCTYPE html><html lang="und"><head><meta charset="utf-8"></head>',
+        "<body data-pagefind-body><div data-pagefind-ignore>",
+        f'<span data-pagefind-meta="title">{esc(record.title)}</span>',
+    ]
+    parts += [f'<span data-pagefind-meta="{esc(k)}">{esc(v)}</span>' for k, v in record.meta.items()]
+    for name, values in record.filters.items():
+        parts += [f'<span data-pagefind-filter="{esc(name)}">{esc(v)}</span>' for v in values]
+    parts.append("</div>")
+    seen: set[str] = set()
+    for text, weight in record.fields:
+        words = [w for w in search_words(text) if w not in seen]
+        seen.update(words)
+        if words:
+            text = " ".join(word + WORD_END for word in words)
+            parts.append(f'<p data-pagefind-weight="{weight}">{esc(text)}</p>')
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) -> dict[str, Any]:
+    """Write the Pagefind bundle for ``model`` and the editorial pages into ``site_dir/pagefind/``.
+
+    Call it once the editorial pages (MkDocs) are in ``site_dir``; record pages need not be
+    there, as their records come from the model. An existing bundle is replaced.
+
+    Pagefind ranks the pages a query matches in time proportional to (pages matched) ×
+    (index words matched), so a broad query (有限公司, a city's name) over one index of
+    35,000 enterprises takes seconds. Enterprises are therefore spread by a hash of their
+    slug over ``ceil(enterprises / SHARD_RECORDS)`` indexes: the main one in ``pagefind/``
+    (which also holds every task, plan, item and editorial page) and the others in
+    ``pagefind/shards/<n>/``, listed in ``pagefind/gongkai-shards.json``. The search box
+    merges them (Pagefind's ``mergeIndex``), so a broad query costs a shard's share each.
+
+    Args:
+        model: The published model.
+        site_dir: The site folder (a build's staging folder).
+        progress: Show progress on stderr.
+
+    Returns:
+        Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
+        (pages in all indexes), ``shards``, ``bytes`` (bundle size on disk) and ``seconds``.
+
+    Raises:
+        BuildAbort: Pagefind failed or indexed a different number of pages.
+    """
+    start = time.monotonic()
+    output = site_dir / PAGEFIND_DIR
+    shutil.rmtree(output, ignore_errors=True)
+    counts = {"records": 0, "pages": 0}
+    shards = max(1, -(-len(model.enterprises) // SHARD_RECORDS))
+    outputs = [output] + [output / SHARDS_DIR / str(n) for n in range(1, shards)]
+    expected = [0] * shards
+    with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
+        sources = [Path(temp) / str(n) for n in range(shards)]
+        with _status("正在准备搜索记录…", progress):
+            for record in search_records(model):
+                shard = _shard_of(record, shards)
+                _write_search_page(sources[shard], record)
+                expected[shard] += 1
+                counts["records"] += 1
+            for record in page_records(site_dir, _site_name(site_dir)):
+                _write_search_page(sources[0], record)
+                expected[0] += 1
+                counts["pages"] += 1
+        with _status(f"正在生成搜索索引（Pagefind，{shards} 个分片）…", progress):
+            try:
+                indexed = _run_async(_run_pagefind(list(zip(sources, outputs, strict=True))))
+            except Exception as exc:  # the service reports its errors as bare Exceptions
+                raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
+    if indexed != expected:
+        raise BuildAbort(f"搜索索引各分片收录 {indexed} 个页面，应为 {expected} 个；网站未发布。")
+    for number, bundle in enumerate(outputs):
+        # Merged shards run on the main bundle's code: keep only their data.
+        unused = _UNUSED_BUNDLE_FILES if number == 0 else _UNUSED_BUNDLE_FILES + _SHARED_FILES
+        for name in unused:
+            (bundle / name).unlink(missing_ok=True)
+        normalise_bundle(bundle)
+    manifest = [f"{SHARDS_DIR}/{n}/" for n in range(1, shards)]
+    (output / SHARDS_MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
+    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    return {
+        **counts,
+        "indexed": sum(indexed),
+        "shards": shards,
+        "bytes": size,
+        "seconds": round(time.monotonic() - start, 2),
+    }
+
+
+def _shard_of(record: SearchRecord, shards: int) -> int:
+    """Enterprises by a stable hash of their URL; everything else in the main index."""
+    if record.kind != "enterprise" or shards == 1:
+        return 0
+    return int(hashlib.sha256(record.url.encode("utf-8")).hexdigest()[:8], 16) % shards
+
+
+def _write_search_page(source: Path, record: SearchRecord) -> None:
+    # The URL is a site path ("/enterprise/x/", "/about/", "/", "/a.html"); Pagefind
+    # derives the same URL back from the file's path under `source`.
+    relative = record.url.lstrip("/")
+    path = source / (relative + "index.html" if relative.endswith("/") or not relative else relative)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_search_page(record), encoding="utf-8")
+
+
+def _run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to the end, in a thread of its own if this one runs an event loop
+    (a notebook, or Playwright's sync API in the tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
+async def _run_pagefind(jobs: list[tuple[Path, Path]]) -> list[int]:
+    """Index each source folder into its output folder; the page count of each."""
+    from pagefind.index import IndexConfig
+    from pagefind.service import PagefindService
+
+    counts = []
+    async with PagefindService() as service:
+        for source, output in jobs:
+            if not source.is_dir():
+                source.mkdir(parents=True)
+            config = IndexConfig(force_language=INDEX_LANGUAGE, output_path=str(output))
+            index = await service.create_index(config)
+            # One add_directory request per index: the Python wrapper polls the service every
+            # 0.1 s per response, so one request per record would take hours at scale.
+            result = await index.add_directory(str(source))
+            await index.write_files()
+            # The service answers before its last writes reach the disk, and closing it
+            # kills it: wait for the bundle to settle first.
+            await _settle(output)
+            await index.delete_index()
+            counts.append(int(result["page_count"]))
+    return counts
+
+
+async def _settle(output: Path, timeout: float = 60.0) -> None:
+    """Wait until no file in ``output`` grows and every compressed file is complete.
+
+    Raises:
+        ValueError: the bundle did not settle within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    before: dict[Path, int] = {}
+    while time.monotonic() < deadline:
+        sizes = {p: p.stat().st_size for p in output.rglob("*") if p.is_file()}
+        if sizes and sizes == before and all(_complete(p) for p in sizes):
+            return
+        before = sizes
+        await asyncio.sleep(0.2)
+    raise ValueError(f"Pagefind 未在 {timeout:.0f} 秒内写完 {output}")
+
+
+def _complete(path: Path) -> bool:
+    """Whether a file Pagefind compresses (its data files, the wasm) is a whole gzip stream."""
+    if not (path.suffix.startswith(".pf_") or path.suffix == ".pagefind"):
+        return True
+    try:
+        gzip.decompress(path.read_bytes())
+    except (OSError, EOFError):
+        return False
+    return True
+
+
+def _site_name(site_dir: Path) -> str | None:
+    """The site name, from the home page's ``<title>`` (MkDocs titles pages "X - site")."""
+    home = site_dir / "index.html"
+    if not home.is_file():
+        return None
+    match = re.search(r"<title>(.*?)</title>", home.read_text(encoding="utf-8"), re.DOTALL)
+    return html.unescape(match.group(1)).strip() if match else None
+
+
+@contextlib.contextmanager
+def _status(message: str, enabled: bool) -> Iterator[None]:
+    if not enabled:
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status(message):
+        yield
+
+
+# Determinism
+#
+# Pagefind 1.5 writes the values inside each filter file, and the filter list in the
+# language's metadata file, in hash-map order, which changes from run to run; the files are
+# named by a hash of their content, so the names change too. Everything else it writes is
+# stable. normalise_bundle() rewrites those files in sorted order under names that hash their
+# content, so two builds of the same model give the same bytes.
+
+_PF_SIGNATURE = b"pagefind_dcd"
+
+
+def normalise_bundle(output: Path) -> None:
+    """Rewrite the filter files and the metadata of a Pagefind bundle in a canonical order.
+
+    Raises:
+        BuildAbort: the bundle is not laid out as Pagefind 1.5 lays it out.
+    """
+    entry_path = output / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    for language, info in sorted(entry["languages"].items()):
+        meta_path = output / f"pagefind.{info['hash']}.pf_meta"
+        try:
+            version, pages, chunks, filters, sorts, meta_fields = _read_pf(meta_path)
+            renamed = []
+            for name, old_hash in sorted(filters):
+                old_path = output / "filter" / f"{old_hash}.pf_filter"
+                filter_name, values = _read_pf(old_path)
+                data = _encode_cbor([filter_name, sorted(values)])
+                new_hash = f"{language}_{hashlib.sha256(data).hexdigest()[:7]}"
+                old_path.unlink()
+                _write_pf(output / "filter" / f"{new_hash}.pf_filter", data)
+                renamed.append([name, new_hash])
+        except (ValueError, TypeError, OSError) as exc:
+            raise BuildAbort(
+                f"Pagefind 搜索包的格式与 gongkai 预期的不同（{exc}）；请使用 pyproject.toml 中"
+                "固定的 pagefind 版本。"
+            ) from exc
+        data = _encode_cbor([version, pages, chunks, renamed, sorts, meta_fields])
+        new_hash = f"{language}_{hashlib.sha256(data).hexdigest()[:11]}"
+        meta_path.unlink()
+        _write_pf(output / f"pagefind.{new_hash}.pf_meta", data)
+        info["hash"] = new_hash
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _read_pf(path: Path) -> Any:
+    """Decode a Pagefind data file: gzip, a signature, then CBOR; checked to re-encode exactly."""
+    data = gzip.decompress(path.read_bytes())
+    if not data.startswith(_PF_SIGNATURE):
+        raise ValueError(f"{path.name}: no Pagefind signature")
+    body = data[len(_PF_SIGNATURE) :]
+    value, end = _decode_cbor(body, 0)
+    if end != len(body) or _encode_cbor(value) != body:
+        raise ValueError(f"{path.name}: not the CBOR subset gongkai rewrites")
+    return value
+
+
+def _write_pf(path: Path, data: bytes) -> None:
+    path.write_bytes(gzip.compress(_PF_SIGNATURE + data, compresslevel=9, mtime=0))
+
+
+def _decode_cbor(data: bytes, pos: int) -> tuple[Any, int]:
+    """Decode the CBOR subset Pagefind's index files use: integers, strings and arrays."""
+    head = data[pos]
+    major, info = head >> 5, head & 31
+    pos += 1
+    if info < 24:
+        arg = info
+    elif info <= 27:
+        size = 1 << (info - 24)
+        arg = int.from_bytes(data[pos : pos + size], "big")
+        pos += size
+    else:
+        raise ValueError(f"unsupported CBOR item 0x{head:02x}")
+    if major == 0:
+        return arg, pos
+    if major == 1:
+        return -1 - arg, pos
+    if major == 2:
+        return bytes(data[pos : pos + arg]), pos + arg
+    if major == 3:
+        return data[pos : pos + arg].decode("utf-8"), pos + arg
+    if major == 4:
+        items = []
+        for _ in range(arg):
+            item, pos = _decode_cbor(data, pos)
+            items.append(item)
+        return items, pos
+    raise ValueError(f"unsupported CBOR major type {major}")
+
+
+def _encode_cbor(value: Any) -> bytes:
+    if isinstance(value, bool):
+        raise TypeError("unsupported CBOR value: bool")
+    if isinstance(value, int):
+        return _cbor_head(0, value) if value >= 0 else _cbor_head(1, -1 - value)
+    if isinstance(value, bytes):
+        return _cbor_head(2, len(value)) + value
+    if isinstance(value, str):
+        encoded = value.encode("utf-8")
+        return _cbor_head(3, len(encoded)) + encoded
+    if isinstance(value, list):
+        return _cbor_head(4, len(value)) + b"".join(_encode_cbor(v) for v in value)
+    raise TypeError(f"unsupported CBOR value: {type(value).__name__}")
+
+
+def _cbor_head(major: int, arg: int) -> bytes:
+    if arg < 24:
+        return bytes([major << 5 | arg])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
+    raise ValueError(f"CBOR argument too large: {arg}")

@@ -1,0 +1,347 @@
+"""Search: the records the Pagefind index is built from, the bundle, and the box in Chromium."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import openpyxl
+import pytest
+
+from generator import search
+from generator.build import PROJECT_DIR, build_site, create_server
+from generator.model import Model, build_model
+from generator.records import record_path
+from generator.search import (
+    FILTER_DEPARTMENT,
+    FILTER_KIND,
+    FILTER_OUTCOME,
+    FILTER_YEAR,
+    PAGEFIND_DIR,
+    SHARDS_MANIFEST,
+    SPAN_UNITS,
+    WORD_END,
+    build_search_index,
+    page_records,
+    query_words,
+    render_search_page,
+    search_records,
+    search_words,
+)
+from generator.validate import validate_folder
+
+DATA = PROJECT_DIR / "data"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+# A demo enterprise with a distinctive name, and names sharing a 2-character part with it.
+CODE = "92140902067059218P"
+NAME = "示例县杨杰干果店"
+WITHHELD = ("risk_class", "operator_id_number", "operator_phone")
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    report = validate_folder(DATA)
+    return build_model(report.public_tables(), report.data_as_of)
+
+
+@pytest.fixture(scope="module")
+def records(model: Model) -> dict[str, search.SearchRecord]:
+    return {record.url: record for record in search_records(model)}
+
+
+# Tokenisation
+
+
+def test_every_substring_of_a_name_is_found_by_prefix(model: Model) -> None:
+    for enterprise in model.enterprises.values():
+        words = set(search_words(" ".join(enterprise.names)))
+        name = enterprise.name
+        for length in (1, 2, 4, len(name)):
+            for start in range(len(name) - length + 1):
+                if start and name[start - 1 : start + 1].isascii() and name[start - 1].isalnum():
+                    continue  # inside a Latin word or a number: matched from its start only
+                for word in query_words(name[start : start + length]):
+                    assert any(w.startswith(word) for w in words), (name, word)
+
+
+def test_long_queries_are_cut_into_overlapping_pieces() -> None:
+    text = "山西省忻州市忻府区恒信石油销售有限公司和平街第一加油站"
+    pieces = query_words(text)
+    assert len(pieces) == 2 and all(len(p) == SPAN_UNITS for p in pieces)
+    assert pieces[0] == text[:SPAN_UNITS] and pieces[-1] == text[-SPAN_UNITS:]
+    assert all(any(w.startswith(p) for w in search_words(text)) for p in pieces)
+
+
+def test_codes_and_latin_words_stay_whole_and_case_blind() -> None:
+    assert query_words(CODE) == query_words(CODE.lower()) == search_words(CODE)[:1]
+    assert query_words("ＫＴＶ") == query_words("ktv")  # NFKC: full-width letters
+    # Letters are written in a script Pagefind does not split at digits.
+    assert all(not (set(w) & set("abcdefghijklmnopqrstuvwxyz")) for w in search_words(CODE))
+
+
+def test_every_index_word_ends_so_that_no_query_word_extends_it(records) -> None:
+    html = render_search_page(records[f"/enterprise/{CODE}/"])
+    words = html.split('data-pagefind-weight="10">')[1].split("<")[0].split()
+    assert words and all(w.endswith(WORD_END) for w in words)
+    assert WORD_END not in "".join(query_words(f"{NAME} {CODE}"))
+
+
+# Records
+
+
+def test_records_cover_the_model(model: Model, records) -> None:
+    kinds = [r.kind for r in records.values()]
+    assert kinds.count("enterprise") == len(model.enterprises)
+    assert kinds.count("task") == len(model.tasks)
+    assert kinds.count("plan") == len(model.plans)
+    assert kinds.count("item") == len(model.items)
+    for task in model.tasks.values():
+        assert records["/" + record_path("task", task["slug"])].title == task["name"]
+
+
+def test_enterprise_record_holds_names_code_and_filters(model: Model, records) -> None:
+    enterprise = model.enterprises[CODE]
+    record = records["/" + record_path("enterprise", enterprise.slug)]
+    assert record.title == NAME
+    assert (CODE, search.WEIGHT_CODE) in record.fields
+    assert {text for text, _ in record.fields} == {CODE, *enterprise.names}
+    assert record.filters[FILTER_KIND] == ["企业"]
+    assert record.filters[FILTER_DEPARTMENT] == sorted({r["authority"] for r in enterprise.results})
+    assert record.filters[FILTER_YEAR] == sorted({r["inspected_on"][:4] for r in enterprise.results})
+    assert record.filters[FILTER_OUTCOME] == sorted({r["outcome"] for r in enterprise.results})
+
+
+def test_task_and_item_records_hold_their_chinese_words(model: Model, records) -> None:
+    task = next(t for t in model.tasks.values() if "餐饮服务" in t["name"])
+    record = records["/" + record_path("task", task["slug"])]
+    texts = " ".join(text for text, _ in record.fields)
+    assert task["name"] in texts and all(model.items[i]["name"] in texts for i in task["items"])
+    assert record.filters[FILTER_KIND] == ["抽查任务"] and FILTER_OUTCOME not in record.filters
+    item = next(iter(model.items.values()))
+    assert records["/" + record_path("item", item["slug"])].filters[FILTER_KIND] == ["抽查事项"]
+
+
+def _personal_values() -> set[str]:
+    """ID numbers and phones as they stand in the raw demo export."""
+    book = openpyxl.load_workbook(DATA / "exports" / "检查结果_市场监管局_2024上半年.xlsx")
+    rows = list(book.active.iter_rows(values_only=True))
+    header = [str(h or "") for h in rows[1]]
+    found = set()
+    for title in ("身份证号", "手机号"):
+        column = header.index(title)
+        found |= {str(r[column]) for r in rows[2:] if r[column]}
+    return found
+
+
+def test_withheld_and_internal_fields_never_reach_the_index_input(model: Model, records) -> None:
+    pages = "".join(render_search_page(r) for r in records.values())
+    personal = _personal_values()
+    assert len(personal) > 100
+    assert [value for value in personal if value in pages] == []
+    for record in records.values():
+        assert not set(WITHHELD) & (set(record.meta) | set(record.filters))
+    # Even fields that slipped into the model would not: records read named fields only.
+    report = validate_folder(DATA)
+    tables = report.public_tables()
+    secret = {"risk_class": "高风险ZZQ1", "operator_id_number": "140902199001011234",
+              "operator_phone": "13912345678"}
+    tables["results"] = [{**row, **secret} for row in tables["results"][:5]]
+    leaky = build_model(tables, report.data_as_of)
+    rendered = "".join(render_search_page(r) for r in search_records(leaky))
+    assert not any(value.lower() in rendered.lower() for value in secret.values())
+
+
+def test_editorial_pages_are_read_without_boilerplate(tmp_path: Path) -> None:
+    article = (
+        '<html><head><title>关于 - 示例站</title></head><body><nav>导航 首页</nav>'
+        '<article class="md-content__inner md-typeset"><h1 id="x">关于本站<a class="headerlink"'
+        ' href="#x">¶</a></h1><p>数据质量报告说明</p><script>var x = "脚本";</script>'
+        "</article><footer>页脚</footer></body></html>"
+    )
+    for path in ("about/index.html", "404.html", "enterprise/x/index.html", "pagefind/a.html"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(article, encoding="utf-8")
+    pages = list(page_records(tmp_path, "示例站"))
+    assert [(p.url, p.title) for p in pages] == [("/about/", "关于本站")]
+    text = " ".join(t for t, _ in pages[0].fields)
+    assert "数据质量报告说明" in text
+    assert not any(junk in text for junk in ("导航", "脚本", "页脚", "¶"))
+    assert pages[0].meta["excerpt"] == "数据质量报告说明"
+
+
+# The bundle
+
+
+@pytest.mark.slow
+def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(search, "SHARD_RECORDS", 300)
+    first, second = tmp_path / "a", tmp_path / "b"
+    for site in (first, second):
+        site.mkdir()
+        figures = build_search_index(model, site)
+    assert figures["shards"] == 3 and figures["indexed"] == figures["records"]
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
+    bundle = first / PAGEFIND_DIR
+    assert json.loads((bundle / SHARDS_MANIFEST).read_text()) == ["shards/1/", "shards/2/"]
+    assert not (bundle / "shards/1/pagefind.js").exists()
+    assert not (bundle / "pagefind-ui.js").exists()
+
+
+# In Chromium
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, model: Model) -> Path:
+    site = tmp_path_factory.mktemp("search") / "site"
+    build_site(DATA, site)
+    # Until gongkai build indexes by itself; rebuilding the bundle gives the same bytes.
+    build_search_index(model, site)
+    return site
+
+
+@pytest.fixture(scope="module")
+def base_url(site: Path) -> Iterator[str]:
+    with create_server(site, port=0) as server:
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        yield f"http://127.0.0.1:{server.server_port}/"
+        server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url: str):
+    """A page that records every request and console error; both checked after the test."""
+    page = browser.new_page()
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    page.close()
+    assert [u for u in requests if urlsplit(u).hostname != "127.0.0.1"] == []
+    assert errors == []
+
+
+def _type_query(page, query: str) -> list[str]:
+    """Search with the header box; the result links shown, in order."""
+    box = page.locator(".gongkai-search input[name=query]")
+    box.click()
+    box.fill(query)
+    page.wait_for_function(
+        "q => document.querySelector('[data-gongkai-search]').dataset.gongkaiSearched"
+        " === window.gongkaiSearch.queryWords(q).join(' ')",
+        arg=query,
+    )
+    links = page.locator(".gongkai-search .md-search-result__link")
+    return [urlsplit(links.nth(i).get_attribute("href")).path for i in range(links.count())]
+
+
+SEARCH_ALL = """async ([query, filters]) => {
+  const pagefind = await window.gongkaiSearch.load();
+  const words = window.gongkaiSearch.queryWords(query || "").join(" ");
+  const found = await pagefind.search(words || null, {filters: filters || {}});
+  const pages = await Promise.all(found.results.map((r) => r.data()));
+  return pages.map((p) => new URL(p.url, location.href).pathname);
+}"""
+
+
+@pytest.mark.slow
+def test_exact_code_and_full_name_find_the_enterprise_first(page, base_url: str) -> None:
+    page.goto(base_url)
+    expected = "/" + record_path("enterprise", CODE)
+    assert _type_query(page, CODE)[0] == expected
+    assert _type_query(page, CODE.lower()) == [expected]
+    assert _type_query(page, NAME)[0] == expected
+
+
+@pytest.mark.slow
+def test_box_works_on_nested_record_pages(page, base_url: str, model: Model) -> None:
+    task = next(iter(model.tasks.values()))
+    page.goto(base_url + record_path("task", task["slug"]))
+    assert _type_query(page, NAME)[0] == "/" + record_path("enterprise", CODE)
+    page.goto(base_url + "quality/")
+    assert _type_query(page, task["task_id"])[0] == "/" + record_path("task", task["slug"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("query", ["杨杰", "饸饹", "干果店", "饸饹面馆", "加油站"])
+def test_two_and_four_character_parts_find_exactly_the_names_holding_them(
+    page, base_url: str, model: Model, query: str
+) -> None:
+    page.goto(base_url)
+    found = {u for u in page.evaluate(SEARCH_ALL, [query, None]) if u.startswith("/enterprise/")}
+    expected = {
+        "/" + record_path("enterprise", e.slug)
+        for e in model.enterprises.values()
+        if any(query in name for name in e.names)
+    }
+    assert expected and found == expected
+
+
+@pytest.mark.slow
+def test_tasks_and_items_are_found_by_chinese_words(page, base_url: str, model: Model) -> None:
+    page.goto(base_url)
+    found = _type_query(page, "食品安全")
+    tasks = {"/" + record_path("task", t["slug"]) for t in model.tasks.values() if "食品安全" in t["name"]}
+    items = {"/" + record_path("item", i["slug"]) for i in model.items.values() if "食品安全" in i["name"]}
+    everything = set(page.evaluate(SEARCH_ALL, ["食品安全", None]))
+    assert tasks and items and tasks | items <= everything
+    assert found[0] in tasks | items
+    # The editorial pages are in the index too, first when their title holds the query.
+    assert _type_query(page, "质量")[0] == "/quality/"
+
+
+@pytest.mark.slow
+def test_filters_narrow_the_results(page, base_url: str, model: Model) -> None:
+    page.goto(base_url)
+    outcome = "发现问题已责令改正"
+    found = set(page.evaluate(SEARCH_ALL, [None, {FILTER_OUTCOME: outcome}]))
+    expected = {
+        "/" + record_path("enterprise", e.slug)
+        for e in model.enterprises.values()
+        if any(r["outcome"] == outcome for r in e.results)
+    }
+    assert found == expected
+    tasks = set(page.evaluate(SEARCH_ALL, ["餐饮", {FILTER_KIND: "抽查任务"}]))
+    assert tasks and all(u.startswith("/task/") for u in tasks)
+    # And in the box: choosing a 类别 keeps only that kind.
+    _type_query(page, "饸饹")
+    page.select_option(".gongkai-search select[name='类别']", "抽查任务")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.gongkai-search .md-search-result__link')]"
+        ".every(a => a.getAttribute('href').includes('/task/'))"
+    )
+
+
+@pytest.mark.slow
+def test_query_words_are_the_same_in_python_and_javascript(page, base_url: str) -> None:
+    page.goto(base_url)
+    samples = [
+        NAME, CODE, "  杨杰　干果店 ", "ＫＴＶ量贩（东关店）", "山西恒信石油销售有限公司和平街加油站" * 2,
+        "2024年餐饮服务食品安全双随机抽查（第1批）", "A-1_b", "", "㐀䶮𠀀", "Ⅻ号 ①",
+    ]
+    words = page.evaluate("qs => qs.map(q => window.gongkaiSearch.queryWords(q))", samples)
+    assert words == [query_words(q) for q in samples]
