@@ -21,11 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from generator.console import status
 from generator.errors import BuildAbort, ConfigError
 from generator.model import Model, build_model
 from generator.pages import GENERATED_DIR, write_generated_pages
-from generator.search import build_search_index
 from generator.records import read_shell, write_records, write_shell_source
+from generator.search import build_search_index
 from generator.validate import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -110,7 +111,7 @@ def publish_site(
     staging = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.new")
     staging.mkdir()
     try:
-        with _status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
+        with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
             config = load_config(str(config_file), site_dir=str(staging), strict=True)
             config.extra["data_as_of"] = report.get("data_as_of")
             generated = Path(config.docs_dir) / GENERATED_DIR
@@ -120,7 +121,7 @@ def publish_site(
                 write_generated_pages(report, Path(config.docs_dir), model=model)
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
-        with _status("正在生成记录页…", progress):
+        with status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
             write_records(model, staging, shell, workers=_record_workers(model))
         build_search_index(model, staging, progress=progress)
@@ -275,14 +276,3 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
-
-@contextlib.contextmanager
-def _status(message: str, enabled: bool) -> Iterator[None]:
-    """A spinner on stderr while a stage without its own progress runs."""
-    if not enabled:
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import BuildAbort
-from generator.model import SAFE_SLUG, Enterprise, Model, record_slug
+from generator.model import SAFE_SLUG, Enterprise, Model
 
 RECORD_KINDS = ("enterprise", "task", "plan", "item")
 """URL prefixes of record pages: ``/enterprise/<slug>/`` and so on."""

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import gzip
 import hashlib
 import html
@@ -55,6 +54,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
 
+from generator.console import status
 from generator.errors import BuildAbort
 from generator.model import Model, split_ids
 from generator.records import RECORD_KINDS, record_path
@@ -492,7 +492,7 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     expected = [0] * shards
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
         sources = [Path(temp) / str(n) for n in range(shards)]
-        with _status("正在准备搜索记录…", progress):
+        with status("正在准备搜索记录…", progress):
             for record in search_records(model):
                 shard = _shard_of(record, shards)
                 _write_search_page(sources[shard], record)
@@ -502,7 +502,7 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
                 _write_search_page(sources[0], record)
                 expected[0] += 1
                 counts["pages"] += 1
-        with _status(f"正在生成搜索索引（Pagefind，{shards} 个分片）…", progress):
+        with status(f"正在生成搜索索引（Pagefind，{shards} 个分片）…", progress):
             try:
                 indexed = _run_async(_run_pagefind(list(zip(sources, outputs, strict=True))))
             except Exception as exc:  # the service reports its errors as bare Exceptions
@@ -614,16 +614,6 @@ def _site_name(site_dir: Path) -> str | None:
     match = re.search(r"<title>(.*?)</title>", home.read_text(encoding="utf-8"), re.DOTALL)
     return html.unescape(match.group(1)).strip() if match else None
 
-
-@contextlib.contextmanager
-def _status(message: str, enabled: bool) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    from rich.console import Console
-
-    with Console(stderr=True).status(message):
-        yield
 
 
 # Determinism

@@ -18,7 +18,7 @@ import hashlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from typing import Any
 import attrs
 from frictionless import Check, Checklist, Resource, Schema, errors
 
+from generator.console import progress as console_progress
 from generator.errors import BuildAbort, GongkaiError, IngestError, Issue
 from generator.ingest import ExportTable, find_exports, read_export
 from generator.publicity import public_record
@@ -443,7 +444,7 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
     issues: list[Issue] = []
     records: list[Record] = []
     tables: list[ExportTable] = []
-    for path in _progress(paths, progress):
+    for path in console_progress(paths, progress, "读取并校验导出文件"):
         display = _display_path(path, data_dir)
         try:
             table = read_export(path, display)
@@ -488,20 +489,6 @@ def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validated values with integer fields as ``int`` (everything else stays text)."""
     integers = [f.name for f in load_schemas()[kind].fields if f.type == "integer"]
     return {**values, **{n: int(values[n]) for n in integers if values.get(n) is not None}}
-
-
-def _progress(paths: list[Path], enabled: bool) -> Iterator[Path]:
-    if not enabled:
-        yield from paths
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("读取并校验导出文件", total=len(paths))
-        for path in paths:
-            bar.update(task, description=f"校验 {path.name}")
-            yield path
-            bar.advance(task)
 
 
 def _table_notes(table: ExportTable) -> list[Issue]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR
 
 from generator.build import PROJECT_DIR, build_site, create_server
 from generator.pages import GENERATED_DIR
@@ -29,17 +30,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 # The demo site in a real browser, shared by the end-to-end test modules.
 
-DATA_DIR = PROJECT_DIR / "data"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-# No background traffic: this machine has no network, and the test asserts none is tried.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")

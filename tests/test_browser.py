@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from stdnum.cn import uscc
+from helpers import valid_code, write_csv
 
 from generator.build import PROJECT_DIR, build_site, create_server
 from generator.model import build_model
@@ -104,16 +103,6 @@ HOSTILE = [
 ]
 
 
-def _code(n: int) -> str:
-    body = f"9114090200000{n:04d}"
-    return body + uscc.calc_check_digit(body)
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -121,26 +110,26 @@ def hostile_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("hostile")
     data = root / "data"
     data.mkdir()
-    _write(
+    write_csv(
         data / "items.csv",
         ["事项编码", "事项类别", "抽查事项名称", "抽查依据", "所属行业"],
         [[f"SJ-{n}", "一般检查事项", f"事项{n}{text}", text, "餐饮服务"] for n, text in enumerate(HOSTILE)],
     )
-    _write(
+    write_csv(
         data / "handbook.csv",
         ["行业", "章节编号", "章节标题", "对应抽查事项", "正文"],
         [["餐饮服务", str(n), f"章节{text}", f"SJ-{n}", f"正文 {text}\n\n- 列表 {text}"] for n, text in enumerate(HOSTILE)],
     )
-    _write(
+    write_csv(
         data / "tasks.csv",
         ["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项"],
         [[f"T{n}", f"任务{text}", f"机关{text}", f"SJ-{n}"] for n, text in enumerate(HOSTILE)],
     )
-    _write(
+    write_csv(
         data / "results.csv",
         ["抽查任务编号", "企业名称", "统一社会信用代码", "检查事项", "检查结果", "发现问题情况", "检查完成日期"],
         [
-            [f"T{n}", f"企业{text}", _code(n), f"事项{n}{text}", "发现问题已责令改正", text, "2024-05-06"]
+            [f"T{n}", f"企业{text}", valid_code(n), f"事项{n}{text}", "发现问题已责令改正", text, "2024-05-06"]
             for n, text in enumerate(HOSTILE)
         ],
     )

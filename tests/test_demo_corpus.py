@@ -10,6 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import personal_values
 
 from generator.schemas import load_schemas
 from generator.validate import Report, validate_folder
@@ -78,20 +79,9 @@ def test_every_messy_format_is_present(report: Report) -> None:
     assert any(isinstance(v, int) and 40000 < v < 50000 for v in values)  # Excel serials
 
 
-def _personal_values() -> set[str]:
-    """ID numbers and phones as they stand in the raw demo export."""
-    book = openpyxl.load_workbook(DATA / "exports" / "检查结果_市场监管局_2024上半年.xlsx")
-    rows = list(book.active.iter_rows(values_only=True))
-    header = [str(h or "") for h in rows[1]]
-    found = set()
-    for title in ("身份证号", "手机号"):
-        column = header.index(title)
-        found |= {str(r[column]) for r in rows[2:] if r[column]}
-    return found
-
 
 def test_withheld_personal_data_appears_in_no_output(report: Report) -> None:
-    personal = _personal_values()
+    personal = personal_values()
     assert len(personal) > 100
     dumped = json.dumps([report.to_dict(), report.tables], ensure_ascii=False, default=str)
     leaks = [value for value in personal if value in dumped]

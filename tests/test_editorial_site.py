@@ -3,7 +3,6 @@ data, inspected in the built HTML."""
 
 from __future__ import annotations
 
-import csv
 import json
 import posixpath
 import re
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from stdnum.cn import uscc
+from helpers import valid_code, write_csv
 
 from generator.build import CONFIG_FILE, build_site
 from generator.linkcheck import check_links
@@ -193,16 +192,6 @@ BODY_HOSTILE = [
 INDUSTRY = "</title><script>alert('行业')</script>"
 
 
-def _code(n: int) -> str:
-    body = f"9114090200000{n:04d}"
-    return body + uscc.calc_check_digit(body)
-
-
-def _write(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +200,7 @@ def hostile_site(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("hostile-editorial") / "data"
     data.mkdir()
     numbered = list(enumerate(HOSTILE))
-    _write(
+    write_csv(
         data / "items.csv",
         ["事项编码", "事项类别", "抽查事项名称", "抽查子项", "检查主体", "检查方式", "所属行业"],
         [
@@ -220,27 +209,27 @@ def hostile_site(tmp_path_factory) -> Path:
             for n, text in numbered
         ],
     )  # fmt: skip
-    _write(
+    write_csv(
         data / "plans.csv",
         ["抽查计划编号", "抽查计划名称", "年度", "制定部门", "计划类型", "发布日期"],
         [[f"P{n}", f"计划{text}", "2024", f"部门{text}", "本部门", "2024-02-26"]
          for n, text in numbered],
     )  # fmt: skip
-    _write(
+    write_csv(
         data / "tasks.csv",
         ["抽查任务编号", "抽查计划编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自"],
         [[f"T{n}", f"P{n}", f"任务{text}", f"机关{text}", f"SJ-{n}", "2024-03-08"]
          for n, text in numbered],
     )  # fmt: skip
-    _write(
+    write_csv(
         data / "results.csv",
         ["抽查任务编号", "企业名称", "统一社会信用代码", "检查事项", "检查结果", "检查完成日期",
          "公示日期"],
-        [[f"T{n}", f"企业{text}", _code(n), f"SJ-{n}", "发现问题已责令改正", "2024-05-06",
+        [[f"T{n}", f"企业{text}", valid_code(n), f"SJ-{n}", "发现问题已责令改正", "2024-05-06",
           "2024-05-10"]
          for n, text in numbered],
     )  # fmt: skip
-    _write(
+    write_csv(
         data / "handbook.csv",
         ["行业", "章节编号", "章节标题", "对应抽查事项", "正文", "法律依据", "常见问题"],
         [

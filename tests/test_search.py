@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import openpyxl
 import pytest
+from helpers import personal_values
 
 from generator import search
-from generator.build import PROJECT_DIR, build_site, create_server
+from generator.build import PROJECT_DIR
 from generator.model import Model, build_model
 from generator.records import record_path
 from generator.search import (
@@ -34,14 +32,6 @@ from generator.search import (
 from generator.validate import validate_folder
 
 DATA = PROJECT_DIR / "data"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 # A demo enterprise with a distinctive name, and names sharing a 2-character part with it.
 CODE = "92140902067059218P"
 NAME = "示例县杨杰干果店"
@@ -131,21 +121,10 @@ def test_task_and_item_records_hold_their_chinese_words(model: Model, records) -
     assert records["/" + record_path("item", item["slug"])].filters[FILTER_KIND] == ["抽查事项"]
 
 
-def _personal_values() -> set[str]:
-    """ID numbers and phones as they stand in the raw demo export."""
-    book = openpyxl.load_workbook(DATA / "exports" / "检查结果_市场监管局_2024上半年.xlsx")
-    rows = list(book.active.iter_rows(values_only=True))
-    header = [str(h or "") for h in rows[1]]
-    found = set()
-    for title in ("身份证号", "手机号"):
-        column = header.index(title)
-        found |= {str(r[column]) for r in rows[2:] if r[column]}
-    return found
-
 
 def test_withheld_and_internal_fields_never_reach_the_index_input(model: Model, records) -> None:
     pages = "".join(render_search_page(r) for r in records.values())
-    personal = _personal_values()
+    personal = personal_values()
     assert len(personal) > 100
     assert [value for value in personal if value in pages] == []
     for record in records.values():
@@ -203,31 +182,13 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory, model: Model) -> Path:
-    site = tmp_path_factory.mktemp("search") / "site"
-    build_site(DATA, site)
-    # Until gongkai build indexes by itself; rebuilding the bundle gives the same bytes.
-    build_search_index(model, site)
-    return site
+def site(demo_site: tuple[Path, dict]) -> Path:
+    return demo_site[0]
 
 
 @pytest.fixture(scope="module")
-def base_url(site: Path) -> Iterator[str]:
-    with create_server(site, port=0) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.server_port}/"
-        server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def base_url(site_url: str) -> str:
+    return site_url
 
 
 @pytest.fixture
