@@ -70,6 +70,8 @@ class Model:
     handbook: dict[str, list[dict[str, Any]]]
     results: list[dict[str, Any]]
     draws: dict[str, list[dict[str, Any]]]
+    tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """The public tables the model was built from (public and masked fields, schema order)."""
 
     def item_for(self, reference: str | None) -> dict[str, Any] | None:
         """An item by id or by (folded) name; ``None`` when the list lacks it."""
@@ -104,7 +106,9 @@ def build_model(tables: dict[str, list[dict[str, Any]]], data_as_of: str | None)
         for r in tables.get("tasks", [])
         if r.get("task_id")
     }
-    model = Model(data_as_of, items, plans, tasks, {}, defaultdict(list), [], defaultdict(list))
+    model = Model(
+        data_as_of, items, plans, tasks, {}, defaultdict(list), [], defaultdict(list), tables
+    )
     _link_handbook(model, tables.get("handbook", []))
     _link_plans_and_items(model)
     _add_results(model, tables.get("results", []))
