@@ -22,9 +22,16 @@ from pathlib import Path
 from typing import Any
 
 from generator.console import status
+from generator.datasets import DATA_FOLDER, Release, open_data_settings, write_datasets
 from generator.errors import BuildAbort, ConfigError
+from generator.feeds import write_feeds
 from generator.model import Model, build_model
-from generator.pages import GENERATED_DIR, write_generated_pages
+from generator.pages import (
+    GENERATED_DIR,
+    OPEN_DATA_HTML,
+    render_open_data_json_ld,
+    write_generated_pages,
+)
 from generator.records import read_shell, write_records, write_shell_source
 from generator.search import build_search_index
 from generator.validate import validate_folder
@@ -108,27 +115,48 @@ def publish_site(
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
-    staging = out_dir.with_name(f".{out_dir.name}.{secrets.token_hex(4)}.new")
+    token = secrets.token_hex(4)
+    staging = out_dir.with_name(f".{out_dir.name}.{token}.new")
+    # MkDocs empties its site folder when it starts, and the pages must show the downloads'
+    # sizes and hashes: so the downloads are written here first and moved in after MkDocs.
+    downloads = out_dir.with_name(f".{out_dir.name}.{token}.data")
     staging.mkdir()
     try:
+        config = load_config(str(config_file), site_dir=str(staging), strict=True)
+        config.extra["data_as_of"] = report.get("data_as_of")
+        with status("正在生成开放数据…", progress):
+            release = write_datasets(
+                model,
+                downloads,
+                open_data_settings(
+                    config.extra,
+                    site_name=config.site_name,
+                    site_url=config.site_url,
+                    site_description=config.site_description,
+                ),
+                sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
+            )
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
-            config = load_config(str(config_file), site_dir=str(staging), strict=True)
-            config.extra["data_as_of"] = report.get("data_as_of")
             generated = Path(config.docs_dir) / GENERATED_DIR
             # Builds share site_src/generated/: hold it from writing the pages to the end of
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
-                write_generated_pages(report, Path(config.docs_dir), model=model)
+                write_generated_pages(report, Path(config.docs_dir), model=model, release=release)
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
+        _move_downloads(downloads, staging / DATA_FOLDER)
+        _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
             write_records(model, staging, shell, workers=_record_workers(model))
+        with status("正在生成订阅源…", progress):
+            write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
         build_search_index(model, staging, progress=progress)
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(downloads, ignore_errors=True)
 
 
 def create_server(
@@ -195,6 +223,34 @@ def _run_mkdocs(config: Any) -> None:
         raise BuildAbort(f"网站生成失败，未发布：{exc}") from exc
     finally:
         config.plugins.on_shutdown()
+
+
+def _move_downloads(source: Path, target: Path) -> None:
+    """Move the downloads into the built site's data folder.
+
+    Raises:
+        BuildAbort: a page of the site already has a download's address.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if (target / path.name).exists():
+            raise BuildAbort(
+                f"网站中已有 {DATA_FOLDER}/{path.name}，与开放数据文件同名；网站未发布"
+            )
+        path.rename(target / path.name)
+
+
+def _add_json_ld(page: Path, release: Release) -> None:
+    """Put the 开放数据 page's JSON-LD into its ``<head>``.
+
+    Not in the Markdown: the page's content must pass the allowlist, which has no script.
+    """
+    text = page.read_text(encoding="utf-8")
+    at = text.find("</head>")
+    if at < 0:
+        raise BuildAbort(f"{page} 中没有 </head>，无法加入 JSON-LD；网站未发布")
+    script = render_open_data_json_ld(release)
+    page.write_text(f"{text[:at]}{script}\n{text[at:]}", encoding="utf-8")
 
 
 def _check_out_dir(out_dir: Path, *, inputs: tuple[Path, ...], inside: tuple[Path, ...]) -> None:

@@ -23,6 +23,7 @@ Markdown links to ``.md`` files, which ``mkdocs build --strict`` checks.
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -31,6 +32,18 @@ from typing import Any
 
 import yaml
 
+from generator.datasets import (
+    CSV_TRIGGERS,
+    DATA_FOLDER,
+    FORMATS,
+    FTS_COLUMNS,
+    FTS_EXAMPLE,
+    FTS_TABLE,
+    SQLITE_FILE,
+    Release,
+    published_tables,
+    withheld_fields,
+)
 from generator.model import Model, split_ids
 from generator.records import industry_slug, record_path
 from generator.sanitize import render_markdown
@@ -46,8 +59,13 @@ ITEMS_PAGE = "items.md"
 PLANS_PAGE = "plans.md"
 TASKS_PAGE = "tasks.md"
 HANDBOOK_INDEX = "handbook/index.md"
+OPEN_DATA_PAGE = "open-data/index.md"
+DICTIONARY_PAGE = "open-data/dictionary.md"
 """Generated files, relative to :data:`GENERATED_DIR`; each industry adds
-:func:`handbook_page`. Snippets are included into ``site_src/index.md`` (the site root)."""
+:func:`handbook_page`. Snippets are included into ``site_src/index.md`` (the site root).
+The open-data pages are written only by builds that wrote the downloads (``release``)."""
+OPEN_DATA_HTML = "open-data/index.html"
+"""Where :data:`OPEN_DATA_PAGE` is published; ``build`` adds its JSON-LD there."""
 
 DATA_DRIVEN_KEY = "gongkai_data"
 """Front-matter flag of pages whose HTML the hook checks with ``is_clean``."""
@@ -508,12 +526,295 @@ def safe_title(text: str | None, fallback: str) -> str:
     return fallback
 
 
-def render_generated_pages(report: dict[str, Any], model: Model) -> dict[str, str]:
+def render_dictionary_page() -> str:
+    """Render 数据字典: every published table and field, from ``schemas/``.
+
+    Each table lists its published fields (public and masked) with 中文名, 类型, 说明,
+    取值范围 and 公开方式; the fields that are never published are named, with the reason,
+    in a note after the table. Everything comes from the schemas, nothing from the data.
+
+    Returns:
+        The page as Markdown.
+    """
+    parts = [
+        _front_matter(hide=["navigation"]),
+        "# 数据字典",
+        (
+            "本页根据表结构（schemas/）自动生成，说明[开放数据](index.md)中每张表、每个字段的含义。"
+            "CSV、JSON、Excel、Parquet 和 SQLite 各格式的列名都是下表中的英文字段名，"
+            "内容完全相同。"
+        ),
+        "## 通用约定",
+        "\n".join(f"- {line}" for line in _DICTIONARY_CONVENTIONS),
+    ]
+    hidden = withheld_fields()
+    for name, table in published_tables().items():
+        keys = "、".join(escape_markdown_cell(k) for k in table.primary_key)
+        parts.append(f"## {escape_markdown_cell(table.title)}（{name}） {{#{name}}}")
+        parts.append(
+            f"{escape_markdown_cell(table.description)}"
+            f"共 {len(table.fields)} 个公开字段；主键（每行唯一）：{keys or _NO_VALUE}。"
+        )
+        rows = [
+            (
+                spec.name,
+                spec.title,
+                _TYPE_NAMES.get(spec.type, spec.type),
+                ("主键。" if spec.name in table.primary_key else "")
+                + str(spec.descriptor.get("description") or ""),
+                _Markdown(_value_range(spec)),
+                _publicity_text(spec),
+            )
+            for spec in table.fields
+        ]
+        parts.append(
+            _table(
+                ("字段名", "中文名", "类型", "说明", "取值范围", "公开方式"),
+                rows,
+                ("left",) * 6,
+            )
+        )
+        if hidden[name]:
+            notes = [
+                f"- **{escape_markdown_cell(spec.title)}**：{_publicity_text(spec)}。"
+                f"{escape_markdown_cell(spec.descriptor.get('description'))}"
+                for spec in hidden[name]
+            ]
+            parts.append(
+                "**不公开的字段**（不出现在本站任何页面和下载文件中）：\n\n" + "\n".join(notes)
+            )
+    return _blocks(parts)
+
+
+def render_open_data_page(release: Release) -> str:
+    """Render 开放数据: every download with format, size and SHA-256, the licence, how to
+    cite the release, how to check and load the files, and the SQLite full-text example.
+
+    Its JSON-LD (:func:`render_open_data_json_ld`) is added to the built page's ``<head>``
+    by ``generator.build``: the page itself must pass the allowlist, which has no script.
+
+    Args:
+        release: What :func:`generator.datasets.write_datasets` wrote.
+
+    Returns:
+        The page as Markdown.
+    """
+    root = _root_of(OPEN_DATA_PAGE)
+    settings = release.settings
+    licence = settings.license
+    licence_link = _Markdown(
+        f'<a href="{html.escape(licence["path"], quote=True)}">'
+        f"{escape_markdown_cell(licence['title'])}</a>"
+    )
+    by_table = []
+    for name, table in release.tables.items():
+        cells: list[object] = [
+            _Markdown(f"[{escape_markdown_cell(table.title)}](dictionary.md#{name})"),
+            _count(release.counts.get(name, 0)),
+        ]
+        for fmt in ("csv", "json", "xlsx", "parquet"):
+            item = release.download(f"{name}.{fmt}")
+            cells.append(
+                _Markdown(f"{_download_link(root, item, FORMATS[fmt][0])}（{_size(item.bytes)}）")
+            )
+        by_table.append(cells)
+    every = [
+        (
+            _Markdown(_download_link(root, item, item.path)),
+            item.title,
+            _size(item.bytes),
+            _Markdown(f"<code>{_hex(item.sha256)}</code>"),
+        )
+        for item in release.downloads
+    ]
+    sqlite = release.download(SQLITE_FILE)
+    publisher = "" if settings.publisher == settings.title else f"{settings.publisher}．"
+    citation = (
+        f"{escape_markdown_cell(publisher)}{escape_markdown_cell(settings.title)}"
+        f"开放数据［数据集］，版本 {escape_markdown_cell(release.version)}（数据截至 "
+        f"{escape_markdown_cell(release.data_as_of) or '暂无'}）．"
+        + (f"{escape_markdown_cell(settings.site_url)}open-data/．" if settings.site_url else "")
+        + f"{escape_markdown_cell(licence['title'])}．"
+    )
+    columns = "、".join(FTS_COLUMNS)
+    names = [_TRIGGER_NAMES.get(t, f"`{t}`") for t in CSV_TRIGGERS]
+    triggers = "、".join(names[:-1]) + "或" + names[-1]
+    return _blocks(
+        [
+            _front_matter(hide=["navigation"]),
+            "# 开放数据",
+            (
+                "本站公示的全部数据都可以整表下载，供研究、新闻报道和再利用。"
+                "每次更新数据都会生成一个新版本；各文件的字段说明见[数据字典](dictionary.md)。"
+            ),
+            (
+                f"**版本：{escape_markdown_cell(release.version)}**　"
+                f"**数据截至：{escape_markdown_cell(release.data_as_of) or '暂无'}**"
+            ),
+            "## 许可协议 {#license}",
+            _Markdown(
+                f"本站数据按 {licence_link} 发布：可以自由复制、分发和改编，"
+                "包括用于商业目的，但须注明来源（见下文“如何引用”）。"
+            ),
+            "## 按数据表下载 {#downloads}",
+            _table(
+                ("数据表", "条数", "CSV", "JSON", "Excel", "Parquet"),
+                by_table,
+                ("left", "right", "left", "left", "left", "left"),
+            ),
+            (
+                "全部数据表也合在一个 SQLite 数据库中："
+                + _download_link(root, sqlite, sqlite.path)
+                + f"（{_size(sqlite.bytes)}），可直接用 SQL 查询，并支持中文全文检索（见下文）。"
+            ),
+            "## 全部文件与校验和 {#checksums}",
+            (
+                "数据包描述 datapackage.json 符合 Frictionless Data Package 规范，"
+                "列出每个文件的表结构、大小和 SHA-256；index.json 记录版本、数据截至日期和各表条数；"
+                "SHA256SUMS 是全部下载文件的校验和。"
+            ),
+            _table(("文件", "内容", "大小", "SHA-256"), every, ("left", "left", "right", "left")),
+            "下载后可以用校验和核对文件是否完整、未被改动（Linux 或 macOS）：",
+            "    sha256sum -c SHA256SUMS",
+            "Windows 可以用 `certutil -hashfile results.csv SHA256` 逐个核对。",
+            "## 如何引用 {#cite}",
+            "引用时请注明发布者、版本号和数据截至日期，例如：",
+            f"> {citation}",
+            "版本号由数据截至日期和数据内容的哈希值组成：数据内容不变，版本号就不变。",
+            "## 格式说明 {#formats}",
+            "\n".join(
+                f"- {line}"
+                for line in (
+                    (
+                        "**CSV**：UTF-8 编码、带 BOM（Excel 可直接显示中文），逗号分隔，"
+                        "第一行为字段名。为防止电子表格把文本当作公式执行（CSV 注入），"
+                        f"以 {triggers} 开头的文本单元格前面加了一个英文单引号 '；"
+                        "程序读取时，去掉文本单元格开头的一个 ' 即得原值。"
+                    ),
+                    (
+                        "**JSON**：每张表是一个对象数组，每个对象是一行，键为字段名、"
+                        "按表结构顺序排列，空值为 null，整数为数字，其余（包括日期和各类编码）"
+                        "为字符串。"
+                    ),
+                    (
+                        "**Excel（XLSX）**：第一个工作表为数据，“字段说明”工作表列出各列的"
+                        "中文名和含义；文本一律存为文本单元格，不含任何公式，编码不会丢失前导零"
+                        "（Excel 无法保存的控制字符显示为 �，回车符改为换行符）。"
+                        "超过 1,048,575 行的表续写在后面的工作表中。"
+                    ),
+                    "**Parquet**：整数为 int64，日期为 date32，其余为字符串，适合 pandas、R、DuckDB。",
+                    (
+                        "**SQLite**：每张数据表一个同名表，gongkai_fields 表列出字段说明，"
+                        "gongkai_release 表记录版本。"
+                    ),
+                    (
+                        "统一社会信用代码、注册号、抽查任务编号、行政区划代码等编码在所有格式中"
+                        "都是文本，保留前导零和末位 X。用 Excel 直接打开 CSV 会把长数字显示为"
+                        "科学计数法，请改用 XLSX 文件，或导入时把这些列设为“文本”。"
+                    ),
+                )
+            ),
+            "用 pandas 读取时，把编码列按文本读入：",
+            (
+                "    import pandas as pd\n"
+                '    results = pd.read_csv("results.csv", dtype=str, keep_default_na=False)\n'
+                '    results = pd.read_parquet("results.parquet")  # 或读 Parquet：已带类型'
+            ),
+            "## SQLite 全文检索 {#sqlite-fts}",
+            (
+                f"{FTS_TABLE} 表是检查结果（results）的全文索引，收录 {escape_markdown_cell(columns)} "
+                "六列。SQLite 自带的分词器不能切分中文，所以索引中的文字预先切成了相邻两字"
+                "（二元组）和单字：查询一个字或两个字的词，直接写这个词；查询更长的词，"
+                "把它拆成相邻的两字组合，用双引号括成短语（Python 用户可以用 gongkai 的 "
+                "generator.datasets.fts_query 生成查询）。"
+                f"{FTS_TABLE} 与 results 表的 rowid 一一对应。"
+                "例如在 sqlite3 gongkai.sqlite 中查找企业名称、检查事项、检查结果、检查机关或"
+                f"任务名称中含有“{escape_markdown_cell(FTS_EXAMPLE)}”的检查结果："
+            ),
+            _indent(fts_example_sql()),
+            (
+                "查询“食品销售”写作 `MATCH '\"食品 品销 销售\"'`；只在企业名称中查找写作 "
+                "`MATCH 'entity_name : \"酒楼\"'`；要求几个词同时出现，用 AND 连接。"
+            ),
+        ]
+    )
+
+
+def render_open_data_json_ld(release: Release) -> str:
+    """The 开放数据 page's schema.org ``Dataset`` / DCAT description as a ``<script>`` element.
+
+    ``<``, ``>`` and ``&`` are written as JSON escapes, so no value can end the script.
+
+    Args:
+        release: What :func:`generator.datasets.write_datasets` wrote.
+
+    Returns:
+        ``<script type="application/ld+json">…</script>``.
+    """
+    settings = release.settings
+    base = settings.site_url
+
+    def url(path: str) -> str:
+        return f"{base}{DATA_FOLDER}/{path}" if base else f"../{DATA_FOLDER}/{path}"
+
+    document: dict[str, Any] = {
+        "@context": {
+            "@vocab": "https://schema.org/",
+            "dcat": "http://www.w3.org/ns/dcat#",
+            "dct": "http://purl.org/dc/terms/",
+            "spdx": "http://spdx.org/rdf/terms#",
+        },
+        "@type": ["Dataset", "dcat:Dataset"],
+        "name": f"{settings.title}开放数据",
+        "description": settings.description
+        or "“双随机、一公开”抽查事项、计划、任务、抽取记录、检查结果和合规手册。",
+        "version": release.version,
+        "dateModified": release.data_as_of,
+        "license": settings.license["path"],
+        "dct:license": {"@id": settings.license["path"]},
+        "isAccessibleForFree": True,
+        "inLanguage": "zh-CN",
+        "keywords": ["双随机、一公开", "市场监管", "随机抽查", "检查结果"],
+        "publisher": {"@type": "Organization", "name": settings.publisher},
+        "dct:publisher": {"@type": "Organization", "name": settings.publisher},
+        "variableMeasured": [f"{table.title}（{name}）" for name, table in release.tables.items()],
+        "distribution": [
+            {
+                "@type": ["DataDownload", "dcat:Distribution"],
+                "name": item.title,
+                "contentUrl": url(item.path),
+                "dcat:downloadURL": {"@id": url(item.path)},
+                "encodingFormat": item.mediatype,
+                "dcat:mediaType": item.mediatype,
+                "contentSize": f"{item.bytes} B",
+                "dcat:byteSize": item.bytes,
+                "spdx:checksum": {
+                    "@type": "spdx:Checksum",
+                    "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
+                    "spdx:checksumValue": item.sha256,
+                },
+            }
+            for item in release.downloads
+        ],
+    }
+    if base:
+        document["url"] = f"{base}open-data/"
+        document["@id"] = f"{base}open-data/#dataset"
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True)
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return f'<script type="application/ld+json">{text}</script>'
+
+
+def render_generated_pages(
+    report: dict[str, Any], model: Model, *, release: Release | None = None
+) -> dict[str, str]:
     """Every generated file, by path relative to :data:`GENERATED_DIR`, with its content.
 
     Args:
         report: The dict of ``Report.to_dict()``.
         model: The published model (``build_model`` over the report's public tables).
+        release: The downloads written for this build; with it come the 开放数据 and
+            数据字典 pages.
     """
     pages = {
         QUALITY_PAGE: render_quality_page(report),
@@ -526,11 +827,18 @@ def render_generated_pages(report: dict[str, Any], model: Model) -> dict[str, st
     }
     for industry in model.handbook:
         pages[handbook_page(industry)] = render_handbook_page(model, industry)
+    if release is not None:
+        pages[OPEN_DATA_PAGE] = render_open_data_page(release)
+        pages[DICTIONARY_PAGE] = render_dictionary_page()
     return pages
 
 
 def write_generated_pages(
-    report: dict[str, Any], docs_dir: Path, *, model: Model | None = None
+    report: dict[str, Any],
+    docs_dir: Path,
+    *,
+    model: Model | None = None,
+    release: Release | None = None,
 ) -> list[Path]:
     """Write every generated page into ``docs_dir/generated/`` and remove stale ones.
 
@@ -541,6 +849,7 @@ def write_generated_pages(
         report: The dict of ``Report.to_dict()``.
         docs_dir: The MkDocs ``docs_dir`` (``site_src/``).
         model: The published model: ``build_model(report.public_tables(), report.data_as_of)``.
+        release: The downloads this build wrote (:func:`generator.datasets.write_datasets`).
 
     Returns:
         The paths written or kept, sorted.
@@ -554,7 +863,8 @@ def write_generated_pages(
             "build_model(validated.public_tables(), validated.data_as_of)"
         )
     root = docs_dir / GENERATED_DIR
-    wanted = {root / name: text for name, text in render_generated_pages(report, model).items()}
+    pages = render_generated_pages(report, model, release=release)
+    wanted = {root / name: text for name, text in pages.items()}
     for path, text in wanted.items():
         _write_if_changed(path, text)
     for path in sorted(root.rglob("*"), reverse=True):
@@ -676,6 +986,102 @@ def _render_conflicts(conflicts: list[dict[str, Any]], titles: dict[str, str]) -
 
 
 # Helpers
+
+_TYPE_NAMES = {
+    "string": "文本",
+    "integer": "整数",
+    "number": "数值",
+    "boolean": "是/否",
+    "date": "日期（YYYY-MM-DD）",
+    "datetime": "日期时间（YYYY-MM-DDThh:mm:ss，北京时间，可带时区）",
+}
+_MASK_RULES = {
+    "name": "保留第一个字（姓氏），其余每个字替换为 *",
+    "id_number": "保留前 3 位和后 4 位，其余替换为 *",
+    "phone": "保留前 3 位和后 4 位，其余替换为 *",
+}
+_TRIGGER_NAMES = {"\t": "制表符", "\r": "回车符"}
+_DICTIONARY_CONVENTIONS = (
+    "**字段名**是各格式中的列名或键名；**中文名**是导出文件中常见的表头。",
+    "**空值**：CSV 中为空单元格，JSON 中为 null，Excel 中为空单元格，Parquet 和 SQLite 中为 NULL。",
+    "**日期**写作 YYYY-MM-DD；**日期时间**写作 YYYY-MM-DDThh:mm:ss（北京时间；导出文件注明时区的，带时区）。",
+    "**编码**（统一社会信用代码、注册号、各类编号、行政区划代码）在所有格式中都是文本，保留前导零和末位 X。",
+    (
+        "**CSV 防公式注入**：以 `=`、`+`、`-`、`@`、制表符、回车符或英文单引号 `'` 开头的"
+        "文本单元格，在 CSV 中前面多加一个 '，使电子表格不会把它当作公式执行；"
+        "去掉开头的一个 ' 即得原值。其他格式保存原值。"
+    ),
+    (
+        "**公开方式**：“公开”按原样发布；“遮蔽后公开”的个人信息只发布遮蔽后的值，"
+        "原值不进入本站任何页面和文件；“不予公示”和“仅内部统计”的字段不发布。"
+    ),
+)
+
+
+def _value_range(spec: Any) -> str:
+    """取值范围 of a field: enum, pattern, bounds and whether it is required."""
+    constraints = spec.descriptor.get("constraints") or {}
+    parts = []
+    if constraints.get("required"):
+        parts.append("必填")
+    if constraints.get("enum"):
+        parts.append("取值：" + "、".join(escape_markdown_cell(v) for v in constraints["enum"]))
+    if constraints.get("pattern"):
+        pattern = escape_markdown_cell(constraints["pattern"])
+        parts.append(f"格式（正则表达式）：<code>{pattern}</code>")
+    if constraints.get("minimum") is not None:
+        parts.append(f"最小值 {constraints['minimum']}")
+    if constraints.get("maximum") is not None:
+        parts.append(f"最大值 {constraints['maximum']}")
+    return "；".join(parts) or _NO_VALUE
+
+
+def fts_example_sql(query: str = FTS_EXAMPLE) -> str:
+    """The SQL of the full-text example on the 开放数据 page (the tests run it as it is)."""
+    return (
+        "SELECT r.entity_name, r.uscc, r.item, r.outcome, r.inspected_on\n"
+        f"FROM {FTS_TABLE}\n"
+        f"JOIN results AS r ON r.rowid = {FTS_TABLE}.rowid\n"
+        f"WHERE {FTS_TABLE} MATCH '{query}'\n"
+        "ORDER BY r.inspected_on DESC, r.result_id;"
+    )
+
+
+def _indent(text: str) -> str:
+    """A Markdown code block (the site has no fenced-code extension)."""
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def _publicity_text(spec: Any) -> str:
+    """公开方式 of a field, with the masking rule or the reason it is not published."""
+    if spec.publicity == "public":
+        return "公开"
+    if spec.publicity == "masked":
+        rule = _MASK_RULES.get(spec.mask or "", "全部替换为 *")
+        return f"遮蔽后公开：个人信息，{rule}"
+    if spec.publicity == "withheld":
+        return "不予公示：个人信息，导入时即删除"
+    return "仅内部统计：不按企业公示，只用于按类别汇总"
+
+
+def _download_link(root: str, item: Any, text: str) -> str:
+    """An inline HTML link to a download (outside MkDocs' pages, so not a Markdown link)."""
+    href = html.escape(f"{root}{DATA_FOLDER}/{item.path}", quote=True)
+    return f'<a href="{href}">{escape_markdown_cell(text)}</a>'
+
+
+def _size(size: int) -> str:
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def _hex(value: str) -> str:
+    if not re.fullmatch(r"[0-9a-f]{64}", value):
+        raise ValueError(f"not a SHA-256 digest: {value!r}")
+    return value
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: Sequence[str]) -> str:

@@ -22,6 +22,12 @@ Requires the standard library, ``openpyxl`` and ``python-stdnum``.
 
 from __future__ import annotations
 
+import os
+
+# openpyxl writes different (equally valid) bytes when lxml is installed (feedgen brings it);
+# the committed files come from its standard-library writer. Set before openpyxl is imported.
+os.environ.setdefault("OPENPYXL_LXML", "False")
+
 import argparse
 import copy
 import csv

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+# openpyxl writes other (equally valid) XLSX bytes when lxml is installed, which feedgen
+# brings in; the fixture scripts' committed bytes come from its standard-library writer.
+# Set before anything imports openpyxl: it reads the variable once, on import.
+os.environ.setdefault("OPENPYXL_LXML", "False")
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR
