@@ -449,7 +449,13 @@ class Exporter:
         return [self.FILE_NAME.format(table=t) for t in self.tables]
 
     def close(self) -> None:
-        """Release files and connections, whether or not ``finish`` ran."""
+        """Release files and connections, whether or not ``finish`` ran.
+
+        Text exporters keep one open handle per table in ``_handles``; closing them is shared.
+        """
+        for handle in getattr(self, "_handles", {}).values():
+            handle.close()
+        self._handles: dict[str, Any] = {}
 
 
 class CSVExporter(Exporter):
@@ -488,11 +494,6 @@ class CSVExporter(Exporter):
         self.close()
         return super().finish()
 
-    def close(self) -> None:
-        for handle in getattr(self, "_handles", {}).values():
-            handle.close()
-        self._handles = {}
-
 
 class JSONExporter(Exporter):
     """``<table>.json``: an array of objects, one per line, keys in schema order, nulls kept."""
@@ -522,11 +523,6 @@ class JSONExporter(Exporter):
             handle.write("\n]\n")
         self.close()
         return super().finish()
-
-    def close(self) -> None:
-        for handle in getattr(self, "_handles", {}).values():
-            handle.close()
-        self._handles = {}
 
 
 class XLSXExporter(Exporter):

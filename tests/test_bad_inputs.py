@@ -289,8 +289,6 @@ def _xlsx_with_merges(count: int, ref: str) -> bytes:
     return out.getvalue()
 
 
-
-
 @pytest.mark.skipif(sys.platform != "linux", reason="uses RLIMIT_AS")
 @pytest.mark.parametrize(
     ("name", "make"),

@@ -103,8 +103,6 @@ HOSTILE = [
 ]
 
 
-
-
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Iterator[tuple[str, Path]]:
     root = tmp_path_factory.mktemp("hostile")

@@ -192,8 +192,6 @@ BODY_HOSTILE = [
 INDUSTRY = "</title><script>alert('行业')</script>"
 
 
-
-
 @pytest.fixture(scope="module")
 def hostile_site(tmp_path_factory) -> Path:
     """A site built from exports whose every text field holds a hostile string."""

@@ -187,8 +187,6 @@ def damaged_xlsx(draw: st.DrawFn) -> bytes:
     return _replace_member(name, content)
 
 
-
-
 @SETTINGS
 @given(data=damaged_xlsx())
 def test_damaged_xlsx_raises_only_ingest_error(scratch: Path, data: bytes) -> None:
