@@ -22,7 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from generator.console import status
-from generator.datasets import DATA_FOLDER, Release, open_data_settings, write_datasets
+from generator.datasets import (
+    DATA_FOLDER,
+    Release,
+    open_data_settings,
+    published_tables,
+    write_datasets,
+)
 from generator.errors import BuildAbort, ConfigError
 from generator.feeds import write_feeds
 from generator.model import Model, build_model
@@ -33,6 +39,7 @@ from generator.pages import (
     write_generated_pages,
 )
 from generator.records import read_shell, write_records, write_shell_source
+from generator.releases import ReleaseNotes, annotate_model, load_previous, prepare_notes
 from generator.search import build_search_index
 from generator.validate import validate_folder
 
@@ -43,7 +50,12 @@ REPORT_PATH = "data/quality_report.json"
 
 
 def build_site(
-    data_dir: Path, out_dir: Path, *, progress: bool = False, config_file: Path | None = None
+    data_dir: Path,
+    out_dir: Path,
+    *,
+    progress: bool = False,
+    config_file: Path | None = None,
+    previous: Path | None = None,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -52,21 +64,29 @@ def build_site(
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
+        previous: The last published site (may be ``out_dir`` itself): its release history
+            is carried forward and ``data/delta.json`` lists what changed since.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
 
     Raises:
         BuildAbort: The row counts do not balance; nothing was published.
-        ConfigError: ``out_dir`` is unsafe to replace.
+        ConfigError: ``out_dir`` is unsafe to replace, or ``previous`` is no gongkai site.
     """
     config_file = Path(config_file or CONFIG_FILE)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
+    tables = published_tables()
+    # Read before anything is written: the previous site may be the one being replaced.
+    last = load_previous(previous, tables) if previous is not None else None
     validated = validate_folder(data_dir, progress=progress)
     report = validated.to_dict()
     check_balance(report)
     model = build_model(validated.public_tables(), validated.data_as_of)
-    publish_site(report, out_dir, model=model, progress=progress, config_file=config_file)
+    notes = prepare_notes(model, tables, last, validated.withdrawals)
+    publish_site(
+        report, out_dir, model=model, progress=progress, config_file=config_file, notes=notes
+    )
     return report
 
 
@@ -93,6 +113,7 @@ def publish_site(
     model: Model | None = None,
     progress: bool = False,
     config_file: Path | None = None,
+    notes: ReleaseNotes | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -103,6 +124,8 @@ def publish_site(
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
+        notes: The release's history and delta (:func:`generator.releases.prepare_notes`);
+            by default a first release with nothing withdrawn.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -112,6 +135,7 @@ def publish_site(
 
     config_file = Path(config_file or CONFIG_FILE)
     model = model or build_model({}, report.get("data_as_of"))
+    notes = notes or prepare_notes(model, published_tables(), None, [])
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
@@ -135,7 +159,9 @@ def publish_site(
                     site_description=config.site_description,
                 ),
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
+                notes=notes,
             )
+        annotate_model(model, notes.history)
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
             generated = Path(config.docs_dir) / GENERATED_DIR
             # Builds share site_src/generated/: hold it from writing the pages to the end of

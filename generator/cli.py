@@ -109,8 +109,22 @@ def _print_summary(summary: dict[str, Any]) -> None:
     show_default=True,
     help="网站输出目录。Where to write the site.",
 )
+@click.option(
+    "--previous",
+    "previous",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help=(
+        "上一次发布的网站目录（可与 --out 相同）：沿用其发布历史，生成 data/delta.json 和更新日志，"
+        "变化的记录显示更正说明，撤回的记录显示撤回公告。"
+        "The last published site (may equal --out): its release history is carried forward "
+        "and data/delta.json lists what changed since."
+    ),
+)
 @click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")
-def build_command(data_dir: Path, out_dir: Path, progress: bool | None) -> None:
+def build_command(
+    data_dir: Path, out_dir: Path, previous: Path | None, progress: bool | None
+) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
     先校验（同 validate），再生成 MkDocs 网站；先在临时目录生成，检查通过后整体替换 OUT。
@@ -127,7 +141,7 @@ def build_command(data_dir: Path, out_dir: Path, progress: bool | None) -> None:
     from generator.build import build_site
 
     show_progress = sys.stderr.isatty() if progress is None else progress
-    summary = build_site(data_dir, out_dir, progress=show_progress)
+    summary = build_site(data_dir, out_dir, progress=show_progress, previous=previous)
     click.echo(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"

@@ -39,7 +39,7 @@ import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from generator.errors import BuildAbort, ConfigError
 from generator.model import Model
@@ -54,6 +54,10 @@ DATA_FOLDER = "data"
 DATAPACKAGE_FILE = "datapackage.json"
 INDEX_FILE = "index.json"
 CHECKSUMS_FILE = "SHA256SUMS"
+HISTORY_FILE = "changes.json"
+"""The release history: releases, corrections and withdrawals (``generator.releases``)."""
+DELTA_FILE = "delta.json"
+"""ADD / MOD / DEL lines against the previous release (``generator.releases``)."""
 SQLITE_FILE = "gongkai.sqlite"
 FTS_TABLE = "results_fts"
 FTS_COLUMNS = ("entity_name", "uscc", "item", "outcome", "authority", "task_name")
@@ -411,6 +415,15 @@ class Release:
     def created(self) -> str | None:
         """The release's date as an RFC 3339 timestamp: midnight UTC of the data's date."""
         return f"{self.data_as_of}T00:00:00Z" if self.data_as_of else None
+
+
+class ReleaseNotesWriter(Protocol):
+    """Writes the release history once the release has its version."""
+
+    def write(self, folder: Path, *, version: str, data_as_of: str | None,
+              counts: Mapping[str, int]) -> list[str]: ...  # fmt: skip
+
+    def index_fields(self) -> dict[str, Any]: ...
 
 
 # Exporters
@@ -821,6 +834,7 @@ def write_datasets(
     settings: OpenDataSettings,
     *,
     sources: Sequence[str] = (),
+    notes: ReleaseNotesWriter | None = None,
 ) -> Release:
     """Write every download, ``datapackage.json``, ``index.json`` and ``SHA256SUMS``.
 
@@ -830,6 +844,7 @@ def write_datasets(
         settings: Licence, publisher and sources (:func:`open_data_settings`).
         sources: The export files read (paths from the quality report); the data package's
             ``sources`` when the settings name none.
+        notes: Writes the release history and delta (``generator.releases.ReleaseNotes``).
 
     Returns:
         The release, for the pages that list the downloads.
@@ -871,6 +886,10 @@ def write_datasets(
         for exporter in exporters:
             exporter.close()
 
+    index_fields: dict[str, Any] = {}
+    if notes is not None:
+        written += notes.write(folder, version=version, data_as_of=model.data_as_of, counts=counts)
+        index_fields = notes.index_fields()
     downloads = [_download(folder, path, tables) for path in _ordered(written)]
     sources_ = list(settings.sources) or [{"title": f"导出文件 {s}"} for s in sorted(sources)]
     package = _datapackage(
@@ -879,7 +898,7 @@ def write_datasets(
     )  # fmt: skip
     _write_json(folder / DATAPACKAGE_FILE, package)
     downloads.append(_download(folder, DATAPACKAGE_FILE, tables))
-    index = _index(version, model.data_as_of, content_hash, counts, downloads)
+    index = {**_index(version, model.data_as_of, content_hash, counts, downloads), **index_fields}
     _write_json(folder / INDEX_FILE, index)
     downloads.append(_download(folder, INDEX_FILE, tables))
     sums = "".join(f"{d.sha256}  {d.path}\n" for d in sorted(downloads, key=lambda d: d.path))
@@ -936,8 +955,10 @@ def _download(folder: Path, path: str, tables: Mapping[str, Table]) -> Download:
     table = stem if stem in tables else None
     if path == CHECKSUMS_FILE:
         fmt, mediatype = "sha256sums", "text/plain"
-    elif path in (DATAPACKAGE_FILE, INDEX_FILE):
+    elif path in (DATAPACKAGE_FILE, INDEX_FILE, HISTORY_FILE):
         fmt, mediatype = "json", "application/json"
+    elif path == DELTA_FILE:
+        fmt, mediatype = "jsonl", "application/jsonl"
     else:
         fmt, mediatype = suffix, FORMATS[suffix][1]
     if table:
@@ -946,7 +967,9 @@ def _download(folder: Path, path: str, tables: Mapping[str, Table]) -> Download:
         title = "全部数据表与检查结果全文检索（SQLite）"
     else:
         title = {DATAPACKAGE_FILE: "数据包描述（Frictionless Data Package）",
-                 INDEX_FILE: "版本信息", CHECKSUMS_FILE: "SHA-256 校验和"}[path]  # fmt: skip
+                 INDEX_FILE: "版本信息", CHECKSUMS_FILE: "SHA-256 校验和",
+                 HISTORY_FILE: "发布历史：各版本、更正与撤回",
+                 DELTA_FILE: "与上一版相比的变更（JSON Lines：ADD / MOD / DEL）"}[path]  # fmt: skip
     return Download(path, fmt, mediatype, len(data), hashlib.sha256(data).hexdigest(), table, title)
 
 

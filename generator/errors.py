@@ -180,6 +180,11 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "「{column}」{value} 在抽查任务文件中不存在",
         "请核对任务编号，或把该任务补充到抽查任务文件中",
     ),
+    "withdrawal-without-reason": IssueCode(
+        "warning",
+        "结果标为“撤回”，但没有填写撤回原因",
+        "请在“撤回原因”列说明撤回的理由（不要写个人信息）；撤回公告将显示“未说明原因”",
+    ),
     "unknown-plan": IssueCode(
         "warning",
         "「{column}」{value} 在年度抽查计划文件中不存在",

@@ -74,14 +74,17 @@ FEEDS_DIR = "feeds"
 SITE_FEED = "all"
 """Key of the site-wide feed, which is written at the site root (:func:`feed_file`)."""
 INDEX_FILE = "index.json"
+CHANGELOG_PATH = "open-data/changelog/"
+"""The 更新日志 page, which a correction without a page of its own links to."""
 
 ENTRY_KINDS: dict[str, str] = {
     "plan": "抽查计划发布",
     "result-batch": "检查结果公示",
     "handbook": "合规手册更新",
+    "correction": "更正",
+    "withdrawal": "撤回",
 }
-"""Entry kinds and their Chinese labels (the entry's ``<category>``). Corrections and
-withdrawals will add ``correction`` and ``withdrawal``."""
+"""Entry kinds and their Chinese labels (the entry's ``<category>``)."""
 
 MAX_ENTRIES = 1000
 """Newest entries kept per feed: a county's whole year fits; at province scale the feeds
@@ -226,8 +229,16 @@ def collect_enterprise_publications(
 ) -> dict[str, list[Publication]]:
     """Each enterprise's publications (one per batch it appears in), newest first, by slug."""
     feeds: dict[str, list[Publication]] = {}
+    corrections: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for correction in model.corrections:
+        if correction.get("enterprise"):
+            corrections[correction["enterprise"]].append(correction)
     for enterprise in model.enterprises.values():
         entries = _counted(_enterprise_batches(model, enterprise), summary, "enterprise-")
+        own = (f"enterprise/{enterprise.slug}",)
+        for correction in corrections.get(enterprise.code, []):
+            entries += _counted([_correction(correction, own) or ("correction", None)],
+                                summary, "enterprise-")  # fmt: skip
         feeds[enterprise.slug] = _newest_first(entries)
     return feeds
 
@@ -345,10 +356,62 @@ def _handbook_updates(model: Model) -> Iterator[Publication | tuple[str, None]]:
             )
 
 
+def _corrections(model: Model) -> Iterator[Publication | tuple[str, None]]:
+    for correction in model.corrections:
+        publication = _correction(correction)
+        yield publication if publication is not None else ("correction", None)
+
+
+def _correction(
+    correction: dict[str, Any], feeds: tuple[str, ...] | None = None
+) -> Publication | None:
+    """A correction (from ``generator.releases``) as an entry; ``None`` without a date."""
+    day = parse_day(correction.get("date"))
+    if day is None:
+        return None
+    label = clean_text(correction["label"])
+    changed = "；".join(
+        f"{clean_text(c['title'])}由“{clean_text(c['before'])}”更正为“{clean_text(c['after'])}”"
+        for c in correction["changes"]
+    )
+    pages = correction["pages"]
+    return Publication(
+        kind="correction",
+        key=f"correction/{_quote(correction['release'])}/{correction['table']}/"
+        f"{_quote(correction['id'])}",
+        title=f"更正：{label}",
+        summary=f"{day.isoformat()} 更正“{label}”：{changed}。",
+        published=day,
+        path=pages[0] if pages else CHANGELOG_PATH,
+        feeds=feeds or _scopes(map(clean_text, correction["departments"]), correction["industries"]),
+    )
+
+
+def _withdrawals(model: Model) -> Iterator[Publication | tuple[str, None]]:
+    for withdrawal in model.withdrawals:
+        day = parse_day(withdrawal.get("date"))
+        if day is None:
+            yield "withdrawal", None
+            continue
+        label = clean_text(withdrawal["label"])
+        yield Publication(
+            kind="withdrawal",
+            key=f"withdrawal/{withdrawal['table']}/{_quote(withdrawal['id'])}",
+            title=f"撤回：{label}",
+            summary=f"{day.isoformat()} 撤回检查结果“{label}”（结果编号 "
+            f"{clean_text(withdrawal['id'])}）。撤回原因：{clean_text(withdrawal['reason'])}。",
+            published=day,
+            path=withdrawal["pages"][0],
+            feeds=_scopes(map(clean_text, withdrawal["departments"]), withdrawal["industries"]),
+        )
+
+
 COLLECTORS: tuple[Callable[[Model], Iterator[Publication | tuple[str, None]]], ...] = (
     _plans,
     _result_batches,
     _handbook_updates,
+    _corrections,
+    _withdrawals,
 )
 """One collector per entry kind of the shared feeds; each yields ``(kind, None)`` for a
 publication it skips for want of a date."""
@@ -438,23 +501,18 @@ def feed_infos(model: Model, site_name: str) -> dict[str, FeedInfo]:
     infos = {
         SITE_FEED: FeedInfo(
             f"{site}：全部公示",
-            "新发布的抽查计划、检查结果公示和合规手册更新。",
+            "新发布的抽查计划、检查结果公示、合规手册更新，以及更正和撤回。",
             "",
         )
     }
-    departments = {p.get("department") for p in model.plans.values()}
-    for task in model.tasks.values():
-        departments.add(task.get("lead_department"))
-        departments.update(split_ids(task.get("partner_departments")))
-    departments.update(r.get("authority") for r in model.results)
-    for name in sorted({clean_text(d) for d in departments} - {""}):
+    departments, industries = feed_scopes(model)
+    for name in departments:
         infos[f"department/{department_slug(name)}"] = FeedInfo(
             f"{site}：{name}",
-            f"{name}制定的抽查计划、参与的抽查任务的检查结果公示。",
+            f"{name}制定的抽查计划、参与的抽查任务的检查结果公示，以及更正和撤回。",
             "",
         )
-    industries = {i.get("industry") for i in model.items.values()} | set(model.handbook)
-    for industry in sorted(i for i in industries if i):
+    for industry in industries:
         name = clean_text(industry)
         page = f"handbook/{industry_slug(industry)}/" if industry in model.handbook else "items/"
         infos[f"industry/{industry_slug(industry)}"] = FeedInfo(
@@ -463,6 +521,17 @@ def feed_infos(model: Model, site_name: str) -> dict[str, FeedInfo]:
             page,
         )
     return infos
+
+
+def feed_scopes(model: Model) -> tuple[list[str], list[str]]:
+    """The departments and the industries that have a feed of their own, sorted."""
+    departments = {p.get("department") for p in model.plans.values()}
+    for task in model.tasks.values():
+        departments.add(task.get("lead_department"))
+        departments.update(split_ids(task.get("partner_departments")))
+    departments.update(r.get("authority") for r in model.results)
+    industries = {i.get("industry") for i in model.items.values()} | set(model.handbook)
+    return sorted({clean_text(d) for d in departments} - {""}), sorted(i for i in industries if i)
 
 
 def _enterprise_info(enterprise: Enterprise, site_name: str) -> FeedInfo:
@@ -598,7 +667,9 @@ def write_feeds(
     by_feed: dict[str, list[Publication]] = {key: [] for key in infos}
     for publication in collect_publications(model, summary):
         for key in publication.feeds:
-            by_feed[key].append(publication)
+            # A correction may name a department the data no longer has: no feed of its own.
+            if key in by_feed:
+                by_feed[key].append(publication)
 
     def write(
         key: str, info: FeedInfo, publications: list[Publication], formats: tuple[str, ...]

@@ -72,6 +72,14 @@ class Model:
     draws: dict[str, list[dict[str, Any]]]
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """The public tables the model was built from (public and masked fields, schema order)."""
+    releases: list[dict[str, Any]] = field(default_factory=list)
+    """Every release so far, newest first: version, date, counts, changes per table."""
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    """Corrections (更正) of this and earlier releases, newest first (``generator.releases``)."""
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
+    """Withdrawn records (撤回) whose address now shows a notice, newest first."""
+    notices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Corrections per site-relative page path (``task/T1/``), for 更正说明 on that page."""
 
     def item_for(self, reference: str | None) -> dict[str, Any] | None:
         """An item by id or by (folded) name; ``None`` when the list lacks it."""

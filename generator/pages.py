@@ -35,15 +35,18 @@ import yaml
 from generator.datasets import (
     CSV_TRIGGERS,
     DATA_FOLDER,
+    DELTA_FILE,
     FORMATS,
     FTS_COLUMNS,
     FTS_EXAMPLE,
     FTS_TABLE,
+    HISTORY_FILE,
     SQLITE_FILE,
     Release,
     published_tables,
     withheld_fields,
 )
+from generator.feeds import SITE_FEED, clean_text, department_slug, feed_file, feed_scopes
 from generator.model import Model, split_ids
 from generator.records import industry_slug, record_path
 from generator.sanitize import render_markdown
@@ -61,6 +64,8 @@ TASKS_PAGE = "tasks.md"
 HANDBOOK_INDEX = "handbook/index.md"
 OPEN_DATA_PAGE = "open-data/index.md"
 DICTIONARY_PAGE = "open-data/dictionary.md"
+CHANGELOG_PAGE = "open-data/changelog.md"
+FEEDS_PAGE = "open-data/feeds.md"
 """Generated files, relative to :data:`GENERATED_DIR`; each industry adds
 :func:`handbook_page`. Snippets are included into ``site_src/index.md`` (the site root).
 The open-data pages are written only by builds that wrote the downloads (``release``)."""
@@ -740,6 +745,154 @@ def render_open_data_page(release: Release) -> str:
     )
 
 
+def render_changelog_page(model: Model, release: Release) -> str:
+    """Render 更新日志: every release, newest first, with its counts, corrections and withdrawals.
+
+    The history comes from ``model.releases`` / ``corrections`` / ``withdrawals``
+    (:func:`generator.releases.annotate_model`); a build without it shows this release only.
+    """
+    root = _root_of(CHANGELOG_PAGE)
+    titles = {name: table.title for name, table in release.tables.items()}
+    releases = model.releases or [
+        {"version": release.version, "data_as_of": release.data_as_of, "previous": None,
+         "counts": release.counts, "changes": {}, "tables": {}}
+    ]  # fmt: skip
+    parts = [
+        _front_matter(title="更新日志"),
+        "# 更新日志",
+        "本站每次生成就是一个版本，版本号由数据截至日期和内容摘要组成。每个版本与上一版本相比"
+        "新增、更正、删除了哪些记录都记录在这里；被撤回的检查结果留下撤回公告，说明撤回日期和原因。"
+        "机器可读的全部历史见 "
+        + _download_link(root, _File(HISTORY_FILE), HISTORY_FILE)
+        + "；本版相对上一版的逐条变更（JSON Lines，每行一条 ADD / MOD / DEL）见 "
+        + (
+            _download_link(root, _File(DELTA_FILE), DELTA_FILE)
+            if any(d.path == DELTA_FILE for d in release.downloads)
+            else "delta.json（本版为首次发布，没有上一版本可比较）"
+        )
+        + "。",
+    ]
+    for entry in releases:
+        version = str(entry["version"])
+        anchor = "v-" + re.sub(r"[^0-9A-Za-z-]", "", version)
+        previous = entry.get("previous")
+        parts.append(f"## 版本 {escape_markdown_cell(version)} {{#{anchor}}}")
+        parts.append(
+            f"数据截至 {escape_markdown_cell(entry.get('data_as_of')) or '暂无'}；"
+            + (f"上一版本 {escape_markdown_cell(previous)}。" if previous else "首次发布。")
+        )
+        per_table = entry.get("tables", {})
+        rows = [
+            (
+                titles.get(name, name),
+                _count(entry.get("counts", {}).get(name, 0)),
+                *(_count(per_table.get(name, {}).get(op, 0)) for op in ("ADD", "MOD", "DEL")),
+            )
+            for name in release.tables
+        ]
+        parts.append(
+            _table(("数据表", "记录数", "新增", "更正", "删除或撤回"), rows,
+                   ("left", "right", "right", "right", "right"))
+        )  # fmt: skip
+        corrections = [c for c in model.corrections if c["release"] == version]
+        if corrections:
+            parts.append("### 更正")
+            parts.append(
+                _table(
+                    ("记录", "更正内容", "页面"),
+                    [
+                        (
+                            c["label"],
+                            "；".join(
+                                f"{ch['title']}：{_shown(ch['before'])} → {_shown(ch['after'])}"
+                                for ch in c["changes"]
+                            ),
+                            _page_links(root, c["pages"]),
+                        )
+                        for c in corrections
+                    ],
+                    ("left", "left", "left"),
+                )
+            )
+        withdrawals = [w for w in model.withdrawals if w["release"] == version]
+        if withdrawals:
+            parts.append("### 撤回")
+            parts.append(
+                _table(
+                    ("结果编号", "记录", "撤回日期", "撤回原因", "撤回公告"),
+                    [
+                        (w["id"], w["label"], w.get("date") or _NO_VALUE, w["reason"],
+                         _page_links(root, w["pages"][:1]))
+                        for w in withdrawals
+                    ],
+                    ("left", "left", "left", "left", "left"),
+                )
+            )
+    return _blocks(parts)
+
+
+def render_feeds_page(model: Model) -> str:
+    """Render 订阅: the site-wide feed and every department and industry feed."""
+    root = _root_of(FEEDS_PAGE)
+    departments, industries = feed_scopes(model)
+
+    def links(key: str) -> _Markdown:
+        return _Markdown(
+            "、".join(
+                f'<a href="{html.escape(root + feed_file(key, fmt), quote=True)}">{label}</a>'
+                for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
+            )
+        )
+
+    parts = [
+        _front_matter(title="订阅"),
+        "# 订阅",
+        "用任何 RSS/Atom 阅读器订阅本站的更新：新发布的抽查计划、每一批检查结果公示（同一抽查任务在"
+        "同一公示日期公示的结果合为一条）、合规手册更新，以及更正和撤回。每条更新的日期取自数据，"
+        "编号（tag URI）长期不变，可以引用。每个市场主体的页面上另有它自己的订阅源（Atom）。"
+        "全部订阅源的机器可读清单见 "
+        + f'<a href="{root}feeds/index.json">feeds/index.json</a>。',
+        "## 全站",
+        _table(("订阅源", "格式"), [("全部公示", links(SITE_FEED))], ("left", "left")),
+        "## 按部门",
+        _table(
+            ("部门", "格式"),
+            [(name, links(f"department/{department_slug(name)}")) for name in departments],
+            ("left", "left"),
+        ),
+        "## 按行业",
+        _table(
+            ("行业", "格式"),
+            [(clean_text(name), links(f"industry/{industry_slug(name)}")) for name in industries],
+            ("left", "left"),
+        ),
+    ]
+    return _blocks(parts)
+
+
+class _File:
+    """A download known by its path only, for :func:`_download_link`."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+
+def _shown(value: Any) -> str:
+    """A changed value as the change log shows it; empty values are named."""
+    return "（空）" if value in (None, "") else str(value)
+
+
+def _page_links(root: str, pages: Iterable[str]) -> _Markdown:
+    """Inline links to record pages (validated paths) by their kind's Chinese name."""
+    names = {"enterprise": "市场主体", "task": "抽查任务", "plan": "抽查计划", "item": "抽查事项",
+             "handbook": "合规手册", "result": "撤回公告"}  # fmt: skip
+    links = [
+        f'<a href="{html.escape(root + page, quote=True)}">{names.get(page.split("/")[0], "页面")}</a>'
+        for page in pages
+    ]
+    return _Markdown("、".join(links) or _NO_VALUE)
+
+
 def render_open_data_json_ld(release: Release) -> str:
     """The 开放数据 page's schema.org ``Dataset`` / DCAT description as a ``<script>`` element.
 
@@ -830,6 +983,8 @@ def render_generated_pages(
     if release is not None:
         pages[OPEN_DATA_PAGE] = render_open_data_page(release)
         pages[DICTIONARY_PAGE] = render_dictionary_page()
+        pages[CHANGELOG_PAGE] = render_changelog_page(model, release)
+        pages[FEEDS_PAGE] = render_feeds_page(model)
     return pages
 
 
@@ -1061,6 +1216,8 @@ def _publicity_text(spec: Any) -> str:
         return f"遮蔽后公开：个人信息，{rule}"
     if spec.publicity == "withheld":
         return "不予公示：个人信息，导入时即删除"
+    if spec.publicity == "notice":
+        return "只用于撤回公告：撤回的记录不再出现在数据集中，原因和日期见撤回公告与更新日志"
     return "仅内部统计：不按企业公示，只用于按类别汇总"
 
 

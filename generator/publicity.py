@@ -2,8 +2,8 @@
 
 Each schema field declares ``publicity``: ``public`` (published as is), ``masked``
 (published masked the way Chinese portals do), ``withheld`` (dropped at ingest, never in any
-output) or ``internal`` (kept in memory for draws and aggregates, never published per
-record). Masking keeps only the characters portals show, so the masked part can never leak.
+output), ``internal`` (kept in memory for draws and aggregates, never published per
+record) or ``notice`` (published only on a withdrawal notice, such as 撤回原因). Masking keeps only the characters portals show, so the masked part can never leak.
 """
 
 from __future__ import annotations

@@ -26,6 +26,10 @@ from generator.model import SAFE_SLUG, Enterprise, Model
 
 RECORD_KINDS = ("enterprise", "task", "plan", "item")
 """URL prefixes of record pages: ``/enterprise/<slug>/`` and so on."""
+NOTICE_KIND = "result"
+"""URL prefix of withdrawal notices of results, which have no page of their own."""
+WITHDRAWN_TEMPLATE = "withdrawn"
+"""The template of withdrawal notices (撤回公告); also the key they are counted under."""
 
 SHELL_PAGE = "generated/record/shell.md"
 """The MkDocs page whose built HTML wraps every record page, relative to ``docs_dir``."""
@@ -51,7 +55,7 @@ def record_path(kind: str, slug: str) -> str:
     Raises:
         ValueError: an unknown kind, or a slug that is not path-safe.
     """
-    if kind not in RECORD_KINDS:
+    if kind not in (*RECORD_KINDS, NOTICE_KIND):
         raise ValueError(f"unknown record kind {kind!r}")
     if not (SAFE_SLUG.fullmatch(slug) and slug not in (".", "..")):
         raise ValueError(f"unsafe record slug {slug!r}")
@@ -136,7 +140,8 @@ def _templates() -> dict[str, Any]:
         root=ROOT,
         handbook_path=lambda industry: f"handbook/{industry_slug(industry)}/",
     )
-    return {kind: environment.get_template(f"{kind}.html") for kind in RECORD_KINDS}
+    names = (*RECORD_KINDS, WITHDRAWN_TEMPLATE)
+    return {name: environment.get_template(f"{name}.html") for name in names}
 
 
 @dataclass(frozen=True)
@@ -147,6 +152,7 @@ class RecordPage:
     slug: str
     title: str
     content: str
+    template: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,8 @@ class _Job:
     slug: str
     title: str
     context: dict[str, Any]
+    template: str = ""
+    """The template to render with; the kind's own when empty."""
 
 
 def _jobs(model: Model) -> Iterator[_Job]:
@@ -187,6 +195,23 @@ def _jobs(model: Model) -> Iterator[_Job]:
             "problems": problems[item["item_id"]],
         }
         yield _Job("item", item["slug"], item["name"], context)
+    yield from _withdrawal_jobs(model)
+
+
+def _withdrawal_jobs(model: Model) -> Iterator[_Job]:
+    """A withdrawal notice at each address a withdrawn record leaves, unless it is live."""
+    live = {record_path("enterprise", e.slug) for e in model.enterprises.values()}
+    live |= {record_path(k, r["slug"]) for k, rs in
+             (("task", model.tasks), ("plan", model.plans), ("item", model.items))
+             for r in rs.values()}  # fmt: skip
+    pages: dict[str, list[dict[str, Any]]] = {}
+    for withdrawal in model.withdrawals:
+        for page in withdrawal["pages"]:
+            if page not in live:
+                pages.setdefault(page, []).append(withdrawal)
+    for page, withdrawals in sorted(pages.items()):
+        kind, slug = page.strip("/").split("/")
+        yield _Job(kind, slug, "撤回公告", {"withdrawals": withdrawals}, WITHDRAWN_TEMPLATE)
 
 
 def render_records(model: Model, share: tuple[int, int] = (0, 1)) -> Iterator[RecordPage]:
@@ -195,8 +220,10 @@ def render_records(model: Model, share: tuple[int, int] = (0, 1)) -> Iterator[Re
     index, count = share
     for number, job in enumerate(_jobs(model)):
         if number % count == index:
-            content = templates[job.kind].render(model=model, **job.context)
-            yield RecordPage(job.kind, job.slug, job.title, content)
+            template = templates[job.template or job.kind]
+            notices = model.notices.get(record_path(job.kind, job.slug), [])
+            content = template.render(model=model, notices=notices, **job.context)
+            yield RecordPage(job.kind, job.slug, job.title, content, job.template)
 
 
 def write_records(model: Model, site_dir: Path, shell: Shell, workers: int = 1) -> dict[str, int]:
@@ -223,7 +250,7 @@ def write_records(model: Model, site_dir: Path, shell: Shell, workers: int = 1) 
         _FORKED = None
     else:
         counts = [_write_share(model, site_dir, shell, (0, 1))]
-    return {kind: sum(c[kind] for c in counts) for kind in RECORD_KINDS}
+    return {kind: sum(c[kind] for c in counts) for kind in counts[0]}
 
 
 _FORKED: tuple[Model, Path, Shell] | None = None
@@ -237,13 +264,13 @@ def _write_forked_share(share: tuple[int, int]) -> dict[str, int]:
 def _write_share(
     model: Model, site_dir: Path, shell: Shell, share: tuple[int, int]
 ) -> dict[str, int]:
-    written = dict.fromkeys(RECORD_KINDS, 0)
+    written = dict.fromkeys((*RECORD_KINDS, WITHDRAWN_TEMPLATE), 0)
     for page in render_records(model, share):
         # record_path only yields validated slugs under a fixed prefix: never outside site_dir.
         folder = site_dir / record_path(page.kind, page.slug)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "index.html").write_text(shell.wrap(page.title, page.content), encoding="utf-8")
-        written[page.kind] += 1
+        written[page.template or page.kind] += 1
     return written
 
 

@@ -20,7 +20,7 @@ from generator.errors import ConfigError
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 KINDS = ("items", "plans", "tasks", "draws", "results", "handbook", "targets")
-PUBLICITY_LEVELS = ("public", "masked", "withheld", "internal")
+PUBLICITY_LEVELS = ("public", "masked", "withheld", "internal", "notice")
 
 _BRACKETED = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]")
 _SPACES = re.compile(r"\s+")

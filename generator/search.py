@@ -57,7 +57,7 @@ from typing import Any, TypeVar
 from generator.console import status
 from generator.errors import BuildAbort
 from generator.model import Model, split_ids
-from generator.records import RECORD_KINDS, record_path
+from generator.records import NOTICE_KIND, RECORD_KINDS, record_path
 
 T = TypeVar("T")
 
@@ -99,7 +99,7 @@ KIND_LABELS = {
 }
 """The 类别 filter value of each kind of search record."""
 
-SKIPPED_TOP = frozenset((*RECORD_KINDS, PAGEFIND_DIR, "assets", "search", "record", "data"))
+SKIPPED_TOP = frozenset((*RECORD_KINDS, NOTICE_KIND, PAGEFIND_DIR, "assets", "search", "record", "data"))
 """Top-level site folders that hold no editorial page to index."""
 SKIPPED_PAGES = frozenset(("404.html",))
 

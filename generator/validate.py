@@ -43,6 +43,9 @@ from generator.values import (
 )
 
 PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
+WITHDRAWN = "撤回"
+"""The 公示状态 of a result withdrawn after publication: it leaves every output and its
+address shows a withdrawal notice instead."""
 _MULTI_SPLIT = re.compile(r"[；;，,\n]+")
 
 
@@ -99,6 +102,8 @@ class Report:
     conflicts: list[dict[str, Any]]
     tables: dict[str, list[dict[str, Any]]]
     derived: dict[str, int]
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
+    """Records declared withdrawn (撤回): table, id, reason, date and the public record."""
 
     @property
     def errors(self) -> list[Issue]:
@@ -155,6 +160,10 @@ class Report:
             "errors": [i.to_dict() for i in self.errors],
             "warnings": [i.to_dict() for i in self.warnings],
             "conflicts": self.conflicts,
+            "withdrawals": [
+                {k: w[k] for k in ("table", "id", "reason", "withdrawn_on", "file", "row")}
+                for w in self.withdrawals
+            ],
         }
 
 
@@ -377,7 +386,7 @@ def _issue_from_error(
 ) -> Issue | None:
     spec = kind.field(field_name)
     header = table.header_of(field_name)
-    show = spec.publicity == "public"
+    show = spec.publicity in ("public", "notice")
     value = record.values.get(field_name)
     value = None if value is None else str(value)
     if error.type == GongkaiCellError.type:
@@ -472,17 +481,47 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
     state.quarantine_rows(i for i in issues if i.level == "error" and i.row is not None)
     accepted = [r for r in records if state.is_live(r)]
     tables_out, conflicts, derived = _cross_checks(accepted, tables, state)
+    withdrawals = []
     for record in accepted:
-        if record.kind == "results" and record.values.get("publication_status") == "不予公示":
+        status_ = record.values.get("publication_status") if record.kind == "results" else None
+        if status_ == WITHDRAWN and state.is_live(record):
+            withdrawals.append(_withdrawal(record))
+            if not record.values.get("withdrawal_reason"):
+                issues.append(Issue("withdrawal-without-reason", record.file, record.row))
+        if status_ in ("不予公示", WITHDRAWN):
             state.set(record.file, record.row, WITHHELD)
     final_tables = {
-        kind: [_typed(kind, r.values) for r in rows if state.is_published(r)]
+        kind: [_published(kind, _typed(kind, r.values)) for r in rows if state.is_published(r)]
         for kind, rows in tables_out.items()
     }
     report = Report(files, _unique_issues(issues), conflicts, final_tables, derived)
+    report.withdrawals = sorted(withdrawals, key=lambda w: (w["table"], w["id"]))
     if not report.balanced:
         raise BuildAbort("行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示。这是 gongkai 的缺陷，请报告")
     return report
+
+
+def _withdrawal(record: Record) -> dict[str, Any]:
+    """A declared withdrawal: what the notice and the change log may show, nothing personal."""
+    kind = load_schemas()[record.kind]
+    values = _typed(record.kind, record.values)
+    return {
+        "table": record.kind,
+        "id": "/".join(str(values.get(name)) for name in kind.primary_key),
+        "reason": values.get("withdrawal_reason"),
+        "withdrawn_on": values.get("withdrawn_on"),
+        "file": record.file,
+        "row": record.row,
+        "record": public_record(kind, values),
+    }
+
+
+def _published(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A published result says so: a blank 公示状态 means 公示, so a column added to an
+    export later does not look like a change to every record."""
+    if kind == "results" and not values.get("publication_status"):
+        return {**values, "publication_status": "公示"}
+    return values
 
 
 def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,400 @@
+"""Releases: what changed since the last published site, carried forward build after build.
+
+``gongkai build DATA_DIR --out SITE --previous OLD_SITE`` reads the old site's own downloads
+(``data/index.json``, ``data/changes.json`` and ``data/<table>.json``) and compares every
+published record with them by primary key. Two files join the downloads:
+
+* ``data/delta.json``: JSON lines, one per changed record, sorted by table and id:
+  ``{"op": "ADD", "table", "id", "key", "record"}``, ``{"op": "MOD", …, "changes",
+  "record"}`` (``changes`` maps each changed field to ``[before, after]``) and
+  ``{"op": "DEL", …, "reason"}`` (the 撤回原因 when the record was withdrawn).
+* ``data/changes.json``: the release history: every release so far (version, date, counts,
+  changes per table), every correction (更正) and every withdrawal (撤回), newest first. A
+  build copies the old history and adds its own release, so nothing said once is lost.
+
+Only published fields are compared and shown, so no change log can carry what the schemas
+withhold. Corrections become dated 更正说明 on the record pages and feed entries;
+withdrawals become notices (撤回公告) at the record's address, and feed entries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.datasets import (
+    DATA_FOLDER,
+    DELTA_FILE,
+    HISTORY_FILE,
+    INDEX_FILE,
+    Table,
+    published_tables,
+    sorted_rows,
+)
+from generator.errors import ConfigError
+from generator.model import Model, record_slug
+from generator.records import industry_slug, record_path
+
+OPS = ("ADD", "MOD", "DEL")
+UNDECLARED_REASON = "数据来源中已无此记录，发布机关未说明撤回原因"
+"""The reason shown for a result that vanished from the data without a declared 撤回."""
+
+
+def record_id(table: Table, row: Mapping[str, Any]) -> str:
+    """A record's primary key as one string (``draw_id/position`` for composite keys)."""
+    return "/".join(str(row.get(name)) for name in table.primary_key)
+
+
+@dataclass(frozen=True)
+class PreviousSite:
+    """The last published release: its version, history and published rows by id."""
+
+    version: str
+    data_as_of: str | None
+    history: dict[str, Any]
+    rows: dict[str, dict[str, dict[str, Any]]]
+    delta: bytes | None
+
+
+def load_previous(site_dir: Path, tables: Mapping[str, Table]) -> PreviousSite:
+    """Read the release a site published from its own downloads.
+
+    Raises:
+        ConfigError: the folder is not a site gongkai built (no ``data/index.json``), or a
+            download it lists is missing or unreadable.
+    """
+    data = site_dir / DATA_FOLDER
+    index = _read_json(data / INDEX_FILE, site_dir)
+    if not isinstance(index, dict) or not index.get("version"):
+        raise ConfigError(f"上一版网站 {site_dir} 的 {DATA_FOLDER}/{INDEX_FILE} 缺少版本号")
+    history = _read_json(data / HISTORY_FILE, site_dir) if (data / HISTORY_FILE).is_file() else {}
+    rows = {}
+    for name, table in tables.items():
+        published = _read_json(data / f"{name}.json", site_dir)
+        rows[name] = {record_id(table, row): row for row in published}
+    delta = (data / DELTA_FILE).read_bytes() if (data / DELTA_FILE).is_file() else None
+    return PreviousSite(index["version"], index.get("data_as_of"), history, rows, delta)
+
+
+def _read_json(path: Path, site_dir: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(
+            f"上一版网站 {site_dir} 中没有 {path.relative_to(site_dir)}："
+            "--previous 应指向 gongkai 生成的网站目录"
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"无法读取上一版网站的 {path}：{exc}") from exc
+
+
+@dataclass(frozen=True)
+class Change:
+    """One record added, modified or deleted between two releases."""
+
+    op: str
+    table: str
+    id: str
+    key: dict[str, Any]
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    @property
+    def fields(self) -> list[str]:
+        """The fields whose published value changed (all of them for ADD and DEL)."""
+        names = list((self.after or self.before or {}).keys())
+        before, after = self.before or {}, self.after or {}
+        return [n for n in names if before.get(n) != after.get(n)]
+
+
+def compare(
+    tables: Mapping[str, Table],
+    old: Mapping[str, Mapping[str, dict[str, Any]]],
+    new: Mapping[str, Iterable[dict[str, Any]]],
+) -> list[Change]:
+    """Every record added, modified or deleted, sorted by table (in ``TABLES`` order) and id.
+
+    Args:
+        tables: The published tables.
+        old: The previous release's rows per table, by id (:func:`load_previous`).
+        new: This release's published rows per table.
+    """
+    changes = []
+    for name, table in tables.items():
+        before = old.get(name, {})
+        # A JSON round trip, so values compare as the previous release's JSON reads back.
+        after = {
+            record_id(table, row): json.loads(json.dumps(row, ensure_ascii=False))
+            for row in sorted_rows(table, new.get(name, []))
+        }
+        for ident in sorted(before.keys() | after.keys()):
+            old_row, new_row = before.get(ident), after.get(ident)
+            if old_row == new_row:
+                continue
+            op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
+            row = new_row if new_row is not None else old_row
+            assert row is not None
+            key = {k: row.get(k) for k in table.primary_key}
+            changes.append(Change(op, name, ident, key, old_row, new_row))
+    return changes
+
+
+def delta_lines(changes: Iterable[Change], reasons: Mapping[tuple[str, str], str]) -> str:
+    """``delta.json``: one JSON object per change, in the order given."""
+    lines = []
+    for change in changes:
+        line: dict[str, Any] = {"op": change.op, "table": change.table, "id": change.id,
+                                "key": change.key}  # fmt: skip
+        if change.op == "MOD":
+            before, after = change.before or {}, change.after or {}
+            line["changes"] = {n: [before.get(n), after.get(n)] for n in change.fields}
+        if change.op == "DEL":
+            line["reason"] = reasons.get((change.table, change.id))
+        else:
+            line["record"] = change.after
+        lines.append(json.dumps(line, ensure_ascii=False, separators=(",", ":")))
+    return "".join(line + "\n" for line in lines)
+
+
+@dataclass
+class ReleaseNotes:
+    """This release's place in the history: the delta, corrections and withdrawals.
+
+    Built before the downloads are written (:func:`prepare_notes`); ``write`` is called by
+    :func:`generator.datasets.write_datasets` once the release has its version.
+    """
+
+    tables: Mapping[str, Table]
+    previous: PreviousSite | None
+    changes: list[Change]
+    declared: list[dict[str, Any]]
+    """Withdrawals the data declares (``Report.withdrawals``)."""
+    model: Model
+    history: dict[str, Any] = field(default_factory=dict)
+
+    def write(self, folder: Path, *, version: str, data_as_of: str | None,
+              counts: Mapping[str, int]) -> list[str]:  # fmt: skip
+        """Write ``changes.json`` (and ``delta.json`` given a previous release) into ``folder``.
+
+        Returns:
+            The files written, relative to ``folder``.
+        """
+        previous = self.previous
+        if previous is not None and previous.version == version and previous.history:
+            # The same release again: nothing changed, so its history and delta stand.
+            self.history = previous.history
+            written = [HISTORY_FILE]
+            if previous.delta is not None:
+                (folder / DELTA_FILE).write_bytes(previous.delta)
+                written.append(DELTA_FILE)
+        else:
+            self.history = self._next_history(version, data_as_of, counts)
+            written = [HISTORY_FILE]
+            if previous is not None:
+                reasons = {(w["table"], w["id"]): w["reason"] for w in self._withdrawals(version, data_as_of)}
+                text = delta_lines(self.changes, reasons)
+                (folder / DELTA_FILE).write_text(text, encoding="utf-8", newline="\n")
+                written.append(DELTA_FILE)
+        text = json.dumps(self.history, ensure_ascii=False, indent=2) + "\n"
+        (folder / HISTORY_FILE).write_text(text, encoding="utf-8", newline="\n")
+        return written
+
+    def index_fields(self) -> dict[str, Any]:
+        """``previous`` and ``history`` for ``index.json`` (call after :meth:`write`)."""
+        releases = self.history.get("releases", [])
+        return {
+            "previous": releases[0]["previous"] if releases else None,
+            "history": [
+                {k: r[k] for k in ("version", "data_as_of", "previous")} for r in releases
+            ],
+            "changes": HISTORY_FILE,
+            "delta": DELTA_FILE if self.previous is not None else None,
+        }
+
+    def _next_history(
+        self, version: str, data_as_of: str | None, counts: Mapping[str, int]
+    ) -> dict[str, Any]:
+        old = self.previous.history if self.previous is not None else {}
+        per_table: dict[str, Counter[str]] = {}
+        for change in self.changes:
+            per_table.setdefault(change.table, Counter())[change.op] += 1
+        if self.previous is None:  # a first release adds every record
+            per_table = {t: Counter(ADD=n) for t, n in counts.items() if n}
+        release = {
+            "version": version,
+            "data_as_of": data_as_of,
+            "previous": self.previous.version if self.previous is not None else None,
+            "counts": dict(counts),
+            "changes": {op: sum(c[op] for c in per_table.values()) for op in OPS},
+            "tables": {t: {op: c[op] for op in OPS} for t, c in per_table.items()},
+        }
+        corrections = [
+            self._correction(change, version, data_as_of)
+            for change in self.changes
+            if change.op == "MOD"
+        ]
+        known = {(w["table"], w["id"]) for w in old.get("withdrawals", [])}
+        new_withdrawals = [
+            w for w in self._withdrawals(version, data_as_of) if (w["table"], w["id"]) not in known
+        ]
+        return {
+            "releases": [release, *old.get("releases", [])],
+            "corrections": corrections + old.get("corrections", []),
+            "withdrawals": new_withdrawals + old.get("withdrawals", []),
+        }
+
+    def _withdrawals(self, version: str, data_as_of: str | None) -> list[dict[str, Any]]:
+        """Declared withdrawals, then results deleted without one; sorted by table and id."""
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for declared in self.declared:
+            record = declared["record"]
+            found[(declared["table"], declared["id"])] = self._withdrawal(
+                declared["table"], declared["id"], record, declared.get("reason"),
+                declared.get("withdrawn_on") or data_as_of, version, declared=True,
+            )  # fmt: skip
+        for change in self.changes:
+            if change.op == "DEL" and change.table == "results":
+                found.setdefault(
+                    (change.table, change.id),
+                    self._withdrawal(change.table, change.id, change.before or {},
+                                     UNDECLARED_REASON, data_as_of, version, declared=False),
+                )  # fmt: skip
+        return [found[k] for k in sorted(found)]
+
+    def _withdrawal(
+        self, table: str, ident: str, record: Mapping[str, Any], reason: str | None,
+        day: str | None, version: str, *, declared: bool,
+    ) -> dict[str, Any]:  # fmt: skip
+        """A withdrawal as the history keeps it: nothing that names the enterprise."""
+        context = _context(self.model, table, record)
+        pages = [record_path("result", record_slug(ident))]
+        if context["enterprise"] and context["enterprise"] not in self.model.enterprises:
+            # Its last result is gone: the enterprise's page becomes a notice too.
+            pages.append(record_path("enterprise", record_slug(context["enterprise"])))
+        return {
+            "release": version,
+            "date": day,
+            "table": table,
+            "id": ident,
+            "reason": reason or "未说明原因",
+            "declared": declared,
+            "label": context["label"],
+            "task_id": record.get("task_id"),
+            "item": record.get("item"),
+            "authority": record.get("authority"),
+            "pages": pages,
+            "departments": context["departments"],
+            "industries": context["industries"],
+        }
+
+    def _correction(self, change: Change, version: str, data_as_of: str | None) -> dict[str, Any]:
+        table = self.tables[change.table]
+        titles = {spec.name: spec.title for spec in table.fields}
+        before, after = change.before or {}, change.after or {}
+        old_context = _context(self.model, change.table, before)
+        context = _context(self.model, change.table, after)
+        return {
+            "release": version,
+            "date": data_as_of,
+            "table": change.table,
+            "id": change.id,
+            "label": context["label"],
+            "changes": [
+                {"field": n, "title": titles.get(n, n), "before": before.get(n), "after": after.get(n)}
+                for n in change.fields
+            ],
+            "pages": sorted(set(context["pages"]) | set(old_context["pages"])),
+            "departments": sorted(set(context["departments"]) | set(old_context["departments"])),
+            "industries": sorted(set(context["industries"]) | set(old_context["industries"])),
+            "enterprise": context["enterprise"] if change.table == "results" else None,
+        }
+
+
+def prepare_notes(
+    model: Model,
+    tables: Mapping[str, Table],
+    previous: PreviousSite | None,
+    declared: list[dict[str, Any]],
+) -> ReleaseNotes:
+    """Compare the model's tables with the previous release (if any)."""
+    changes = compare(tables, previous.rows, model.tables) if previous is not None else []
+    return ReleaseNotes(tables, previous, changes, declared, model)
+
+
+def annotate_model(model: Model, history: Mapping[str, Any]) -> None:
+    """Hand the history's corrections and withdrawals to the pages and feeds.
+
+    Sets ``model.corrections`` and ``model.withdrawals`` (newest first), and
+    ``model.notices``: the corrections to show per page path. Withdrawals whose record is
+    published again, or whose page is a live record page, get no notice page.
+    """
+    model.releases = list(history.get("releases", []))
+    model.corrections = list(history.get("corrections", []))
+    model.withdrawals = [
+        w for w in history.get("withdrawals", []) if not _republished(model, w)
+    ]
+    notices: dict[str, list[dict[str, Any]]] = {}
+    for correction in model.corrections:
+        for page in correction["pages"]:
+            notices.setdefault(page, []).append(correction)
+    model.notices = notices
+
+
+def _republished(model: Model, withdrawal: Mapping[str, Any]) -> bool:
+    rows = model.tables.get(withdrawal["table"], [])
+    table = published_tables()[withdrawal["table"]]
+    return any(record_id(table, row) == withdrawal["id"] for row in rows)
+
+
+def _context(model: Model, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Label, pages, departments and industries of a record, from its published fields."""
+    pages: list[str] = []
+    departments: list[str | None] = []
+    industries: list[str | None] = []
+    enterprise = None
+    label = str(row.get("name") or row.get("title") or "")
+    if table == "results":
+        task = model.tasks.get(row.get("task_id") or "")
+        task_name = (task or {}).get("name") or row.get("task_name") or row.get("task_id") or ""
+        label = "：".join(str(p) for p in (task_name, row.get("item")) if p)
+        enterprise = row.get("uscc")
+        if enterprise and enterprise in model.enterprises:
+            pages.append(record_path("enterprise", record_slug(enterprise)))
+        if task is not None:
+            pages.append(record_path("task", task["slug"]))
+        departments.append(row.get("authority"))
+        item = model.item_for(row.get("item_id") or row.get("item"))
+        industries.append((item or {}).get("industry"))
+    elif table in ("tasks", "draws"):
+        task = model.tasks.get(row.get("task_id") or "")
+        if task is not None:
+            pages.append(record_path("task", task["slug"]))
+            label = label if table == "tasks" else f"{task.get('name') or task['task_id']} 抽取记录"
+            departments.append(task.get("lead_department"))
+    elif table == "plans":
+        if row.get("plan_id") in model.plans:
+            pages.append(record_path("plan", record_slug(row["plan_id"])))
+        departments.append(row.get("department"))
+    elif table == "items":
+        if row.get("item_id") in model.items:
+            pages.append(record_path("item", record_slug(row["item_id"])))
+        departments.append(row.get("department"))
+        industries.append(row.get("industry"))
+    elif table == "handbook":
+        industry = row.get("industry")
+        if industry in model.handbook:
+            pages.append(f"handbook/{industry_slug(industry)}/")
+        industries.append(industry)
+        label = f"{industry} {row.get('section')} {row.get('title') or ''}".strip()
+    return {
+        "label": label or "记录",
+        "pages": pages,
+        "departments": sorted({d for d in departments if d}),
+        "industries": sorted({i for i in industries if i}),
+        "enterprise": enterprise,
+    }
+
