@@ -477,6 +477,10 @@ def render_handbook_page(model: Model, industry: str) -> str:
             "其他行业见[合规手册](index.md)。"
         ),
     ]
+    parts += [
+        _correction_notice(notice, page)
+        for notice in model.notices.get(f"handbook/{industry_slug(industry)}/", [])
+    ]
     for section in sections:
         parts.append(f"## {escape_markdown_cell(section.get('title'))} {{#{_anchor(section)}}}")
         body = render_markdown(section.get("body"))
@@ -868,6 +872,26 @@ def render_feeds_page(model: Model) -> str:
         ),
     ]
     return _blocks(parts)
+
+
+def _correction_notice(notice: dict[str, Any], page: str) -> str:
+    """A dated 更正说明 admonition for a generated page (record pages use a template)."""
+    changes = [
+        f"{change['title']}已修改" if change["field"] == "body"
+        else f"{change['title']}：由“{_shown(change['before'])}”更正为“{_shown(change['after'])}”"
+        for change in notice["changes"]
+    ]  # fmt: skip
+    lines = [
+        f'!!! warning "更正说明（{escape_markdown_cell(notice.get("date")) or "日期不详"}）"',
+        "",
+        (f"    版本 {escape_markdown_cell(notice['release'])} 更正了"
+        f"{escape_markdown_cell(notice['label'])}："),
+        "",
+        *(f"    - {escape_markdown_cell(text)}" for text in changes),
+        "",
+        f"    各版本的全部变更见[更新日志]({os.path.relpath(CHANGELOG_PAGE, os.path.dirname(page))})。",
+    ]
+    return "\n".join(lines)
 
 
 class _File:

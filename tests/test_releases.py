@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 
 from generator.build import build_site
 from generator.model import record_slug
+from generator.records import industry_slug
 from generator.releases import UNDECLARED_REASON
 from generator.sanitize import is_clean
 from tests.helpers import DATA_DIR, valid_code
@@ -252,3 +253,25 @@ def test_previous_must_be_a_gongkai_site(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.returncode == 2
     assert "data/index.json" in result.stderr and "--previous" in result.stderr
+
+
+def test_a_corrected_handbook_section_shows_its_notice(releases, tmp_path: Path) -> None:
+    data = tmp_path / "data-5"
+    shutil.copytree(DATA_DIR, data)
+    path = data / "exports" / "合规手册.csv"
+    header, rows = _read(path)
+    title = header.index("章节标题")
+    old_title = rows[0][title]
+    rows[0][title] = old_title + "（修订）"
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    site = tmp_path / "site-5"
+    build_site(data, site, previous=releases["first"])
+    [line] = _delta(site)
+    assert (line["op"], line["table"]) == ("MOD", "handbook")
+    assert line["changes"]["title"] == [old_title, old_title + "（修订）"]
+    industry = rows[0][header.index("行业")]
+    page = site / "handbook" / industry_slug(industry) / "index.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    [notice] = [d for d in soup.select("div.admonition") if "更正说明" in d.get_text()]
+    assert old_title in notice.get_text() and notice.find("a")["href"].endswith("changelog/")
