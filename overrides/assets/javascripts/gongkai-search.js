@@ -32,6 +32,7 @@
   var LANGUAGE = "und"; // generator.search.INDEX_LANGUAGE
   var PAGE_SIZE = 10;
   var PIN_CHECK = 3; // best hits of the routed index checked for an exact name or code
+  var NARROW = 100; // fewer hits in the routed shard: load every other shard's chunks at once
   var FILTERS = [
     ["类别", "全部类别"],
     ["部门", "全部部门"],
@@ -219,6 +220,10 @@
         ensure(step);
         ensure(step + 1);
         return searchIndex(indexes[n], words, filters, loaded[n]).then(function (results) {
+          if (n === routed && results.length < NARROW) {
+            // A narrow query needs every shard: let their chunk loads overlap.
+            for (var later = step + 1; later < order.length; later++) ensure(later);
+          }
           if (n === routed && words && results.length) {
             // An exact name or code among the routed index's best hits goes first.
             var top = results.slice(0, PIN_CHECK);
