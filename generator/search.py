@@ -128,8 +128,9 @@ _UNUSED_BUNDLE_FILES = (
     "pagefind-highlight.js",
 )
 """Pagefind's own UIs, which the site does not use (it ships its own small search box)."""
-_SHARED_FILES = ("pagefind.js", "pagefind-worker.js", "wasm.unknown.pagefind")
-"""Code a merged shard does not need: the main bundle's runs every shard."""
+_SHARED_FILES = ("pagefind.js", "pagefind-worker.js")
+"""Code a shard does not need: the main bundle's script and worker run every index. (Each
+Pagefind instance fetches the WebAssembly from its own folder, so shards keep a copy.)"""
 
 
 @dataclass
@@ -163,6 +164,21 @@ def search_words(text: str) -> list[str]:
         for start in range(len(units)):
             words["".join(units[start : start + SPAN_UNITS]).translate(_LATIN)] = None
     return list(words)
+
+
+def name_hash(words: str) -> int:
+    """FNV-1a (32 bits) over the code points of ``words``, as ``nameHash`` in the search box.
+
+    Enterprises go to the shard their name's query words hash to, so the box searches the
+    shard of an exact name first.
+
+    >>> name_hash("")
+    2166136261
+    """
+    value = 0x811C9DC5
+    for char in words:
+        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
+    return value
 
 
 def query_words(query: str) -> list[str]:
@@ -465,11 +481,14 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
 
     Pagefind ranks the pages a query matches in time proportional to (pages matched) ×
     (index words matched), so a broad query (有限公司, a city's name) over one index of
-    35,000 enterprises takes seconds. Enterprises are therefore spread by a hash of their
-    slug over ``ceil(enterprises / SHARD_RECORDS)`` indexes: the main one in ``pagefind/``
-    (which also holds every task, plan, item and editorial page) and the others in
-    ``pagefind/shards/<n>/``, listed in ``pagefind/gongkai-shards.json``. The search box
-    merges them (Pagefind's ``mergeIndex``), so a broad query costs a shard's share each.
+    35,000 enterprises takes seconds. When there are more than :data:`SHARD_RECORDS`
+    enterprises, they are therefore spread by a hash of their name (:func:`name_hash`) over
+    ``ceil(enterprises / SHARD_RECORDS)`` shards in ``pagefind/shards/<n>/``, and the main
+    index in ``pagefind/`` keeps every task, plan, item and editorial page. The search box
+    runs one Pagefind instance per index, in order (main, the shard an exact name hashes to,
+    the others) and shows the first page as soon as it is settled, so a broad query waits for
+    about one shard's share. ``pagefind/gongkai-shards.json`` lists the indexes and the first
+    word of each of their chunks (:func:`chunk_starts`).
 
     Args:
         model: The published model.
@@ -487,7 +506,9 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     output = site_dir / PAGEFIND_DIR
     shutil.rmtree(output, ignore_errors=True)
     counts = {"records": 0, "pages": 0}
-    shards = max(1, -(-len(model.enterprises) // SHARD_RECORDS))
+    # One index when the enterprises fit in one shard, else the main index without them.
+    enterprise_shards = -(-len(model.enterprises) // SHARD_RECORDS)
+    shards = 1 if enterprise_shards <= 1 else 1 + enterprise_shards
     outputs = [output] + [output / SHARDS_DIR / str(n) for n in range(1, shards)]
     expected = [0] * shards
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
@@ -515,8 +536,15 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         for name in unused:
             (bundle / name).unlink(missing_ok=True)
         normalise_bundle(bundle)
-    manifest = [f"{SHARDS_DIR}/{n}/" for n in range(1, shards)]
-    (output / SHARDS_MANIFEST).write_text(json.dumps(manifest) + "\n", encoding="utf-8")
+    manifest = {
+        "indexes": [
+            {"path": "" if n == 0 else f"{SHARDS_DIR}/{n}/", "chunks": chunk_starts(bundle)}
+            for n, bundle in enumerate(outputs)
+        ]
+    }
+    (output / SHARDS_MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     return {
         **counts,
@@ -528,10 +556,26 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
 
 
 def _shard_of(record: SearchRecord, shards: int) -> int:
-    """Enterprises by a stable hash of their URL; everything else in the main index."""
+    """Enterprises by a hash of their name's query words over shards 1 and up (as
+    ``routedIndex`` in the search box); everything else in the main index, 0."""
     if record.kind != "enterprise" or shards == 1:
         return 0
-    return int(hashlib.sha256(record.url.encode("utf-8")).hexdigest()[:8], 16) % shards
+    return 1 + name_hash(" ".join(query_words(record.title))) % (shards - 1)
+
+
+def chunk_starts(bundle: Path) -> list[str]:
+    """The first word of each index chunk of a Pagefind bundle, in order.
+
+    Pagefind loads, for a query word, only the first chunk whose word range holds it; the
+    search box loads the later chunks that start with the word itself (their words extend
+    it too), or their pages would be missed.
+    """
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    starts: list[str] = []
+    for _, info in sorted(entry["languages"].items()):
+        chunks = _read_pf(bundle / f"pagefind.{info['hash']}.pf_meta")[2]
+        starts += [first for first, _last, _hash in chunks]
+    return starts
 
 
 def _write_search_page(source: Path, record: SearchRecord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -23,6 +24,8 @@ from generator.search import (
     SPAN_UNITS,
     WORD_END,
     build_search_index,
+    chunk_starts,
+    name_hash,
     page_records,
     query_words,
     render_search_page,
@@ -168,14 +171,30 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     for site in (first, second):
         site.mkdir()
         figures = build_search_index(model, site)
-    assert figures["shards"] == 3 and figures["indexed"] == figures["records"]
+    # The main index (tasks, plans, items, pages) and 713 enterprises in 3 shards of them.
+    assert figures["shards"] == 4 and figures["indexed"] == figures["records"]
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
     bundle = first / PAGEFIND_DIR
-    assert json.loads((bundle / SHARDS_MANIFEST).read_text()) == ["shards/1/", "shards/2/"]
+    manifest = json.loads((bundle / SHARDS_MANIFEST).read_text())["indexes"]
+    assert [index["path"] for index in manifest] == ["", "shards/1/", "shards/2/", "shards/3/"]
+    for index in manifest:
+        assert index["chunks"] == chunk_starts(bundle / index["path"]) and index["chunks"]
+        assert index["chunks"] == sorted(index["chunks"], key=lambda w: w.encode())
     assert not (bundle / "shards/1/pagefind.js").exists()
     assert not (bundle / "pagefind-ui.js").exists()
+    # Each enterprise is in the shard its name hashes to, where the box looks for it first.
+    enterprise = model.enterprises[CODE]
+    shard = 1 + name_hash(" ".join(query_words(enterprise.name))) % 3
+    fragments = (bundle / f"shards/{shard}/fragment").iterdir()
+    urls = {json.loads(gzip.decompress(f.read_bytes())[12:])["url"] for f in fragments}
+    assert "/" + record_path("enterprise", enterprise.slug) in urls
+    assert not any(u.startswith("/enterprise/") for u in _fragment_urls(bundle))
+
+
+def _fragment_urls(bundle: Path) -> set[str]:
+    return {json.loads(gzip.decompress(f.read_bytes())[12:])["url"] for f in (bundle / "fragment").iterdir()}
 
 
 # In Chromium
@@ -306,3 +325,6 @@ def test_query_words_are_the_same_in_python_and_javascript(page, base_url: str) 
     ]
     words = page.evaluate("qs => qs.map(q => window.gongkaiSearch.queryWords(q))", samples)
     assert words == [query_words(q) for q in samples]
+    # And the shard a name is looked for first in is the one it was put in.
+    hashes = page.evaluate("ws => ws.map(w => window.gongkaiSearch.nameHash(w.join(' ')))", words)
+    assert hashes == [name_hash(" ".join(w)) for w in words]

@@ -9,8 +9,19 @@
  * a longer run is cut into overlapping pieces of SPAN units. Pagefind is loaded under the
  * index language ("und") so that it does not segment the query with Intl.Segmenter.
  *
- * Enterprises are spread over several Pagefind indexes (pagefind/gongkai-shards.json lists
- * the extra ones), merged here with mergeIndex so that one box searches them all.
+ * Enterprises are spread over several Pagefind indexes by a hash of their name
+ * (pagefind/gongkai-shards.json lists them with the first word of each index chunk). Each
+ * index is its own Pagefind instance, searched one after the other:
+ *
+ * - the index a full name hashes to comes first, so an exact name is found first even when
+ *   many other names contain it; then the main index (tasks, plans, items, pages), then the
+ *   other shards in order. Results keep that order (an exact name or code first).
+ * - Pagefind ranks in time proportional to (hits in an index)^2, so a broad word (有限公司)
+ *   costs far less per shard than over one index; the first page is shown as soon as it is
+ *   settled, and the remaining shards are searched after it to complete the count.
+ * - Pagefind loads only the first index chunk whose range holds a query word, while the
+ *   words it extends to (有限公司ǂ, 有限公司和平街分店ǂ, ...) may run on into later chunks:
+ *   those chunks are loaded first (preload of their first words), or their hits were lost.
  *
  * Result text is set with textContent only: titles come from the data.
  */
@@ -20,6 +31,8 @@
   var SPAN = 24; // generator.search.SPAN_UNITS
   var LANGUAGE = "und"; // generator.search.INDEX_LANGUAGE
   var PAGE_SIZE = 10;
+  var PIN_CHECK = 3; // best hits of the routed index checked for an exact name or code
+  var NARROW = 100; // fewer hits in the routed shard: load every other shard's chunks at once
   var FILTERS = [
     ["类别", "全部类别"],
     ["部门", "全部部门"],
@@ -42,7 +55,10 @@
   var selects = {};
   var loading = null;
   var serial = 0;
+  var indexes = [];
   var results = [];
+  var complete = true;
+  var pending = Promise.resolve();
   var shown = 0;
   var timer = 0;
 
@@ -78,34 +94,34 @@
     });
   }
 
+  /** FNV-1a over the code points of a query's words (generator.search.name_hash). */
+  function nameHash(words) {
+    var hash = 0x811c9dc5;
+    for (var ch of words) {
+      hash = Math.imul(hash ^ ch.codePointAt(0), 0x01000193) >>> 0;
+    }
+    return hash;
+  }
+
   function load() {
     if (!loading) {
       loading = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-        return pagefind.options(OPTIONS).then(function () {
-          // Pagefind picks its language (and so whether to segment the query) from
-          // <html lang> when it starts; start it under the index language.
-          var html = document.documentElement;
-          var lang = html.getAttribute("lang");
-          html.setAttribute("lang", LANGUAGE);
-          var ready = pagefind.init();
-          if (lang === null) html.removeAttribute("lang");
-          else html.setAttribute("lang", lang);
-          return ready;
-        }).then(function () {
-          return fetch(new URL("pagefind/gongkai-shards.json", root)).then(function (response) {
-            return response.ok ? response.json() : [];
-          }, function () { return []; });
-        }).then(function (shards) {
-          // Enterprises are spread over several indexes (generator/search.py): merge them.
-          return Promise.all(shards.map(function (path) {
-            var bundle = new URL(path, new URL("pagefind/", root)).pathname;
-            return pagefind.mergeIndex(bundle, Object.assign({ language: LANGUAGE }, OPTIONS));
-          }));
-        }).then(function () {
-          return pagefind.filters();
-        }).then(function (filters) {
-          renderFilters(filters);
-          return pagefind;
+        return fetch(new URL("pagefind/gongkai-shards.json", root)).then(function (response) {
+          if (!response.ok) throw new Error("no shard manifest");
+          return response.json();
+        }).then(function (manifest) {
+          // All instances share the worker's one WebAssembly module, which the first instance
+          // to start sets up: start the main index alone, the shards once it is ready.
+          indexes = manifest.indexes.map(function (index) { return { path: index.path, chunks: index.chunks }; });
+          start(indexes[0], pagefind);
+          return indexes[0].pagefind.filters().then(function (main) {
+            indexes.slice(1).forEach(function (index) { start(index, pagefind); });
+            return Promise.all(indexes.slice(1).map(function (index) { return index.pagefind.filters(); }))
+              .then(function (rest) { return [main].concat(rest); });
+          });
+        }).then(function (all) {
+          renderFilters(mergeCounts(all));
+          return api;
         });
       });
       loading.catch(function () {
@@ -114,6 +130,140 @@
     }
     return loading;
   }
+
+  function start(index, pagefind) {
+    // Pagefind picks its language (and so whether to segment the query) from <html lang>
+    // when an instance is created: create it under the index language.
+    var html = document.documentElement;
+    var lang = html.getAttribute("lang");
+    html.setAttribute("lang", LANGUAGE);
+    try {
+      index.pagefind = pagefind.createInstance(Object.assign({
+        basePath: new URL(index.path, new URL("pagefind/", root)).pathname,
+      }, OPTIONS));
+    } finally {
+      if (lang === null) html.removeAttribute("lang");
+      else html.setAttribute("lang", lang);
+    }
+  }
+
+  function mergeCounts(all) {
+    var merged = {};
+    all.forEach(function (filters) {
+      Object.keys(filters || {}).forEach(function (name) {
+        var into = merged[name] = merged[name] || {};
+        Object.keys(filters[name]).forEach(function (value) {
+          into[value] = (into[value] || 0) + filters[name][value];
+        });
+      });
+    });
+    return merged;
+  }
+
+  /** The first words of the chunks of `index` that hold words extending `words` beyond the
+   * chunk Pagefind loads itself (see the comment at the top). */
+  function probes(index, words) {
+    var found = [];
+    words.split(" ").forEach(function (word) {
+      index.chunks.forEach(function (first) {
+        if (first !== word && first.indexOf(word) === 0) found.push(first);
+      });
+    });
+    return found;
+  }
+
+  /** Load the index chunks `words` need in `index` (Pagefind's own, and the probes). */
+  function preload(index, words, filters) {
+    var terms = words ? [words].concat(probes(index, words)).join(" ") : null;
+    return terms ? index.pagefind.preload(terms, { filters: filters }) : Promise.resolve();
+  }
+
+  function searchIndex(index, words, filters, loaded) {
+    return loaded.then(function () {
+      return index.pagefind.search(words || null, { filters: filters });
+    }).then(function (found) { return found ? found.results : []; });
+  }
+
+  /**
+   * Search every index for `words` (gongkai query words joined by spaces, or "") under
+   * `filters`. Returns {first: Promise of the first `size` results, in their final order,
+   * done: Promise of all results}; `stop()` says whether to give up (a newer search).
+   */
+  function query(words, filters, size, stop) {
+    // Search (and list) the main index, then the shard an exact name would be in, then the
+    // other shards.
+    var routed = words && indexes.length > 1 ? 1 + nameHash(words) % (indexes.length - 1) : 0;
+    var order = [0].concat(routed ? [routed] : [], indexes.map(function (_, n) { return n; })
+      .filter(function (n) { return n !== 0 && n !== routed; }));
+    // Searches run in order; each index's chunks load while the one before it is searched.
+    var loaded = [];
+    function ensure(step) {
+      var n = order[step];
+      if (n !== undefined && !loaded[n]) loaded[n] = preload(indexes[n], words, filters);
+    }
+    var slots = order.map(function () { return null; });
+    var pinned = [];
+    var firstResolve;
+    var first = new Promise(function (resolve) { firstResolve = resolve; });
+
+    function settled() {
+      // Results in final order, as far as they are known: the pinned exact match, then the
+      // indexes in search order, up to the first not yet searched.
+      var list = pinned.slice();
+      for (var k = 0; k < slots.length && slots[k]; k++) list = list.concat(slots[k]);
+      return { list: list, complete: slots.every(Boolean) };
+    }
+
+    var done = order.reduce(function (previous, n, step) {
+      return previous.then(function () {
+        if (stop()) return;
+        ensure(step);
+        ensure(step + 1);
+        return searchIndex(indexes[n], words, filters, loaded[n]).then(function (results) {
+          if (n === routed && results.length < NARROW) {
+            // A narrow query needs every shard: let their chunk loads overlap.
+            for (var later = step + 1; later < order.length; later++) ensure(later);
+          }
+          if (n === routed && words && results.length) {
+            // An exact name or code among the routed index's best hits goes first.
+            var top = results.slice(0, PIN_CHECK);
+            return Promise.all(top.map(function (r) { return r.data(); })).then(function (pages) {
+              var at = pages.findIndex(function (data) {
+                return data.meta.code === words || queryWords(data.meta.title || "").join(" ") === words;
+              });
+              if (at >= 0) {
+                pinned = [withData(results[at], pages[at])];
+                results = results.slice(0, at).concat(results.slice(at + 1));
+              }
+              slots[step] = results;
+            });
+          }
+          slots[step] = results;
+        }).then(function () {
+          var known = settled();
+          if (known.complete || known.list.length >= size) firstResolve(known.list.slice(0, size));
+        });
+      });
+    }, Promise.resolve()).then(function () {
+      var known = settled();
+      firstResolve(known.list.slice(0, size));
+      return known.complete ? known.list : null;
+    });
+    return { first: first, done: done };
+  }
+
+  function withData(result, data) {
+    return Object.assign({}, result, { data: function () { return Promise.resolve(data); } });
+  }
+
+  /** All results for `words` (like Pagefind's own search; for tests and scripts). */
+  function searchAll(words, options) {
+    var filters = (options && options.filters) || {};
+    return query(words || "", filters, Infinity, function () { return false; }).done
+      .then(function (results) { return { results: results }; });
+  }
+
+  var api = { search: searchAll, query: query };
 
   function element(tag, className, text) {
     var node = document.createElement(tag);
@@ -182,13 +332,23 @@
 
   function showMore() {
     var id = serial;
-    var slice = results.slice(shown, shown + PAGE_SIZE);
-    return Promise.all(slice.map(function (r) { return r.data(); })).then(function (pages) {
+    var more = shown + PAGE_SIZE;
+    var ready = results.length >= more || complete ? Promise.resolve() : pending;
+    return ready.then(function () {
       if (id !== serial) return;
-      pages.forEach(function (data) { list.appendChild(renderResult(data)); });
-      shown += slice.length;
-      moreButton.hidden = shown >= results.length;
+      var slice = results.slice(shown, more);
+      return Promise.all(slice.map(function (r) { return r.data(); })).then(function (pages) {
+        if (id !== serial) return;
+        pages.forEach(function (data) { list.appendChild(renderResult(data)); });
+        shown += slice.length;
+        moreButton.hidden = complete && shown >= results.length;
+      });
     });
+  }
+
+  function countText() {
+    if (!results.length) return complete ? "没有找到结果" : "正在搜索…";
+    return (complete ? "找到 " : "已找到 ") + results.length + " 条结果" + (complete ? "" : "，正在继续搜索…");
   }
 
   function search() {
@@ -197,19 +357,30 @@
     var filters = chosenFilters();
     if (!words && !Object.keys(filters).length) {
       results = [];
+      complete = true;
       list.replaceChildren();
       moreButton.hidden = true;
       setMeta("输入企业名称、统一社会信用代码、任务或事项名称");
       return Promise.resolve();
     }
-    return load().then(function (pagefind) {
-      return pagefind.search(words || null, { filters: filters });
-    }).then(function (found) {
-      if (id !== serial || !found) return;
-      results = found.results;
+    var stop = function () { return id !== serial; };
+    complete = false;
+    return load().then(function () {
+      var running = query(words, filters, PAGE_SIZE, stop);
+      pending = running.done.then(function (all) {
+        if (stop() || !all) return;
+        results = all;
+        complete = true;
+        setMeta(countText());
+        moreButton.hidden = shown >= results.length;
+      });
+      return running.first;
+    }).then(function (firstPage) {
+      if (stop() || !firstPage) return;
+      if (!complete) results = firstPage;
       shown = 0;
       list.replaceChildren();
-      setMeta(results.length ? "找到 " + results.length + " 条结果" : "没有找到结果");
+      setMeta(countText());
       return showMore().then(function () {
         // What the results on show answer (for tests and scripts).
         if (id === serial) box.setAttribute("data-gongkai-searched", words);
@@ -257,5 +428,5 @@
   }
 
   // For tests and for people who want to script the box.
-  window.gongkaiSearch = { queryWords: queryWords, load: load, search: search };
+  window.gongkaiSearch = { queryWords: queryWords, nameHash: nameHash, load: load, search: search };
 })();
