@@ -24,6 +24,7 @@ from typing import Any
 from generator.console import status
 from generator.datasets import DATA_FOLDER, Release, open_data_settings, write_datasets
 from generator.errors import BuildAbort, ConfigError
+from generator.draws import attach_draws, load_draws, publish_draws
 from generator.feeds import write_feeds
 from generator.model import Model, build_model
 from generator.pages import (
@@ -66,7 +67,9 @@ def build_site(
     report = validated.to_dict()
     check_balance(report)
     model = build_model(validated.public_tables(), validated.data_as_of)
-    publish_site(report, out_dir, model=model, progress=progress, config_file=config_file)
+    draws = load_draws(data_dir)
+    attach_draws(model, draws)
+    publish_site(report, out_dir, model=model, progress=progress, config_file=config_file, draws=draws)
     return report
 
 
@@ -93,6 +96,7 @@ def publish_site(
     model: Model | None = None,
     progress: bool = False,
     config_file: Path | None = None,
+    draws: list[dict[str, Any]] | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -103,6 +107,7 @@ def publish_site(
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
+        draws: Verifiable draws (``generator.draws.load_draws``) to publish under ``draws/``.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -145,6 +150,7 @@ def publish_site(
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
         _move_downloads(downloads, staging / DATA_FOLDER)
+        publish_draws(draws or [], staging)
         _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)
