@@ -99,6 +99,8 @@ def load_spec(path: Path) -> DrawSpec:
     unknown = sorted(set(data) - known)
     if unknown:
         raise GongkaiError(f"任务定义 {path} 有不认识的项：{'、'.join(unknown)}。可用的项：{'、'.join(sorted(known))}")
+    # YAML reads an all-digit code as a number: codes and class names are text.
+    data["exclude"] = {str(k): str(v or "") for k, v in (data.get("exclude") or {}).items()}
     spec = DrawSpec(**data)
     if spec.kind not in (TARGETS_KIND, INSPECTORS_KIND):
         raise GongkaiError(f"任务定义的 kind 应为“{TARGETS_KIND}”或“{INSPECTORS_KIND}”，而不是“{spec.kind}”")
