@@ -23,8 +23,8 @@ from typing import Any
 
 from generator.console import status
 from generator.datasets import DATA_FOLDER, Release, open_data_settings, write_datasets
-from generator.errors import BuildAbort, ConfigError
 from generator.draws import attach_draws, load_draws, publish_draws
+from generator.errors import BuildAbort, ConfigError
 from generator.feeds import write_feeds
 from generator.model import Model, build_model
 from generator.pages import (

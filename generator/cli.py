@@ -331,7 +331,7 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
     from generator.errors import GongkaiError
 
     commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
-    spec, strata, _, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
+    _spec, strata, _, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
     try:
         value = json.loads(value_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
 import sys
@@ -144,7 +145,7 @@ def parse_time(text: Any) -> dt.datetime | None:
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", text):
         return None
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     return moment if moment.tzinfo else None
@@ -161,7 +162,7 @@ def source_time(source: dict[str, Any]) -> dt.datetime | None:
         rnd = source.get("round")
         if not all(isinstance(v, int) and v > 0 for v in (genesis, period, rnd)):
             return None
-        return dt.datetime.fromtimestamp(genesis + (rnd - 1) * period, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(genesis + (rnd - 1) * period, dt.UTC)
     if kind == "nist-beacon":
         return parse_time(source.get("pulse_time"))
     if kind == "public-numbers":
@@ -390,7 +391,7 @@ def _check_population(commitment: dict, out: Outcome) -> None:
         total += len(leaves)
         if any(not isinstance(x, str) or not _HEX64.fullmatch(x) for x in leaves):
             out.fail("population-order", f"分层 {label} 含有不是 SHA-256 摘要的成员")
-        elif any(a >= b for a, b in zip(leaves, leaves[1:])):
+        elif any(a >= b for a, b in itertools.pairwise(leaves)):
             out.fail("population-order", f"分层 {label} 的成员没有按规范（升序、无重复）排列：名录被重新排序或有重复")
         if len(leaves) > size:
             out.fail("population-padded", f"分层 {label} 承诺 {size} 个成员，名单中却有 {len(leaves)} 个（多 {len(leaves) - size} 个）")
@@ -432,7 +433,7 @@ def _check_attempts(commitment: dict, attempts: list[dict], receipt: dict, out: 
         out.fail("attempts", f"抽取次数编号应为 1、2、…，实为 {numbers}：有抽取记录被删除或改动")
     if attempts[0].get("source") != commitment["source"]:
         out.fail("attempts", "第 1 次抽取使用的随机来源不是承诺中约定的来源")
-    for before, after in zip(attempts, attempts[1:]):
+    for before, after in itertools.pairwise(attempts):
         if before.get("status") != "void" or not str(before.get("reason") or "").strip():
             out.fail("attempts", f"第 {after.get('attempt')} 次抽取之前的一次没有作废理由")
         voided, announced = parse_time(before.get("voided_at")), parse_time(after.get("announced_at"))

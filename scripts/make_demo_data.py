@@ -1924,7 +1924,33 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
         source = _drand_source(_at(day, hour))
         _run_draw(out, spec, strata, excluded, _at(day, hour - 1, 30), _at(day + dt.timedelta(days=2), 18),
                   source, "drand", day, hour)
+    _append_draws_readme(out, tasks)
     return {"verifiable_tasks": len(tasks), "verifiable_draws": 2 * len(tasks)}
+
+
+def _append_draws_readme(out: Path, tasks: list[Task]) -> None:
+    """A section of data/README.md on the verifiable draws."""
+    ids = "、".join(t.task_id for t in tasks)
+    text = f"""
+## 可验证抽取（gongkai draw）
+
+`draws/` 中是 2024 年 11 月用 gongkai 可验证抽取方式完成的 {len(tasks)} 个任务（{ids}），尚无检查结果：
+
+| 路径 | 内容 |
+|---|---|
+| draws/inputs/检查对象名录_2024.csv | 检查对象名录（含内部的信用风险分类和全部个体工商户名称；只作抽取输入，不公开） |
+| draws/inputs/执法检查人员名录_2024.json | 执法检查人员名录，含执法资质和回避对象（只作抽取输入，不公开） |
+| draws/抽查任务_2024_可验证抽取.csv | 这 {len(tasks)} 个任务 |
+| draws/GK-<任务编号>-D/ | 检查对象抽取：commitment.json、reveal.json、receipt.json、抽取记录.csv |
+| draws/GK-<任务编号>-R/ | 执法检查人员抽取（化名公布） |
+
+第一个任务用 drand 主网的未来轮次；第二个任务的第一次抽取因“随机数未能按时取得”登记作废后改用下一轮，
+作废记录保留在 reveal.json 中；第三个任务用 RFC 3797 方式的公开号码。**drand 轮次的随机数和彩票号码都是虚构的示例值**
+（reveal.json 中注明），不是真实输出。演示密钥写在 `scripts/make_demo_data.py` 中，真实密钥不得放入 data/。
+算法与威胁模型见 `docs/draws.md`。
+"""
+    with (out / "README.md").open("a", encoding="utf-8") as handle:
+        handle.write(text)
 
 
 # --------------------------------------------------------------------------------------

@@ -70,7 +70,7 @@ def made(tmp_path_factory) -> dict:
                              valid_code(n), kind, "餐饮服务", "注销" if n % 60 == 7 else "存续", "ABBCDA"[n % 6]])
     task = root / "task.yml"
     task.write_text("task_id: T-2024-1\ndraw_id: GK-T-2024-1-D\nratios: {A: 0.05, B: 0.05, C: 0.1, D: 0.3}\n"
-                    "exclude: {%s: 本年度已就同一事项检查}\n" % valid_code(1), encoding="utf-8")
+                    f"exclude: {{{valid_code(1)}: 本年度已就同一事项检查}}\n", encoding="utf-8")
     secret = root / "secret.key"
     secret.write_bytes(SECRET)
     round_ = _round_after("2024-12-02T10:00:00+08:00")
@@ -398,7 +398,7 @@ def _published_blobs(site: Path):
 
 
 def test_no_published_file_names_an_undrawn_sole_trader_or_a_firm_class(demo_site) -> None:
-    site, report = demo_site
+    site, _ = demo_site
     population = DATA_DIR / "draws" / "inputs" / "检查对象名录_2024.csv"
     with population.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
