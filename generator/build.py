@@ -29,6 +29,7 @@ from generator.datasets import (
     published_tables,
     write_datasets,
 )
+from generator.draws import attach_draws, load_draws, publish_draws
 from generator.errors import BuildAbort, ConfigError
 from generator.feeds import write_feeds
 from generator.model import Model, build_model
@@ -83,9 +84,17 @@ def build_site(
     report = validated.to_dict()
     check_balance(report)
     model = build_model(validated.public_tables(), validated.data_as_of)
+    draws = load_draws(data_dir)
+    attach_draws(model, draws)
     notes = prepare_notes(model, tables, last, validated.withdrawals)
     publish_site(
-        report, out_dir, model=model, progress=progress, config_file=config_file, notes=notes
+        report,
+        out_dir,
+        model=model,
+        progress=progress,
+        config_file=config_file,
+        notes=notes,
+        draws=draws,
     )
     return report
 
@@ -114,6 +123,7 @@ def publish_site(
     progress: bool = False,
     config_file: Path | None = None,
     notes: ReleaseNotes | None = None,
+    draws: list[dict[str, Any]] | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -126,6 +136,7 @@ def publish_site(
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
         notes: The release's history and delta (:func:`generator.releases.prepare_notes`);
             by default a first release with nothing withdrawn.
+        draws: Verifiable draws (``generator.draws.load_draws``) to publish under ``draws/``.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -171,6 +182,7 @@ def publish_site(
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
         _move_downloads(downloads, staging / DATA_FOLDER)
+        publish_draws(draws or [], staging)
         _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页…", progress):
             shell = read_shell(staging, config.site_name)

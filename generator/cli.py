@@ -34,6 +34,8 @@ def cli() -> None:
       gongkai validate data/ --json     # 机器可读的报告 / machine-readable report
       gongkai build data/ --out site/   # 生成网站 / build the site
       gongkai serve site/               # 本地预览 / preview on 127.0.0.1:8000
+      gongkai draw commit|void|reveal   # 可验证抽取 / verifiable draws
+      gongkai verify draws/GK-…/        # 验证抽取 / verify a draw
     """
 
 
@@ -165,6 +167,251 @@ def serve_command(site_dir: Path, host: str, port: int) -> None:
     from generator.build import serve_site
 
     serve_site(site_dir, host=host, port=port)
+
+
+# Verifiable draws (generator/draws.py; checks in generator/verify_draw.py)
+
+_DRAND_CHAINS = {
+    "default": "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
+    "quicknet": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+}
+_input = click.Path(exists=True, dir_okay=False, path_type=Path)
+draw_dir_argument = click.argument("draw_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DRAW_DIR")
+
+
+def draw_input_options(command: Any) -> Any:
+    """Options shared by ``draw commit`` and ``draw reveal``: the regulator's private inputs."""
+    for option in reversed([
+        click.option("--task", "task_file", type=_input, required=True,
+                     help="任务定义（YAML）：任务、抽取比例或数量、排除规则。Task definition (YAML)."),
+        click.option("--population", type=_input,
+                     help="检查对象名录（XLSX/CSV）。Population export (targets)."),
+        click.option("--inspectors", type=_input,
+                     help="执法检查人员名录（CSV/JSON）。Inspector list."),
+        click.option("--recuse-against", type=_input,
+                     help="检查对象抽取的回执，用于回避。The targets receipt, for recusal."),
+        click.option("--secret-file", type=_input, required=True,
+                     help="监管部门保管的密钥文件（不得公开）。The regulator's secret key file (never publish it)."),
+    ]):
+        command = option(command)
+    return command
+
+
+def _draw_inputs(task_file: Path, population: Path | None, inspectors: Path | None,
+                 recuse_against: Path | None, secret_file: Path) -> tuple[Any, list[Any], dict[str, int], bytes]:
+    from generator import draws
+    from generator.errors import GongkaiError
+
+    secret = secret_file.read_bytes().strip()
+    if len(secret) < 16:
+        raise GongkaiError(f"密钥文件 {secret_file} 太短（至少 16 字节）。请用随机生成的密钥")
+    spec = draws.load_spec(task_file)
+    if spec.kind == draws.TARGETS_KIND:
+        if population is None:
+            raise GongkaiError("抽取检查对象需要 --population（检查对象名录）")
+        members, excluded = draws.target_members(draws.read_population(population), spec)
+    else:
+        if inspectors is None:
+            raise GongkaiError("抽取执法检查人员需要 --inspectors（执法检查人员名录）")
+        drawn: set[str] = set()
+        if recuse_against is not None:
+            receipt = json.loads(recuse_against.read_text(encoding="utf-8"))
+            drawn = {m["id"] for s in receipt.get("strata", []) for m in s.get("drawn", [])}
+        members, excluded = draws.inspector_members(draws.read_inspectors(inspectors), spec, secret, drawn)
+    if not members:
+        raise GongkaiError("按任务定义筛选后没有可抽取的对象。请检查名录和任务定义中的范围")
+    return spec, draws.build_strata(members, spec, secret), excluded, secret
+
+
+def _source_from(source_file: Path | None, drand_round: int | None, drand_chain: str) -> dict[str, Any]:
+    from generator import verify_draw as vd
+    from generator.errors import GongkaiError
+
+    if (source_file is None) == (drand_round is None):
+        raise GongkaiError("请给出一个随机来源：--drand-round 轮次，或 --source 来源定义文件（JSON）")
+    if source_file is not None:
+        try:
+            return json.loads(source_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise GongkaiError(f"无法读取随机来源定义 {source_file}：{exc}") from exc
+    chain = _DRAND_CHAINS[drand_chain]
+    genesis, period = vd.KNOWN_DRAND_CHAINS[chain]
+    return {"kind": "drand", "chain_hash": chain, "genesis_time": genesis, "period": period, "round": drand_round}
+
+
+source_options = [
+    click.option("--drand-round", type=int, help="约定的 drand 轮次（须晚于承诺时间）。The future drand round."),
+    click.option("--drand-chain", type=click.Choice(sorted(_DRAND_CHAINS)), default="default", show_default=True,
+                 help="drand 链。drand chain."),
+    click.option("--source", "source_file", type=_input,
+                 help="随机来源定义（JSON：drand、nist-beacon 或 public-numbers）。Source definition."),
+]
+
+
+@cli.group(name="draw")
+def draw_group() -> None:
+    """可验证抽取：承诺、作废重抽、揭示。Verifiable draws: commit, void, reveal.
+
+    \b
+    示例 / Examples:
+      gongkai draw commit --task task.yml --population 名录.xlsx --secret-file key \\
+          --drand-round 4380000 --at 2024-12-02T09:00:00+08:00 \\
+          --reveal-by 2024-12-03T18:00:00+08:00 --out draws/GK-1-D
+      gongkai draw reveal draws/GK-1-D --task task.yml --population 名录.xlsx \\
+          --secret-file key --value round.json --at 2024-12-02T10:05:00+08:00
+      gongkai verify draws/GK-1-D
+    """
+
+
+@draw_group.command(name="commit")
+@draw_input_options
+@click.option("--at", "committed_at", required=True, help="承诺时间（ISO 8601，带时区）。Commitment time.")
+@click.option("--reveal-by", required=True, help="揭示期限（ISO 8601，带时区）。Reveal deadline.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="写入 commitment.json 的文件夹。Folder for commitment.json.")
+def draw_commit_command(task_file: Path, population: Path | None, inspectors: Path | None,
+                        recuse_against: Path | None, secret_file: Path, committed_at: str, reveal_by: str,
+                        out_dir: Path, **source: Any) -> None:
+    """写出抽取承诺（在随机数产生之前公布）。Write a draw commitment, to publish before the seed exists.
+
+    承诺包含：任务、算法、事先约定的随机来源、排除数量、各分层的数量和加盐成员摘要。不含任何企业的
+    信用风险分类，也不含未抽中主体的名称或代码。
+
+    The commitment holds the task, algorithm, the randomness source named in advance, exclusion
+    counts and, per stratum, its size, sample size and salted member commitments.
+    """
+    from generator import draws
+
+    spec, strata, excluded, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
+    commitment = draws.make_commitment(spec, strata, excluded, secret, _source_from(**source), committed_at, reveal_by)
+    if (out_dir / "commitment.json").exists():
+        from generator.errors import GongkaiError
+
+        raise GongkaiError(f"{out_dir}/commitment.json 已存在。承诺一经公布不得改写；新的抽取请用新的文件夹")
+    draws.write_draw_files(out_dir, {"commitment.json": draws.dump(commitment)})
+    sizes = "，".join(f"{s.label} {len(s.leaves)} 抽 {s.sample_size}" for s in strata)
+    click.echo(f"已写出承诺：{out_dir / 'commitment.json'}（{sizes}）。请立即公布（gongkai build）。")
+
+
+for _option in source_options:
+    draw_commit_command = _option(draw_commit_command)
+
+
+@draw_group.command(name="void")
+@draw_dir_argument
+@click.option("--reason", required=True, help="作废理由（公开）。Why the attempt is void (published).")
+@click.option("--at", "voided_at", required=True, help="作废登记时间（ISO 8601，带时区）。When.")
+def draw_void_command(draw_dir: Path, reason: str, voided_at: str, **source: Any) -> None:
+    """作废当前抽取并约定下一次的随机来源。Void the current attempt and name the next source.
+
+    作废记录写入 reveal.json，必须立即公布；下一次的随机数必须在登记之后才产生。
+    The log goes into reveal.json and must be published at once.
+    """
+    from generator import draws
+    from generator import verify_draw as vd
+
+    commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
+    attempts = _attempt_log(draw_dir, commitment_bytes)
+    log = draws.void_attempt(attempts, reason, voided_at, _source_from(**source))
+    reveal = {"type": vd.REVEAL_TYPE, "version": vd.FORMAT_VERSION, "task_id": json.loads(commitment_bytes)["task_id"],
+              "draw_id": json.loads(commitment_bytes)["draw_id"],
+              "commitment_sha256": vd.sha256_hex(commitment_bytes), "attempts": log}
+    draws.write_draw_files(draw_dir, {"reveal.json": draws.dump(reveal)})
+    (draw_dir / "receipt.json").unlink(missing_ok=True)
+    click.echo(f"已登记第 {len(log) - 1} 次抽取作废，第 {len(log)} 次将使用新的随机来源。请立即公布。")
+
+
+for _option in source_options:
+    draw_void_command = _option(draw_void_command)
+
+
+@draw_group.command(name="reveal")
+@draw_dir_argument
+@draw_input_options
+@click.option("--value", "value_file", type=_input, required=True,
+              help="随机来源公布的值（JSON，如 drand 的 /public/<round> 响应）。The source's value.")
+@click.option("--at", "revealed_at", required=True, help="揭示时间（ISO 8601，带时区）。Reveal time.")
+def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None, inspectors: Path | None,
+                        recuse_against: Path | None, secret_file: Path, value_file: Path, revealed_at: str) -> None:
+    """揭示随机数并抽取，写出揭示记录、回执和抽取记录表。Reveal the seed and draw.
+
+    写出 reveal.json（每次抽取的记录）、receipt.json（抽中名单及其盐值）和 抽取记录.csv
+    （gongkai build 读入的抽取记录表，不含信用风险分类）。
+
+    Writes reveal.json (the attempt log), receipt.json (drawn members with their salts) and
+    抽取记录.csv (the draws table, without risk classes).
+    """
+    from generator import draws
+    from generator.errors import GongkaiError
+
+    commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
+    _spec, strata, _, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
+    try:
+        value = json.loads(value_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GongkaiError(f"无法读取随机数 {value_file}：{exc}") from exc
+    reveal = draws.dump(draws.make_reveal(commitment_bytes, _attempt_log(draw_dir, commitment_bytes), value, revealed_at))
+    receipt_doc = draws.make_receipt(commitment_bytes, reveal, strata, secret)
+    receipt = draws.dump(receipt_doc)
+    draws.write_draw_files(draw_dir, {"reveal.json": reveal, "receipt.json": receipt})
+    draws.write_draws_csv(draw_dir / "抽取记录.csv",
+                          draws.draws_table_rows(json.loads(commitment_bytes), receipt_doc))
+    count = sum(len(s["drawn"]) for s in receipt_doc["strata"])
+    click.echo(f"已抽取 {count} 个（第 {receipt_doc['attempt']} 次抽取），随机种子 {receipt_doc['seed']}。"
+               f"文件在 {draw_dir}；请公布并用 gongkai verify 核对。")
+
+
+def _read_draw_file(draw_dir: Path, name: str) -> bytes:
+    from generator.errors import GongkaiError
+
+    try:
+        return (draw_dir / name).read_bytes()
+    except OSError as exc:
+        raise GongkaiError(f"找不到 {draw_dir / name}。请先运行 gongkai draw commit") from exc
+
+
+def _attempt_log(draw_dir: Path, commitment_bytes: bytes) -> list[dict[str, Any]]:
+    from generator import draws
+
+    path = draw_dir / "reveal.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))["attempts"]
+    return [draws.first_attempt(json.loads(commitment_bytes))]
+
+
+@cli.command(name="verify")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
+                metavar="FILE_OR_DIR...")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。Print the result as JSON.")
+def verify_command(paths: tuple[Path, ...], as_json: bool) -> None:
+    """验证一次公布的抽取。Verify a published draw (commitment, reveal, receipt).
+
+    与网站上可下载的 verify_draw.py 和“抽取验证”页面运行同样的检查：名录摘要、抽取数量、随机数
+    来源与时间、每次抽取的记录、抽中名单能否复现。
+
+    Runs the same checks as the downloadable verify_draw.py and the 抽取验证 page.
+
+    \b
+    示例 / Examples:
+      gongkai verify site/draws/GK-140902202412021039-D/
+      gongkai verify commitment.json reveal.json receipt.json --json
+
+    \b
+    退出码 / Exit codes:
+      0  全部检查通过 / every check passed
+      1  有检查未通过 / a check failed
+      2  文件无法读取 / the files could not be read
+    """
+    from generator import verify_draw as vd
+    from generator.errors import GongkaiError
+
+    try:
+        files = vd.load_files(list(paths))
+    except ValueError as exc:
+        raise GongkaiError(str(exc)) from exc
+    outcome = vd.verify_draw(files)
+    click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2) if as_json else vd.format_outcome(outcome))
+    sys.exit(0 if outcome.ok else 1)
 
 
 def main() -> None:

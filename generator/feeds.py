@@ -83,6 +83,7 @@ ENTRY_KINDS: dict[str, str] = {
     "handbook": "合规手册更新",
     "correction": "更正",
     "withdrawal": "撤回",
+    "draw-commitment": "抽取承诺",
 }
 """Entry kinds and their Chinese labels (the entry's ``<category>``)."""
 
@@ -404,6 +405,35 @@ def _withdrawals(model: Model) -> Iterator[Publication | tuple[str, None]]:
             path=withdrawal["pages"][0],
             feeds=_scopes(map(clean_text, withdrawal["departments"]), withdrawal["industries"]),
         )
+def _draw_commitments(model: Model) -> Iterator[Publication | tuple[str, None]]:
+    """One entry per verifiable draw commitment, dated by its commitment (issue 6): published
+    the moment it is made, before the randomness it names exists."""
+    for task in model.tasks.values():
+        for draw in task.get("verifiable_draws") or []:
+            day = parse_day((draw.get("committed_at") or "")[:10])
+            if day is None:
+                yield "draw-commitment", None
+                continue
+            name = clean_text(task.get("name")) or clean_text(task["task_id"])
+            sizes = "，".join(f"{s['label']} {s['size']} 抽 {s['sample_size']}" for s in draw["strata"])
+            facts = [
+                ("抽取批次编号", draw["draw_id"]),
+                ("承诺时间", draw.get("committed_at")),
+                ("随机来源", draw.get("source")),
+                ("名录摘要", draw.get("population_digest")),
+                ("承诺文件 SHA-256", draw.get("commitment_sha256")),
+                ("分层", sizes),
+            ]
+            yield Publication(
+                kind="draw-commitment",
+                key=f"task/{_quote(task['task_id'])}/draw/{_quote(draw['draw_id'])}/commitment",
+                title=f"抽取承诺：{name}（{clean_text(draw.get('kind'))}）",
+                summary=f"{day.isoformat()} 公布抽查任务“{name}”的抽取承诺。" + _facts(facts),
+                published=day,
+                path=record_path("task", task["slug"]) + f"#draw-{draw['draw_id']}",
+                feeds=_scopes([task.get("lead_department")], []),
+                author=clean_text(task.get("lead_department")) or None,
+            )
 
 
 COLLECTORS: tuple[Callable[[Model], Iterator[Publication | tuple[str, None]]], ...] = (
@@ -412,6 +442,7 @@ COLLECTORS: tuple[Callable[[Model], Iterator[Publication | tuple[str, None]]], .
     _handbook_updates,
     _corrections,
     _withdrawals,
+    _draw_commitments,
 )
 """One collector per entry kind of the shared feeds; each yields ``(kind, None)`` for a
 publication it skips for want of a date."""

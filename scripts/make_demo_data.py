@@ -1760,6 +1760,200 @@ def corpus_stats(tasks: list[Task], exports: list[ExportFile], inspections: list
 
 
 # --------------------------------------------------------------------------------------
+# Verifiable draws made with gongkai (issue 6): data/draws/
+# --------------------------------------------------------------------------------------
+
+DRAWS_DIR = "draws"
+DRAW_INPUTS = f"{DRAWS_DIR}/inputs"
+DRAW_SECRET = b"gongkai-demo-secret-NOT-for-real-use-0001"
+"""The demo regulator's secret (salts, strata order, pseudonyms). Public here because the
+demo is synthetic: a real secret is kept by the regulator and never put in data/."""
+DRAND_DEFAULT = "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce"
+DRAND_GENESIS, DRAND_PERIOD = 1595431050, 30
+CST = dt.timezone(dt.timedelta(hours=8))
+EXPERTISE = ("食品安全", "药品", "价格", "特种设备", "信息公示")
+# (plan seq, scope, items, ratios per risk class, created MM-DD, expertise, mode)
+# mode: "drand" | "redraw" (first attempt voided, then a later round) | "rfc3797" (public numbers)
+VERIFIABLE_TASKS = [
+    (1, "餐饮", ("SC-005", "SC-007", "SC-009"), {"A": 0.03, "B": 0.05, "C": 0.10, "D": 0.20}, "11-04",
+     "食品安全", "drand", "餐饮服务食品安全（可验证抽取）"),
+    (1, "食品销售", ("SC-012", "SC-013", "SC-015"), {"A": 0.05, "B": 0.05, "C": 0.10, "D": 0.25}, "11-11",
+     "食品安全", "redraw", "食品销售环节食品安全（可验证抽取）"),
+    (3, "药品", ("SC-017", "SC-018"), {"A": 0.10, "B": 0.10, "C": 0.20, "D": 0.30}, "11-18",
+     "药品", "rfc3797", "药品零售企业（可验证抽取，RFC 3797）"),
+]
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> str:
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST).isoformat()
+
+
+def _drand_source(moment: str) -> dict:
+    """The first drand mainnet round after ``moment``."""
+    seconds = int(dt.datetime.fromisoformat(moment).timestamp())
+    round_ = (seconds - DRAND_GENESIS) // DRAND_PERIOD + 2
+    return {"kind": "drand", "chain_hash": DRAND_DEFAULT, "genesis_time": DRAND_GENESIS,
+            "period": DRAND_PERIOD, "round": round_}
+
+
+def _drand_value(source: dict) -> dict:
+    """A fictional drand round value, consistent as drand's are (randomness = SHA-256(signature))."""
+    signature = "".join(sha256_hex(f"gongkai-demo-drand|{source['round']}|{i}") for i in range(3))
+    return {"round": source["round"], "randomness": hashlib.sha256(bytes.fromhex(signature)).hexdigest(),
+            "signature": signature, "note": "虚构示例值，不是 drand 的真实输出"}
+
+
+def write_population(out: Path, entities: list[Entity]) -> Path:
+    """检查对象名录 (targets): every entity with its internal 信用风险分类; a few 注销."""
+    path = out / DRAW_INPUTS / "检查对象名录_2024.csv"
+    rows = [[e.name, e.code, e.entity_type, e.industry,
+             "注销" if int(sha256_hex(e.code), 16) % 45 == 0 else "存续", e.risk] for e in entities]
+    write_csv(path, ["企业名称", "统一社会信用代码", "主体类型", "所属行业", "登记状态", "信用风险分类"],
+              rows, "utf-8-sig")
+    return path
+
+
+def write_inspector_list(out: Path, inspectors: dict[str, list[Inspector]], recusals: dict[str, list[str]]) -> Path:
+    """执法检查人员名录 with 执法资质 and 回避对象 (JSON: inputs only, never published)."""
+    rows = []
+    for pool in inspectors.values():
+        for n, person in enumerate(pool):
+            rows.append({"inspector_id": person.inspector_id, "name": person.name, "department": person.department,
+                         "expertise": [EXPERTISE[n % len(EXPERTISE)], EXPERTISE[(n + 1) % len(EXPERTISE)]],
+                         "recusals": recusals.get(person.inspector_id, [])})
+    path = out / DRAW_INPUTS / "执法检查人员名录_2024.json"
+    path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def write_verifiable_tasks(out: Path, tasks: list[Task], items: dict[str, Item]) -> None:
+    """The tasks drawn with gongkai, as their own 抽查任务 export (UTF-8 with BOM)."""
+    header = ["抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查事项", "抽查对象范围",
+              "检查日期自", "检查日期至", "检查机关", "行政区划代码", "抽查对象总数", "抽查市场主体数量", "检查方式"]
+    rows = [[t.plan.plan_id, t.plan.name, t.task_id, t.name, t.check_type, "、".join(t.item_codes), t.scope.label,
+             t.start.isoformat(), t.end.isoformat(), t.lead.name, REGION_CODE, len(t.population), len(t.drawn),
+             task_methods(t, items)] for t in tasks]
+    write_csv(out / DRAWS_DIR / "抽查任务_2024_可验证抽取.csv", header, rows, "utf-8-sig")
+
+
+def _run_draw(out: Path, spec, strata, excluded, committed_at: str, reveal_by: str, source: dict,
+              mode: str, at: dt.date, hour: int) -> dict:
+    """Commit, (void and re-announce), reveal and write one draw's files; returns the receipt."""
+    from generator import draws
+
+    folder = out / DRAWS_DIR / spec.draw_id
+    commitment = draws.dump(draws.make_commitment(spec, strata, excluded, DRAW_SECRET, source, committed_at, reveal_by))
+    attempts = [draws.first_attempt(json.loads(commitment))]
+    if mode == "redraw":
+        voided_at = _at(at, hour, 20)
+        source = _drand_source(voided_at)
+        attempts = draws.void_attempt(attempts, f"第 {attempts[0]['source']['round']} 轮 drand 随机数因网络中断未能按时取得，"
+                                      "经负责人批准改用登记后的下一轮", voided_at, source)
+    if source["kind"] == "drand":
+        value, revealed_at = _drand_value(source), _at(at, hour, 35)
+    else:
+        value, revealed_at = {"numbers": [[3, 9, 14, 21, 27, 30], [11], [4, 7, 1]]}, _at(at + dt.timedelta(days=1), 9)
+    reveal = draws.dump(draws.make_reveal(commitment, attempts, value, revealed_at))
+    receipt_doc = draws.make_receipt(commitment, reveal, strata, DRAW_SECRET)
+    draws.write_draw_files(folder, {"commitment.json": commitment, "reveal.json": reveal,
+                                    "receipt.json": draws.dump(receipt_doc)})
+    draws.write_draws_csv(folder / "抽取记录.csv", draws.draws_table_rows(json.loads(commitment), receipt_doc))
+    return receipt_doc
+
+
+def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, Item], earlier: list[Task],
+                           entities: list[Entity], inspectors: dict[str, list[Inspector]]) -> dict:
+    """Tasks of late 2024 drawn with gongkai's verifiable draw (targets, then inspectors).
+
+    Uses no shared random state (the rest of the corpus is unchanged by it): the population
+    and inspector list are written as inputs, then each draw is committed to a future drand
+    round (or, RFC 3797 style, to public lottery numbers), revealed with a fictional value
+    and written as commitment, reveal and receipt files plus a 抽取记录 table.
+    """
+    from generator import draws
+
+    (out / DRAW_INPUTS).mkdir(parents=True, exist_ok=True)
+    population_path = write_population(out, entities)
+    population = draws.read_population(population_path)
+    tasks, targets_receipts, specs = [], {}, {}
+    for seq, (plan_seq, scope_key, shorts, ratios, created, expertise, mode, topic) in enumerate(VERIFIABLE_TASKS, 1039):
+        created_on = parse_md(created)
+        codes = item_codes(*shorts)
+        task = Task(f"{REGION_CODE}{created_on:%Y%m%d}{seq}", plans[plan_seq], f"{YEAR}年{topic}",
+                    SCOPES[scope_key], codes, 0.0, created_on, created_on + dt.timedelta(days=3),
+                    created_on + dt.timedelta(days=25))
+        checked = {e.code for t in earlier if set(t.item_codes) & set(codes) for e in t.drawn}
+        spec = draws.DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-D", ratios=ratios,
+                              industries=list(task.scope.industries),
+                              exclude={code: "本年度已就同一事项检查" for code in sorted(checked)},
+                              algorithm=draws.vd.RFC3797_ALGORITHM if mode == "rfc3797" else draws.vd.RANK_ALGORITHM)
+        members, excluded = draws.target_members(population, spec)
+        strata = draws.build_strata(members, spec, DRAW_SECRET)
+        committed_at = _at(created_on, 9)
+        if mode == "rfc3797":
+            source = {"kind": "public-numbers", "available_at": _at(created_on, 21, 30),
+                      "sources": [f"中国福利彩票双色球 {YEAR}年第{135 + seq - 1039}期开奖号码（红球6个）",
+                                  f"同期蓝球号码", f"福彩3D {YEAR}年第{310 + seq - 1039}期开奖号码"]}
+        else:
+            source = _drand_source(_at(created_on, 10))
+        receipt = _run_draw(out, spec, strata, excluded, committed_at, _at(created_on + dt.timedelta(days=2), 18),
+                            source, mode, created_on, 10)
+        targets_receipts[task.task_id] = receipt
+        task.population = members
+        task.drawn = [m for s in receipt["strata"] for m in s["drawn"]]
+        specs[task.task_id] = (created_on, expertise, mode)
+        tasks.append(task)
+    write_verifiable_tasks(out, tasks, items)
+    # 回避: the first SC inspector with matching expertise is related to a firm drawn in each task.
+    recusals: dict[str, list[str]] = {}
+    sc_pool = inspectors["SC"]
+    for task in tasks:
+        _, expertise, _ = specs[task.task_id]
+        person = next(p for n, p in enumerate(sc_pool) if expertise in (EXPERTISE[n % 5], EXPERTISE[(n + 1) % 5]))
+        recusals.setdefault(person.inspector_id, []).append(task.drawn[0]["id"])
+    inspector_rows = draws.read_inspectors(write_inspector_list(out, inspectors, recusals))
+    for task in tasks:
+        created_on, expertise, mode = specs[task.task_id]
+        spec = draws.DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-R", kind=draws.INSPECTORS_KIND,
+                              counts={"*": 2}, departments=[task.lead.name], expertise=[expertise])
+        drawn_targets = {m["id"] for m in task.drawn}
+        members, excluded = draws.inspector_members(inspector_rows, spec, DRAW_SECRET, drawn_targets)
+        strata = draws.build_strata(members, spec, DRAW_SECRET)
+        day = created_on + dt.timedelta(days=1) if mode == "rfc3797" else created_on
+        hour = 11
+        source = _drand_source(_at(day, hour))
+        _run_draw(out, spec, strata, excluded, _at(day, hour - 1, 30), _at(day + dt.timedelta(days=2), 18),
+                  source, "drand", day, hour)
+    _append_draws_readme(out, tasks)
+    return {"verifiable_tasks": len(tasks), "verifiable_draws": 2 * len(tasks)}
+
+
+def _append_draws_readme(out: Path, tasks: list[Task]) -> None:
+    """A section of data/README.md on the verifiable draws."""
+    ids = "、".join(t.task_id for t in tasks)
+    text = f"""
+## 可验证抽取（gongkai draw）
+
+`draws/` 中是 2024 年 11 月用 gongkai 可验证抽取方式完成的 {len(tasks)} 个任务（{ids}），尚无检查结果：
+
+| 路径 | 内容 |
+|---|---|
+| draws/inputs/检查对象名录_2024.csv | 检查对象名录（含内部的信用风险分类和全部个体工商户名称；只作抽取输入，不公开） |
+| draws/inputs/执法检查人员名录_2024.json | 执法检查人员名录，含执法资质和回避对象（只作抽取输入，不公开） |
+| draws/抽查任务_2024_可验证抽取.csv | 这 {len(tasks)} 个任务 |
+| draws/GK-<任务编号>-D/ | 检查对象抽取：commitment.json、reveal.json、receipt.json、抽取记录.csv |
+| draws/GK-<任务编号>-R/ | 执法检查人员抽取（化名公布） |
+
+第一个任务用 drand 主网的未来轮次；第二个任务的第一次抽取因“随机数未能按时取得”登记作废后改用下一轮，
+作废记录保留在 reveal.json 中；第三个任务用 RFC 3797 方式的公开号码。**drand 轮次的随机数和彩票号码都是虚构的示例值**
+（reveal.json 中注明），不是真实输出。演示密钥写在 `scripts/make_demo_data.py` 中，真实密钥不得放入 data/。
+算法与威胁模型见 `docs/draws.md`。
+"""
+    with (out / "README.md").open("a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 
@@ -1792,6 +1986,7 @@ def generate(out: Path) -> dict:
     stats = corpus_stats(tasks, exports, inspections, counts)
     write_readme(out, stats, planted, exports)
     stats["planted"] = len(planted)
+    stats.update(write_verifiable_draws(out, plans, items, tasks, entities, inspectors))
     return stats
 
 

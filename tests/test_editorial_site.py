@@ -109,7 +109,7 @@ def test_plans_page_has_one_row_per_plan(demo_site, demo_model):
 def test_tasks_page_has_one_row_per_task(demo_site, demo_model):
     site, _ = demo_site
     rows = _rows(_soup(site, "tasks/"))
-    assert len(rows) == len(demo_model.tasks) == 38
+    assert len(rows) == len(demo_model.tasks) == 41
     for row in rows:
         path = _resolve("tasks/", row.a["href"])
         task = next(t for t in demo_model.tasks.values() if record_path("task", t["slug"]) == path)
@@ -142,7 +142,7 @@ def test_home_page_shows_figures_and_latest_publications(demo_site, demo_model):
         for tr in article.find("table").select("tbody tr")
     }
     assert figures["抽查事项"] == "44" and figures["年度抽查计划"] == "10"
-    assert figures["抽查任务"] == "38"
+    assert figures["抽查任务"] == "41"
     assert figures["被检查的市场主体"] == f"{len(demo_model.enterprises):,}"
     assert figures["检查结果"] == f"{len(demo_model.results):,}"
     latest = article.find(id="最新公示的检查结果").find_next("table")

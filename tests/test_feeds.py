@@ -21,6 +21,7 @@ from helpers import DATA_DIR
 
 from generator import feeds
 from generator.build import build_site
+from generator.draws import attach_draws, load_draws
 from generator.feeds import department_slug, write_feeds
 from generator.linkcheck import check_links
 from generator.model import Model, build_model, split_ids
@@ -35,7 +36,9 @@ CST = dt.timezone(dt.timedelta(hours=8))
 @pytest.fixture(scope="module")
 def model() -> Model:
     validated = validate_folder(DATA_DIR)
-    return build_model(validated.public_tables(), validated.data_as_of)
+    model = build_model(validated.public_tables(), validated.data_as_of)
+    attach_draws(model, load_draws(DATA_DIR))  # as build_site does
+    return model
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +80,13 @@ def _expected(model: Model) -> dict[str, dict[str, dt.date]]:
         for s in sections
         if s.get("updated_on")
     }
-    return {"plan": plans, "result-batch": batches, "handbook": handbook}  # type: ignore[dict-item]
+    commitments = {
+        f"task/{t['task_id']}/draw/{d['draw_id']}/commitment": _day(d["committed_at"][:10])
+        for t in model.tasks.values()
+        for d in t.get("verifiable_draws") or []
+    }
+    return {"plan": plans, "result-batch": batches, "handbook": handbook,  # type: ignore[dict-item]
+            "draw-commitment": commitments}
 
 
 def _ids(parsed: feedparser.FeedParserDict, prefix: str = "tag:gongkai,2024:") -> list[str]:
@@ -191,6 +200,7 @@ def test_ids_do_not_change_when_unrelated_records_are_added(
     plan = {**tables["plans"][0], "plan_id": "JH-NEW", "published_on": "2024-12-20"}
     tables["plans"].insert(0, plan)
     grown = build_model(tables, model.data_as_of)
+    attach_draws(grown, load_draws(DATA_DIR))
     site = tmp_path / "site"
     write_feeds(grown, site, site_name=SITE_NAME)
     before = _parse(written / "feed.atom")

@@ -1,0 +1,578 @@
+"""Verifiable draws (可验证抽取): commit before the seed exists, reveal, select, publish.
+
+A draw has three published files (see ``docs/draws.md``):
+
+* ``commitment.json`` — written and published *before* the randomness exists: task, algorithm,
+  the randomness source named in advance, exclusion counts, and per stratum its size, sample
+  size and the sorted salted member commitments (leaves ``SHA-256(leaf-v1|salt|id)``). Strata
+  have opaque labels (``S1``…), shuffled per draw with the regulator's secret, so the files name
+  no credit-risk class; a hash of the label → class map lets an auditor check it.
+* ``reveal.json`` — the attempt log: every source value used, and every voided attempt with its
+  reason, so a re-draw cannot be hidden.
+* ``receipt.json`` — the drawn members with their salts and public fields.
+
+Salts are ``HMAC-SHA256(secret, task|draw|id)``: the regulator can hand any firm its own salt so
+that it can find its leaf in the commitment. Selection and checking use the primitives of
+:mod:`generator.verify_draw`, the standalone verifier published with the site.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator import verify_draw as vd
+from generator.errors import GongkaiError
+
+TARGETS_KIND = "检查对象"
+INSPECTORS_KIND = "执法检查人员"
+CLOSED_STATUSES = ("注销", "已注销", "吊销", "被吊销", "已吊销", "撤销", "被撤销", "迁出")
+"""登记状态 values that take a firm out of the population (exclusion "已注销、吊销或迁出")."""
+EXCLUDED_CLOSED = "已注销、吊销或迁出"
+EXCLUDED_LISTED = "按任务规定排除（如本年度已就同一事项检查）"
+EXCLUDED_RECUSAL = "回避"
+EXCLUDED_EXPERTISE = "无相应执法资质或业务专长"
+TARGET_FIELDS = ("entity_name", "entity_type", "industry", "region_code")
+"""Public fields of a drawn firm shown in the receipt (never its risk class)."""
+SITE_FOLDER = "draws"
+"""Where a site publishes draws: ``draws/<draw_id>/…`` and ``draws/verify_draw.py``."""
+
+
+@dataclass
+class Member:
+    """One candidate: its published id, the group it is stratified by, its public fields."""
+
+    member_id: str
+    group: str
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class DrawSpec:
+    """A task definition for one draw (``gongkai draw commit --task FILE``)."""
+
+    task_id: str
+    draw_id: str
+    kind: str = TARGETS_KIND
+    ratios: dict[str, float] = field(default_factory=dict)
+    """Sample ratio per risk class (A/B/C/D); classes with the same ratio form one stratum."""
+    counts: dict[str, int] = field(default_factory=dict)
+    """Sample size per risk class (instead of ratios); or ``{"*": n}`` for one stratum."""
+    industries: list[str] = field(default_factory=list)
+    entity_types: list[str] = field(default_factory=list)
+    exclude: dict[str, str] = field(default_factory=dict)
+    """USCC -> reason, e.g. already checked for this item this year."""
+    departments: list[str] = field(default_factory=list)
+    expertise: list[str] = field(default_factory=list)
+    pseudonymous: bool = True
+    """Inspectors are published under pseudonyms unless the configuration says otherwise."""
+    algorithm: str = vd.RANK_ALGORITHM
+
+
+# --------------------------------------------------------------------------------------
+# Inputs
+# --------------------------------------------------------------------------------------
+
+
+def load_spec(path: Path) -> DrawSpec:
+    """Read a task definition (YAML or JSON).
+
+    Raises:
+        GongkaiError: the file is unreadable or lacks ``task_id``/``draw_id``.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise GongkaiError(f"无法读取任务定义 {path}：{exc}。请提供 UTF-8 编码的 YAML 文件") from exc
+    if not isinstance(data, dict) or not data.get("task_id") or not data.get("draw_id"):
+        raise GongkaiError(f"任务定义 {path} 缺少 task_id 或 draw_id。请按 docs/draws.md 的示例填写")
+    known = set(DrawSpec.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise GongkaiError(f"任务定义 {path} 有不认识的项：{'、'.join(unknown)}。可用的项：{'、'.join(sorted(known))}")
+    # YAML reads an all-digit code as a number: codes and class names are text.
+    data["exclude"] = {str(k): str(v or "") for k, v in (data.get("exclude") or {}).items()}
+    spec = DrawSpec(**data)
+    if spec.kind not in (TARGETS_KIND, INSPECTORS_KIND):
+        raise GongkaiError(f"任务定义的 kind 应为“{TARGETS_KIND}”或“{INSPECTORS_KIND}”，而不是“{spec.kind}”")
+    if spec.algorithm not in vd.ALGORITHMS:
+        raise GongkaiError(f"未知的抽取算法 {spec.algorithm}。可用：{'、'.join(vd.ALGORITHMS)}")
+    if not (spec.ratios or spec.counts):
+        raise GongkaiError(f"任务定义 {path} 没有抽取比例（ratios）或抽取数量（counts）")
+    return spec
+
+
+def read_population(path: Path) -> list[dict[str, Any]]:
+    """The 检查对象名录 export as normalised rows (the ``targets`` table schema).
+
+    Raises:
+        GongkaiError: the file is not a 检查对象名录, or a code is missing or repeated.
+    """
+    from generator.ingest import read_export
+    from generator.validate import normalise_table
+
+    table = read_export(path, path.name)
+    if table.kind != "targets":
+        raise GongkaiError(f"{path} 不是检查对象名录（识别为其他表）。请导出含“统一社会信用代码”“信用风险分类”的名录")
+    records, _ = normalise_table(table)
+    rows = [r.values for r in records]
+    seen = Counter(r.get("uscc") for r in rows)
+    missing = [r for r in records if not r.values.get("uscc")]
+    if missing:
+        raise GongkaiError(f"{path} 第 {missing[0].row} 行没有统一社会信用代码。请补全后再抽取")
+    repeated = sorted(code for code, n in seen.items() if n > 1)
+    if repeated:
+        raise GongkaiError(f"{path} 中代码重复：{'、'.join(repeated[:5])}。名录中每个主体只能出现一次")
+    return rows
+
+
+def read_inspectors(path: Path) -> list[dict[str, Any]]:
+    """The 执法检查人员名录 as rows (JSON list, or CSV with 执法人员编号/姓名/所属部门/
+    执法资质/回避对象; lists inside cells are separated by ``；``)."""
+    import csv
+    import io
+
+    try:
+        if path.suffix.lower() == ".json":
+            rows = json.loads(path.read_text(encoding="utf-8"))
+        else:
+            text = path.read_bytes().decode("utf-8-sig")
+            headers = {"执法人员编号": "inspector_id", "姓名": "name", "所属部门": "department",
+                       "执法资质": "expertise", "回避对象": "recusals"}
+            rows = []
+            for raw in csv.DictReader(io.StringIO(text)):
+                row = {headers.get(k, k): (v or "").strip() for k, v in raw.items()}
+                for key in ("expertise", "recusals"):
+                    row[key] = [p for p in row.get(key, "").replace(";", "；").split("；") if p]
+                rows.append(row)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise GongkaiError(f"无法读取执法检查人员名录 {path}：{exc}。请提供 UTF-8 的 CSV 或 JSON") from exc
+    if not all(isinstance(r, dict) and r.get("inspector_id") for r in rows):
+        raise GongkaiError(f"执法检查人员名录 {path} 有人员缺少执法人员编号")
+    return rows
+
+
+def target_members(rows: list[dict[str, Any]], spec: DrawSpec) -> tuple[list[Member], dict[str, int]]:
+    """The task's candidates from the 名录 (scope filter, then exclusions) and exclusion counts."""
+    members, excluded = [], Counter()
+    for row in rows:
+        if spec.industries and row.get("industry") not in spec.industries:
+            continue
+        if spec.entity_types and row.get("entity_type") not in spec.entity_types:
+            continue
+        if (row.get("status") or "").strip() in CLOSED_STATUSES:
+            excluded[EXCLUDED_CLOSED] += 1
+            continue
+        if row["uscc"] in spec.exclude:
+            excluded[spec.exclude[row["uscc"]] or EXCLUDED_LISTED] += 1
+            continue
+        group = row.get("risk_class") or ""
+        if spec.ratios and group not in spec.ratios and "*" not in spec.ratios:
+            raise GongkaiError(f"{row['uscc']} 的信用风险分类“{group}”在任务定义的 ratios 中没有抽取比例")
+        fields_ = {k: row.get(k) for k in TARGET_FIELDS if row.get(k)}
+        members.append(Member(row["uscc"], group, fields_))
+    return members, dict(sorted(excluded.items()))
+
+
+def inspector_members(rows: list[dict[str, Any]], spec: DrawSpec, secret: bytes,
+                      drawn_targets: set[str]) -> tuple[list[Member], dict[str, int]]:
+    """Eligible inspectors after department, recusal (回避) and expertise matching."""
+    members, excluded = [], Counter()
+    for row in rows:
+        if spec.departments and row.get("department") not in spec.departments:
+            continue
+        if drawn_targets & set(row.get("recusals") or []):
+            excluded[EXCLUDED_RECUSAL] += 1
+            continue
+        if spec.expertise and not set(spec.expertise) <= set(row.get("expertise") or []):
+            excluded[EXCLUDED_EXPERTISE] += 1
+            continue
+        if spec.pseudonymous:
+            member_id, fields_ = pseudonym(secret, row["inspector_id"]), {"department": row.get("department")}
+        else:
+            from generator.publicity import mask_name
+
+            member_id = row["inspector_id"]
+            fields_ = {"department": row.get("department"), "inspector_name": mask_name(row.get("name") or "")}
+        members.append(Member(member_id, "*", fields_))
+    return members, dict(sorted(excluded.items()))
+
+
+def pseudonym(secret: bytes, inspector_id: str) -> str:
+    """A stable pseudonym for an inspector (``P-`` + 10 hex of an HMAC with the secret)."""
+    return "P-" + _hmac(secret, f"pseudonym|{inspector_id}")[:10]
+
+
+def member_salt(secret: bytes, task_id: str, draw_id: str, member_id: str) -> str:
+    """A member's salt: HMAC-SHA256(secret, ``salt-v1|task|draw|id``), 128 bits in hex.
+
+    The regulator can give a firm its salt so that it can find its own leaf in the commitment.
+    """
+    return _hmac(secret, f"salt-v1|{task_id}|{draw_id}|{member_id}")[:32]
+
+
+def _hmac(secret: bytes, message: str) -> str:
+    return hmac.new(secret, message.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# --------------------------------------------------------------------------------------
+# Commit
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Stratum:
+    """One stratum as the regulator sees it (groups are private)."""
+
+    label: str
+    groups: list[str]
+    sample_size: int
+    leaves: dict[str, Member]
+
+
+def build_strata(members: list[Member], spec: DrawSpec, secret: bytes) -> list[Stratum]:
+    """Group members into strata with opaque labels and sample sizes.
+
+    Groups (risk classes) sharing a sampling ratio form one stratum (the inclusion chance is
+    the same, and fewer strata reveal less). With ``counts`` every group is its own stratum.
+    Labels ``S1…`` follow an order keyed by the secret, so they differ per draw and say
+    nothing about the class.
+    """
+    by_group: dict[str, list[Member]] = {}
+    for member in members:
+        by_group.setdefault(member.group, []).append(member)
+    bins: dict[str, list[str]] = {}
+    for group in sorted(by_group):
+        if spec.counts:
+            key = f"count:{group}"
+        else:
+            key = f"ratio:{spec.ratios.get(group, spec.ratios.get('*'))!r}"
+        bins.setdefault(key, []).append(group)
+    order = sorted(bins, key=lambda k: _hmac(secret, f"strata|{spec.task_id}|{spec.draw_id}|{k}"))
+    strata = []
+    for position, key in enumerate(order, 1):
+        groups = bins[key]
+        group_members = [m for g in groups for m in by_group[g]]
+        if spec.counts:
+            n = min(spec.counts.get(groups[0], spec.counts.get("*", 0)), len(group_members))
+        else:
+            n = min(math.ceil(len(group_members) * float(key.split(":", 1)[1]) - 1e-9), len(group_members))
+        leaves = {}
+        for member in group_members:
+            salt = member_salt(secret, spec.task_id, spec.draw_id, member.member_id)
+            leaves[vd.member_leaf(salt, member.member_id)] = member
+        strata.append(Stratum(f"S{position}", groups, n, dict(sorted(leaves.items()))))
+    return strata
+
+
+def make_commitment(spec: DrawSpec, strata: list[Stratum], exclusions: dict[str, int], secret: bytes,
+                    source: dict[str, Any], committed_at: str, reveal_by: str) -> dict[str, Any]:
+    """The commitment document (pure: no clock, no randomness).
+
+    Raises:
+        GongkaiError: the source's value could already be known at ``committed_at``, or the
+            times are not ISO 8601 with a time zone.
+    """
+    at, deadline = vd.parse_time(committed_at), vd.parse_time(reveal_by)
+    if at is None or deadline is None:
+        raise GongkaiError("承诺时间和揭示期限须为带时区的 ISO 8601 时间，例如 2024-12-02T09:00:00+08:00")
+    when = vd.source_time(source)
+    if when is None:
+        raise GongkaiError("无法确定随机来源的产生时间。drand 须写明 chain_hash、genesis_time、period、round")
+    if when <= at:
+        raise GongkaiError(f"随机来源在 {when.isoformat()} 产生，不晚于承诺时间 {committed_at}。"
+                           "请选择承诺公布之后才产生的轮次或开奖")
+    if deadline < when:
+        raise GongkaiError("揭示期限早于随机数产生的时间。请把 reveal_by 设在随机数产生之后")
+    public = [{"label": s.label, "size": len(s.leaves), "sample_size": s.sample_size,
+               "digest": vd.stratum_digest(list(s.leaves)), "leaves": list(s.leaves)} for s in strata]
+    class_map = json.dumps({s.label: s.groups for s in strata}, sort_keys=True, ensure_ascii=False)
+    nonce = _hmac(secret, f"strata-map|{spec.task_id}|{spec.draw_id}")
+    return {
+        "type": vd.COMMITMENT_TYPE,
+        "version": vd.FORMAT_VERSION,
+        "task_id": spec.task_id,
+        "draw_id": spec.draw_id,
+        "drawn_kind": spec.kind,
+        "algorithm": spec.algorithm,
+        "committed_at": committed_at,
+        "reveal_by": reveal_by,
+        "source": source,
+        "population_size": sum(len(s.leaves) for s in strata),
+        "population_digest": vd.population_digest(public),
+        "exclusions": exclusions,
+        "pseudonymous": spec.kind == INSPECTORS_KIND and spec.pseudonymous,
+        "strata_map_sha256": vd.sha256_hex(f"{nonce}|{class_map}"),
+        "strata": public,
+    }
+
+
+def dump(document: dict[str, Any]) -> bytes:
+    """The published bytes of a draw file: sorted keys, UTF-8, one trailing newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------
+# Reveal
+# --------------------------------------------------------------------------------------
+
+
+def first_attempt(commitment: dict[str, Any]) -> dict[str, Any]:
+    """The attempt log entry the commitment implies: its named source, not yet revealed."""
+    return {"attempt": 1, "source": commitment["source"], "announced_at": commitment["committed_at"],
+            "status": "pending"}
+
+
+def void_attempt(attempts: list[dict[str, Any]], reason: str, at: str, next_source: dict[str, Any]) -> list[dict[str, Any]]:
+    """Void the last attempt (with its reason) and announce the next source. Publish at once.
+
+    Raises:
+        GongkaiError: no reason, or the next source's value could already be known at ``at``.
+    """
+    if not reason.strip():
+        raise GongkaiError("重新抽取必须写明理由（--reason），理由会公开")
+    when, moment = vd.source_time(next_source), vd.parse_time(at)
+    if when is None or moment is None or when <= moment:
+        raise GongkaiError("重新抽取所用的随机数必须在作废登记之后才产生。请选择更晚的轮次")
+    log = [dict(a) for a in attempts]
+    log[-1].update(status="void", reason=reason, voided_at=at)
+    log.append({"attempt": len(log) + 1, "source": next_source, "announced_at": at, "status": "pending"})
+    return log
+
+
+def make_reveal(commitment_bytes: bytes, attempts: list[dict[str, Any]], value: dict[str, Any],
+                recorded_at: str) -> dict[str, Any]:
+    """The reveal document: the attempt log with ``value`` recorded on the pending attempt.
+
+    Raises:
+        GongkaiError: the value does not give a seed for the announced source.
+    """
+    commitment = json.loads(commitment_bytes)
+    log = [dict(a) for a in attempts]
+    current = log[-1]
+    if current.get("status") != "pending":
+        raise GongkaiError("没有待揭示的抽取。重新抽取请先用 gongkai draw void 登记作废理由")
+    seed, why = vd.derive_seed(current["source"], value)
+    if seed is None:
+        raise GongkaiError(f"随机数不可用：{why}")
+    when, moment = vd.source_time(current["source"]), vd.parse_time(recorded_at)
+    if moment is None or moment < when:
+        raise GongkaiError(f"揭示时间 {recorded_at} 早于随机数产生的时间 {when.isoformat()}")
+    current.update(value=value, recorded_at=recorded_at, status="used")
+    return {
+        "type": vd.REVEAL_TYPE,
+        "version": vd.FORMAT_VERSION,
+        "task_id": commitment["task_id"],
+        "draw_id": commitment["draw_id"],
+        "commitment_sha256": vd.sha256_hex(commitment_bytes),
+        "attempts": log,
+    }
+
+
+def make_receipt(commitment_bytes: bytes, reveal_bytes: bytes, strata: list[Stratum], secret: bytes) -> dict[str, Any]:
+    """The receipt: per stratum the drawn members in draw order, with salts and public fields.
+
+    Raises:
+        GongkaiError: the population no longer matches the commitment.
+    """
+    commitment, reveal = json.loads(commitment_bytes), json.loads(reveal_bytes)
+    committed = {s["label"]: s for s in commitment["strata"]}
+    if [(s.label, list(s.leaves)) for s in strata] != [(s["label"], s["leaves"]) for s in commitment["strata"]]:
+        raise GongkaiError("名录或任务定义与承诺时不同（名录摘要不符）。必须用承诺时的同一份名录和密钥揭示")
+    used = reveal["attempts"][-1]
+    seed, _ = vd.derive_seed(used["source"], used["value"])
+    drawn = []
+    for stratum in strata:
+        chosen = vd.select_leaves(commitment["algorithm"], seed, commitment["task_id"], commitment["draw_id"],
+                                  stratum.label, committed[stratum.label]["leaves"], stratum.sample_size,
+                                  len(strata))
+        drawn.append({"label": stratum.label, "drawn": [
+            {"rank": rank, "id": stratum.leaves[leaf].member_id,
+             "salt": member_salt(secret, commitment["task_id"], commitment["draw_id"], stratum.leaves[leaf].member_id),
+             "fields": stratum.leaves[leaf].fields}
+            for rank, leaf in enumerate(chosen, 1)]})
+    return {
+        "type": vd.RECEIPT_TYPE,
+        "version": vd.FORMAT_VERSION,
+        "task_id": commitment["task_id"],
+        "draw_id": commitment["draw_id"],
+        "drawn_kind": commitment["drawn_kind"],
+        "commitment_sha256": vd.sha256_hex(commitment_bytes),
+        "reveal_sha256": vd.sha256_hex(reveal_bytes),
+        "attempt": used["attempt"],
+        "seed": seed,
+        "drawn_at": used["recorded_at"],
+        "strata": drawn,
+    }
+
+
+DRAWS_HEADER = ["抽取批次编号", "序号", "抽查任务编号", "抽取时间", "抽取类型", "名录库总数", "名录摘要",
+                "随机种子", "抽取算法", "统一社会信用代码", "企业名称", "执法人员编号", "执法人员姓名"]
+
+
+def draws_table_rows(commitment: dict[str, Any], receipt: dict[str, Any]) -> list[list[Any]]:
+    """The receipt as rows of the 抽取记录 table (schemas/draws.json), without risk classes."""
+    rows = []
+    drawn_at = receipt["drawn_at"][:19].replace("T", " ")
+    members = [m for s in receipt["strata"] for m in s["drawn"]]
+    for position, member in enumerate(members, 1):
+        common = [receipt["draw_id"], position, receipt["task_id"], drawn_at, commitment["drawn_kind"],
+                  commitment["population_size"], commitment["population_digest"], receipt["seed"],
+                  commitment["algorithm"]]
+        if commitment["drawn_kind"] == TARGETS_KIND:
+            rows.append(common + [member["id"], member["fields"].get("entity_name", ""), "", ""])
+        else:
+            rows.append(common + ["", "", member["id"], member["fields"].get("inspector_name", "")])
+    return rows
+
+
+def write_draw_files(out_dir: Path, documents: dict[str, bytes]) -> None:
+    """Write the draw files (name -> bytes) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, data in documents.items():
+        (out_dir / name).write_bytes(data)
+
+
+def write_draws_csv(path: Path, rows: list[list[Any]]) -> None:
+    """Write 抽取记录 rows as a UTF-8 (BOM) CSV that ``gongkai build`` ingests."""
+    import csv
+
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(DRAWS_HEADER)
+        writer.writerows(rows)
+
+
+# --------------------------------------------------------------------------------------
+# Publishing
+# --------------------------------------------------------------------------------------
+
+
+def find_draws(data_dir: Path) -> list[Path]:
+    """Folders under ``data_dir`` that hold a draw (``commitment.json``), sorted."""
+    return sorted(p.parent for p in data_dir.rglob(vd.FILE_NAMES[vd.COMMITMENT_TYPE])
+                  if not any(part.startswith(".") for part in p.relative_to(data_dir).parts))
+
+
+def load_draws(data_dir: Path) -> list[dict[str, Any]]:
+    """Every draw in ``data_dir`` with its verification, for pages and feeds.
+
+    A folder may hold only a commitment (published before the seed exists); then the draw is
+    pending and only the commitment is shown. Raises nothing for bad draws: a draw that fails
+    verification is published with its failed checks, which the page shows.
+    """
+    draws = []
+    for folder in find_draws(data_dir):
+        raw = {name: (folder / name).read_bytes() for name in vd.FILE_NAMES.values() if (folder / name).is_file()}
+        try:
+            commitment = json.loads(raw["commitment.json"])
+        except ValueError as exc:
+            raise GongkaiError(f"{folder}/commitment.json 不是 JSON：{exc}。请用 gongkai draw commit 重新生成") from exc
+        if not isinstance(commitment, dict) or not _safe_id(commitment.get("draw_id")):
+            raise GongkaiError(f"{folder}/commitment.json 的 draw_id 缺失或含有不能用作网址的字符")
+        entry: dict[str, Any] = {
+            "draw_id": commitment["draw_id"], "task_id": commitment.get("task_id"),
+            "files": raw, "commitment": commitment, "receipt": None, "verification": None,
+            "commitment_sha256": vd.sha256_hex(raw["commitment.json"]),
+        }
+        if len(raw) == 3:
+            outcome = vd.verify_draw({k: raw[v] for k, v in vd.FILE_NAMES.items()})
+            entry["verification"] = outcome.to_dict()
+            entry["receipt"] = json.loads(raw["receipt.json"])
+            entry["reveal"] = json.loads(raw["reveal.json"])
+        draws.append(entry)
+    ids = Counter(d["draw_id"] for d in draws)
+    twice = [i for i, n in ids.items() if n > 1]
+    if twice:
+        raise GongkaiError(f"抽取批次编号重复：{'、'.join(twice)}。每个抽取文件夹须有自己的 draw_id")
+    return draws
+
+
+def draw_summary(entry: dict[str, Any]) -> dict[str, Any]:
+    """What a task page and the feed show of a draw: public fields only."""
+    commitment, receipt = entry["commitment"], entry["receipt"]
+    source = commitment.get("source", {})
+    drawn = []
+    if receipt:
+        for stratum in receipt["strata"]:
+            for member in stratum["drawn"]:
+                drawn.append({"label": stratum["label"], "rank": member["rank"], "id": member["id"], **member["fields"]})
+    attempts = entry.get("reveal", {}).get("attempts", []) if receipt else []
+    return {
+        "draw_id": entry["draw_id"],
+        "task_id": entry["task_id"],
+        "kind": commitment.get("drawn_kind"),
+        "algorithm": commitment.get("algorithm"),
+        "committed_at": commitment.get("committed_at"),
+        "reveal_by": commitment.get("reveal_by"),
+        "source": describe_source(source),
+        "population_size": commitment.get("population_size"),
+        "population_digest": commitment.get("population_digest"),
+        "commitment_sha256": entry["commitment_sha256"],
+        "exclusions": commitment.get("exclusions", {}),
+        "strata": [{"label": s["label"], "size": s["size"], "sample_size": s["sample_size"]} for s in commitment.get("strata", [])],
+        "seed": receipt.get("seed") if receipt else None,
+        "drawn_at": receipt.get("drawn_at") if receipt else None,
+        "attempts": len(attempts),
+        "voided": [{"attempt": a["attempt"], "reason": a.get("reason")} for a in attempts if a.get("status") == "void"],
+        "drawn": drawn,
+        "verified": (entry["verification"] or {}).get("ok"),
+        "failed": (entry["verification"] or {}).get("failed", []),
+    }
+
+
+def describe_source(source: dict[str, Any]) -> str:
+    """The randomness source in words (Chinese)."""
+    kind = source.get("kind")
+    when = vd.source_time(source)
+    at = when.astimezone(vd.dt.timezone(vd.dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S") if when else "?"
+    if kind == "drand":
+        return f"drand 随机信标（链 {str(source.get('chain_hash', ''))[:12]}…）第 {source.get('round')} 轮（{at} 北京时间产生）"
+    if kind == "nist-beacon":
+        return f"NIST 随机信标 2.0 脉冲 {source.get('pulse_time')}"
+    if kind == "public-numbers":
+        return f"公开号码（RFC 3797）：{'；'.join(map(str, source.get('sources') or []))}（{at} 北京时间公布）"
+    return str(kind)
+
+
+def publish_draws(draws: list[dict[str, Any]], site_dir: Path) -> list[str]:
+    """Copy every draw's files and the standalone verifier into ``site_dir/draws/``.
+
+    Returns:
+        The site-relative paths written, sorted.
+    """
+    folder = site_dir / SITE_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    shutil.copyfile(Path(vd.__file__), folder / "verify_draw.py")
+    written.append(f"{SITE_FOLDER}/verify_draw.py")
+    for entry in draws:
+        target = folder / entry["draw_id"]
+        write_draw_files(target, entry["files"])
+        written += [f"{SITE_FOLDER}/{entry['draw_id']}/{name}" for name in entry["files"]]
+    return sorted(written)
+
+
+def attach_draws(model: Any, draws: list[dict[str, Any]]) -> None:
+    """Give each task of the model the summaries of its verifiable draws (``verifiable_draws``)."""
+    for task in model.tasks.values():
+        task.setdefault("verifiable_draws", [])
+    for entry in draws:
+        task = model.tasks.get(entry["task_id"] or "")
+        if task is not None:
+            task["verifiable_draws"].append(draw_summary(entry))
+
+
+def _safe_id(value: Any) -> bool:
+    from generator.model import SAFE_SLUG
+
+    return isinstance(value, str) and bool(SAFE_SLUG.fullmatch(value)) and value not in (".", "..")
