@@ -34,6 +34,8 @@ from generator.pages import (
 )
 from generator.records import read_shell, write_records, write_shell_source
 from generator.search import build_search_index
+from generator.statistics import Statistics, statistics_for_folder
+from generator.statistics_pages import inject_charts, statistics_table
 from generator.validate import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -66,7 +68,10 @@ def build_site(
     report = validated.to_dict()
     check_balance(report)
     model = build_model(validated.public_tables(), validated.data_as_of)
-    publish_site(report, out_dir, model=model, progress=progress, config_file=config_file)
+    statistics = statistics_for_folder(validated, data_dir)
+    publish_site(
+        report, out_dir, model=model, statistics=statistics, progress=progress, config_file=config_file
+    )
     return report
 
 
@@ -91,6 +96,7 @@ def publish_site(
     out_dir: Path,
     *,
     model: Model | None = None,
+    statistics: Statistics | None = None,
     progress: bool = False,
     config_file: Path | None = None,
 ) -> None:
@@ -100,6 +106,8 @@ def publish_site(
         report: The quality report as ``Report.to_dict()`` gives it.
         model: The published model (``build_model`` over the report's public tables);
             none gives a site without record pages.
+        statistics: The figures (:func:`generator.statistics.statistics_for_folder`);
+            none gives a site without the 统计 pages and ``statistics.csv``.
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
@@ -135,15 +143,19 @@ def publish_site(
                     site_description=config.site_description,
                 ),
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
+                derived=[statistics_table(statistics)] if statistics else [],
             )
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
             generated = Path(config.docs_dir) / GENERATED_DIR
             # Builds share site_src/generated/: hold it from writing the pages to the end of
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
-                write_generated_pages(report, Path(config.docs_dir), model=model, release=release)
+                write_generated_pages(
+                    report, Path(config.docs_dir), model=model, release=release, statistics=statistics
+                )
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
+        inject_charts(staging)
         _move_downloads(downloads, staging / DATA_FOLDER)
         _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页…", progress):
