@@ -137,8 +137,9 @@ def read_holiday_file(path: Path, year: int) -> YearCalendar:
     """
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"无法读取节假日文件 {path}：{exc}") from exc
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+        # PyYAML raises ValueError for date-like text that is no date (2027-13-01).
+        raise ConfigError(f"无法读取节假日文件 {path}，其中有不是日期的值：{exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"节假日文件 {path} 应为键值对（year、holidays、workdays）")
     unknown = sorted(set(raw) - {"year", "source", "holidays", "workdays"})
