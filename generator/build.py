@@ -34,7 +34,7 @@ from generator.pages import (
 )
 from generator.records import read_shell, write_records, write_shell_source
 from generator.search import build_search_index
-from generator.statistics import Statistics, statistics_for_folder
+from generator.statistics import Statistics, empty_statistics, statistics_for_folder
 from generator.statistics_pages import inject_charts, statistics_table
 from generator.validate import validate_folder
 
@@ -107,7 +107,7 @@ def publish_site(
         model: The published model (``build_model`` over the report's public tables);
             none gives a site without record pages.
         statistics: The figures (:func:`generator.statistics.statistics_for_folder`);
-            none gives a site without the 统计 pages and ``statistics.csv``.
+            none gives a 统计 page saying there are none.
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
@@ -120,6 +120,7 @@ def publish_site(
 
     config_file = Path(config_file or CONFIG_FILE)
     model = model or build_model({}, report.get("data_as_of"))
+    statistics = statistics or empty_statistics(report.get("data_as_of"))
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
@@ -143,7 +144,7 @@ def publish_site(
                     site_description=config.site_description,
                 ),
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
-                derived=[statistics_table(statistics)] if statistics else [],
+                derived=[statistics_table(statistics)],
             )
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
             generated = Path(config.docs_dir) / GENERATED_DIR

@@ -78,7 +78,7 @@ KPIS: tuple[Kpi, ...] = (
         additive=False,
     ),
     Kpi(
-        "risk_class_use", "信用风险分类结果运用率", "按信用风险分类抽取的任务", "抽查任务",
+        "credit_risk_rating_use", "信用风险分类结果运用率", "按信用风险分类抽取的任务", "抽查任务",
         "抽取时运用了信用风险分类的任务数 ÷ 抽查任务数。运用了分类：任务规定了分类抽查比例，"
         "或抽取记录中每个被抽中的检查对象都标注了信用风险分类",
         1.0, "长安区：100%；忻州市：不低于95%；山西省部门联合抽查：不低于90%",
@@ -300,7 +300,7 @@ def compute_statistics(
     targets = _targets(settings)
     context = _Context(tables, as_of, calendar, held_back or {})
     units: dict[str, list[tuple[str, dt.date, bool]]] = {
-        "risk_class_use": [], "joint_check_share": [], "plan_completion": [],
+        "credit_risk_rating_use": [], "joint_check_share": [], "plan_completion": [],
         "publication_rate": [], "timely_publication_rate": [], "disposal_timeliness": [],
         "joint_enterprise_share": [], "problem_rate": [],
     }  # fmt: skip
@@ -309,7 +309,7 @@ def compute_statistics(
         if day is None:
             continue
         department = context.task_department(task)
-        units["risk_class_use"].append((department, day, context.stratified(task_id)))
+        units["credit_risk_rating_use"].append((department, day, context.stratified(task_id)))
         units["joint_check_share"].append((department, day, context.joint(task_id)))
         units["plan_completion"].append((department, day, context.done(task_id, day.year)))
     for inspection in context.inspections.values():
@@ -350,6 +350,11 @@ def compute_statistics(
     )
 
 
+def empty_statistics(as_of: str | None = None) -> Statistics:
+    """Statistics with no figures: the 统计 page of a site built without them says so."""
+    return Statistics(as_of, [], [], [], [], {}, [], {}, {})
+
+
 def statistics_for_folder(report: Report, data_dir: Path) -> Statistics:
     """:func:`compute_statistics` for a validated folder, with its settings and holiday files."""
     return compute_statistics(
@@ -368,7 +373,7 @@ def enterprise_burden(results: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
         results: The enterprise's published results (public fields).
 
     Returns:
-        ``[{year, checks, departments, items, repeated_items}]``, newest year first.
+        ``[{year, checks, departments, item_count, repeated_items}]``, newest year first.
     """
     by_year: dict[str, dict[str, Any]] = {}
     for result in results:
@@ -388,7 +393,7 @@ def enterprise_burden(results: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
             "year": year,
             "checks": len(data["tasks"]),
             "departments": len(data["departments"]),
-            "items": len(data["items"]),
+            "item_count": len(data["items"]),
             "repeated_items": sum(1 for tasks in data["items"].values() if len(tasks) > 1),
         }
         for year, data in sorted(by_year.items(), reverse=True)

@@ -383,13 +383,17 @@ def _render_month(statistics: Statistics, month: str) -> str:
             "与 `gongkai report monthly` 生成的月报表相同。[返回统计](index.md)"
         ),
         "## 本月开展情况",
-        _table(("项目", *columns), rows, ("left",) + ("right",) * len(columns))
+        _table(
+            ("项目", *(escape_markdown_cell(c) for c in columns)),
+            rows,
+            ("left",) + ("right",) * len(columns),
+        )
         if data
         else "本月没有抽查、检查或公示记录。",
     ]
     for who in columns:
         entry = data[who]
-        parts.append(f"### {escape_markdown_cell(who)}")
+        parts.append(f"**{escape_markdown_cell(who)}**")
         parts.append(
             "本月组织随机抽查的任务："
             + ("；".join(escape_markdown_cell(t) for t in entry["tasks_organised"]) or "无")

@@ -119,7 +119,7 @@ def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | 
 # Worked out by hand from the corpus above (see the comments there):
 # - coverage: 甲局 checked E1, E2, E3, E7 (E1 twice) of 100 declared; 乙局 E5 of the 50 in
 #   its draws' directory (not declared); in total 5 distinct of the 400 declared.
-# - risk_class_use: T1 (ratios) and T3 (every drawn firm classed) yes; T2 no.
+# - credit_risk_rating_use: T1 (ratios) and T3 (every drawn firm classed) yes; T2 no.
 # - publication_rate: due = published, or unpublished past 20 working days after the
 #   check (or the task's end): 甲局 6 (E4's deadline, Wed 30 Oct, has passed), 5 published;
 #   乙局's E6 is withheld, so only E5.
@@ -131,26 +131,26 @@ def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | 
 # - plan_completion: T1 done by 20 Dec; T2 not (E4 never checked); T3 done (E6 withheld).
 EXPECTED = {
     (A, "2024"): {
-        "coverage": (4, 100), "risk_class_use": (1, 2), "publication_rate": (5, 6),
+        "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
         "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
         "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
         "plan_completion": (1, 2),
     },
     (B, "2024"): {
-        "coverage": (1, 50), "risk_class_use": (1, 1), "publication_rate": (1, 1),
+        "coverage": (1, 50), "credit_risk_rating_use": (1, 1), "publication_rate": (1, 1),
         "timely_publication_rate": (1, 1), "disposal_timeliness": (0, 1),
         "joint_check_share": (1, 1), "joint_enterprise_share": (1, 1), "problem_rate": (1, 1),
         "plan_completion": (1, 1),
     },
     (TOTAL, "2024"): {
-        "coverage": (5, 400), "risk_class_use": (2, 3), "publication_rate": (6, 7),
+        "coverage": (5, 400), "credit_risk_rating_use": (2, 3), "publication_rate": (6, 7),
         "timely_publication_rate": (5, 6), "disposal_timeliness": (1, 3),
         "joint_check_share": (2, 3), "joint_enterprise_share": (3, 6), "problem_rate": (3, 6),
         "plan_completion": (2, 3),
     },
     # Every unit of 甲局 falls in September; plan completion is yearly only.
     (A, "2024-09"): {
-        "coverage": (4, 100), "risk_class_use": (1, 2), "publication_rate": (5, 6),
+        "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
         "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
         "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
     },
@@ -222,7 +222,7 @@ def test_burden_risk_classes_and_monthly_figures(stats) -> None:
 def test_enterprise_burden() -> None:
     results = [r for r in TABLES["results"] if r["uscc"] == E1]
     assert enterprise_burden(results) == [
-        {"year": "2024", "checks": 2, "departments": 1, "items": 1, "repeated_items": 1}
+        {"year": "2024", "checks": 2, "departments": 1, "item_count": 1, "repeated_items": 1}
     ]
 
 
