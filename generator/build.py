@@ -70,7 +70,12 @@ def build_site(
     model = build_model(validated.public_tables(), validated.data_as_of)
     statistics = statistics_for_folder(validated, data_dir)
     publish_site(
-        report, out_dir, model=model, statistics=statistics, progress=progress, config_file=config_file
+        report,
+        out_dir,
+        model=model,
+        statistics=statistics,
+        progress=progress,
+        config_file=config_file,
     )
     return report
 
@@ -152,7 +157,11 @@ def publish_site(
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
                 write_generated_pages(
-                    report, Path(config.docs_dir), model=model, release=release, statistics=statistics
+                    report,
+                    Path(config.docs_dir),
+                    model=model,
+                    release=release,
+                    statistics=statistics,
                 )
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
@@ -344,4 +353,3 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-

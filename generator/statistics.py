@@ -71,56 +71,92 @@ class Kpi:
 
 KPIS: tuple[Kpi, ...] = (
     Kpi(
-        "coverage", "抽查覆盖率", "被检查的市场主体（去重）", "检查对象名录库规模",
+        "coverage",
+        "抽查覆盖率",
+        "被检查的市场主体（去重）",
+        "检查对象名录库规模",
         "本期被检查过的不同市场主体数 ÷ 检查对象名录库的主体数（年初企业数：在 gongkai.yml 的 "
         "directory_sizes 中申报；未申报时取本期各次抽取所用名录库的总数之和，按名录摘要去重）",
-        0.05, "长安区2024年方案：不低于上年底企业数的5%；忻州市2024年：不低于3%",
+        0.05,
+        "长安区2024年方案：不低于上年底企业数的5%；忻州市2024年：不低于3%",
         additive=False,
     ),
     Kpi(
-        "credit_risk_rating_use", "信用风险分类结果运用率", "按信用风险分类抽取的任务", "抽查任务",
+        "credit_risk_rating_use",
+        "信用风险分类结果运用率",
+        "按信用风险分类抽取的任务",
+        "抽查任务",
         "抽取时运用了信用风险分类的任务数 ÷ 抽查任务数。运用了分类：任务规定了分类抽查比例，"
         "或抽取记录中每个被抽中的检查对象都标注了信用风险分类",
-        1.0, "长安区：100%；忻州市：不低于95%；山西省部门联合抽查：不低于90%",
+        1.0,
+        "长安区：100%；忻州市：不低于95%；山西省部门联合抽查：不低于90%",
     ),
     Kpi(
-        "publication_rate", "抽查结果公示率", "已公示的检查户次", "应公示的检查户次",
+        "publication_rate",
+        "抽查结果公示率",
+        "已公示的检查户次",
+        "应公示的检查户次",
         "已公示检查结果的检查户次 ÷ 应公示的检查户次。应公示：已公示，或检查完成（未检查的"
         "按任务结束日）后已超过20个工作日",
-        1.0, "忻州市2024年：抽查检查结果公示率达100%",
+        1.0,
+        "忻州市2024年：抽查检查结果公示率达100%",
     ),
     Kpi(
-        "timely_publication_rate", "及时公示率", "20个工作日内公示的检查户次", "应公示的已检查户次",
+        "timely_publication_rate",
+        "及时公示率",
+        "20个工作日内公示的检查户次",
+        "应公示的已检查户次",
         "检查完成后20个工作日内（按国家法定节假日和调休计算）公示了全部检查结果的检查户次 ÷ "
         "已检查且应公示的检查户次",
-        1.0, "检查结果应及时公示（国发〔2019〕5号）；本站按20个工作日计",
+        1.0,
+        "检查结果应及时公示（国发〔2019〕5号）；本站按20个工作日计",
     ),
     Kpi(
-        "disposal_timeliness", "后续处置及时率", "20个工作日内录入的后续处置", "应录入的后续处置",
+        "disposal_timeliness",
+        "后续处置及时率",
+        "20个工作日内录入的后续处置",
+        "应录入的后续处置",
         "检查完成后20个工作日内录入了处置日期的检查结果 ÷ 需要后续处置的检查结果（有后续处置，"
         "或结果为“发现问题待后续处理”；期限未到且尚未录入的不计）",
-        1.0, "长安区：后续处置信息产生后20个工作日内录入",
+        1.0,
+        "长安区：后续处置信息产生后20个工作日内录入",
     ),
     Kpi(
-        "joint_check_share", "部门联合抽查占比（次数）", "部门联合抽查任务", "抽查任务",
+        "joint_check_share",
+        "部门联合抽查占比（次数）",
+        "部门联合抽查任务",
+        "抽查任务",
         "部门联合抽查的任务数 ÷ 抽查任务数。联合：任务有联合部门，或所属计划为部门联合计划",
-        1.0, "长安区：联合抽查次数占比100%",
+        1.0,
+        "长安区：联合抽查次数占比100%",
     ),
     Kpi(
-        "joint_enterprise_share", "部门联合抽查占比（户数）", "联合抽查的检查户次", "检查户次",
+        "joint_enterprise_share",
+        "部门联合抽查占比（户数）",
+        "联合抽查的检查户次",
+        "检查户次",
         "部门联合抽查任务中被检查的户次 ÷ 全部被检查的户次",
-        1.0, "长安区：联合抽查户数占比100%",
+        1.0,
+        "长安区：联合抽查户数占比100%",
     ),
     Kpi(
-        "problem_rate", "问题发现率", "发现问题的检查户次", "检查户次",
+        "problem_rate",
+        "问题发现率",
+        "发现问题的检查户次",
+        "检查户次",
         "至少一项检查结果为发现问题的检查户次 ÷ 被检查的户次",
-        None, "各方案要求提升问题发现率，未定数值目标",
+        None,
+        "各方案要求提升问题发现率，未定数值目标",
     ),
     Kpi(
-        "plan_completion", "计划完成率", "12月20日前完成的任务", "计划的抽查任务",
+        "plan_completion",
+        "计划完成率",
+        "12月20日前完成的任务",
+        "计划的抽查任务",
         "12月20日前（含）检查完全部抽中对象的任务数 ÷ 本年度的抽查任务数（未抽取的任务按已有"
         "检查结果判断）",
-        1.0, "忻州市2024年：各项抽查任务应于12月20日前全部完成",
+        1.0,
+        "忻州市2024年：各项抽查任务应于12月20日前全部完成",
         monthly=False,
     ),
 )
@@ -134,7 +170,12 @@ STATISTICS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ("kpi", "指标", "string", "指标的英文名，含义见下表。"),
     ("numerator", "分子", "integer", "指标公式的分子。"),
     ("denominator", "分母", "integer", "指标公式的分母；为空表示无法计算。"),
-    ("value", "指标值", "number", "分子 ÷ 分母，0 到 1 之间，保留 4 位小数；分母为 0 或未知时为空。"),
+    (
+        "value",
+        "指标值",
+        "number",
+        "分子 ÷ 分母，0 到 1 之间，保留 4 位小数；分母为 0 或未知时为空。",
+    ),
     ("target", "目标值", "number", "文件要求的目标（0 到 1）；为空表示无数值目标。"),
 )
 """Columns of ``statistics.csv``: (name, Chinese title, Table Schema type, description)."""
@@ -380,7 +421,9 @@ def enterprise_burden(results: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
         day = result.get("inspected_on")
         if not day:
             continue
-        year = by_year.setdefault(day[:4], {"tasks": set(), "departments": set(), "items": defaultdict(set)})
+        year = by_year.setdefault(
+            day[:4], {"tasks": set(), "departments": set(), "items": defaultdict(set)}
+        )
         task = result.get("task_id") or f"@{result.get('task_name') or ''}"
         year["tasks"].add(task)
         if result.get("authority"):
@@ -408,7 +451,9 @@ def _targets(settings: Settings) -> dict[str, float | None]:
     for name, value in settings.kpi_targets:
         if name not in targets:
             known = "、".join(targets)
-            raise ConfigError(f"gongkai.yml 中 kpi_targets 的指标 {name} 无法识别；可用的指标：{known}")
+            raise ConfigError(
+                f"gongkai.yml 中 kpi_targets 的指标 {name} 无法识别；可用的指标：{known}"
+            )
         targets[name] = value
     return targets
 
@@ -443,7 +488,10 @@ def _coverage(
         for period in (f"{day.year}", f"{day:%Y-%m}"):
             for who in (inspection.department, TOTAL):
                 firms[(who, period)].add(inspection.uscc)
-    declared = {(str(year), department or TOTAL): size for year, department, size in settings.directory_sizes}
+    declared = {
+        (str(year), department or TOTAL): size
+        for year, department, size in settings.directory_sizes
+    }
     populations = context.populations()
     figures = []
     for (department, period), checked in firms.items():
@@ -483,7 +531,9 @@ class _Context:
     ) -> None:
         self.as_of = _date(as_of)
         self.calendar = calendar
-        self.problems = {normalise_value_key(o.outcome): o.problem for o in load_outcomes().values()}
+        self.problems = {
+            normalise_value_key(o.outcome): o.problem for o in load_outcomes().values()
+        }
         self.items = {r["item_id"]: r for r in tables.get("items", [])}
         self.item_names = {
             normalise_value_key(text): item
@@ -500,7 +550,6 @@ class _Context:
         self.directory_sources: dict[tuple[str, str], str] = {}
         self.inspections: dict[tuple[str, str], Inspection] = {}
         for task_id, rows in sorted(self.draws.items()):
-            task = self.tasks.get(task_id, {})
             for row in rows:
                 if not row.get("uscc"):
                     continue
@@ -514,7 +563,9 @@ class _Context:
         )
         for result in results:
             task_id = result.get("task_id") or f"@{result.get('task_name') or ''}"
-            inspection = self._inspection(task_id, result["uscc"], result.get("entity_name"), result)
+            inspection = self._inspection(
+                task_id, result["uscc"], result.get("entity_name"), result
+            )
             inspection.results.append(result)
             inspection.risk_class = inspection.risk_class or result.get("risk_class")
         for inspection in self.inspections.values():
@@ -609,7 +660,10 @@ class _Context:
 
     def timely(self, inspection: Inspection) -> bool:
         for result in inspection.results:
-            checked, published = _date(result.get("inspected_on")), _date(result.get("published_on"))
+            checked, published = (
+                _date(result.get("inspected_on")),
+                _date(result.get("published_on")),
+            )
             if checked is None or published is None:
                 return False
             if not self.calendar.within(checked, published, DEADLINE_WORKDAYS):
@@ -663,7 +717,9 @@ class _Context:
                     else "已抽中，超过20个工作日未见检查结果",
                 }
             )
-        return sorted(rows, key=lambda r: (r["department"], r["due_on"] or "", r["task_id"], r["uscc"]))
+        return sorted(
+            rows, key=lambda r: (r["department"], r["due_on"] or "", r["task_id"], r["uscc"])
+        )
 
     def unmatched_list(self) -> list[dict[str, Any]]:
         rows = []
@@ -709,10 +765,14 @@ class _Context:
                 row["not_drawn"] += (
                     not inspection.drawn and inspection.checked and inspection.task_id in self.draws
                 )
-                row["tasks_without_draw"] += inspection.checked and inspection.task_id not in self.draws
+                row["tasks_without_draw"] += (
+                    inspection.checked and inspection.task_id not in self.draws
+                )
         return [
             {"department": who, "year": year, **counts}
-            for (who, year), counts in sorted(table.items(), key=lambda kv: (kv[0][0] != TOTAL, kv[0]))
+            for (who, year), counts in sorted(
+                table.items(), key=lambda kv: (kv[0][0] != TOTAL, kv[0])
+            )
         ]
 
     # Aggregates
@@ -832,11 +892,14 @@ class _Context:
             if day is None:
                 continue
             for who in (self.task_department(task), TOTAL):
-                entry(f"{day:%Y-%m}", who)["tasks_organised"].add((task.get("name") or task_id, task_id))
+                entry(f"{day:%Y-%m}", who)["tasks_organised"].add(
+                    (task.get("name") or task_id, task_id)
+                )
         for inspection in self.inspections.values():
             checked = inspection.inspected_on
             authority = next(
-                (r["authority"] for r in inspection.results if r.get("authority")), inspection.department
+                (r["authority"] for r in inspection.results if r.get("authority")),
+                inspection.department,
             )
             for who in (inspection.department, TOTAL):
                 unit = authority if who != TOTAL else inspection.department
@@ -861,7 +924,9 @@ class _Context:
             for who in sorted(months[month], key=lambda d: (d != TOTAL, d)):
                 data = months[month][who]
                 out[month][who] = {
-                    "tasks_organised": [f"{name}（{tid}）" for name, tid in sorted(data["tasks_organised"])],
+                    "tasks_organised": [
+                        f"{name}（{tid}）" for name, tid in sorted(data["tasks_organised"])
+                    ],
                     "checks": len(data["tasks_checked"]),
                     "inspections": data["inspections"],
                     "problems": data["problems"],

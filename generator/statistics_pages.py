@@ -117,10 +117,10 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
 
 def render_statistics_dictionary() -> str:
     """The 数据字典 section of ``statistics.csv``: its columns and every KPI name."""
-    fields = [(name, title, kind, description) for name, title, kind, description in STATISTICS_FIELDS]
-    kpis = [
-        (k.name, k.title, k.formula, _percent(k.target), k.target_source) for k in KPIS
+    fields = [
+        (name, title, kind, description) for name, title, kind, description in STATISTICS_FIELDS
     ]
+    kpis = [(k.name, k.title, k.formula, _percent(k.target), k.target_source) for k in KPIS]
     return _blocks(
         [
             "## 统计指标（statistics） {#statistics}",
@@ -135,9 +135,7 @@ def render_statistics_dictionary() -> str:
     ).rstrip("\n")
 
 
-def _render_index(
-    statistics: Statistics, model: Model, charts: list[tuple[str, str, str]]
-) -> str:
+def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, str, str]]) -> str:
     root = _root_of(STATISTICS_PAGE)
     csv_link = _Markdown(
         f'<a href="{html.escape(root)}data/{STATISTICS_FILE}">{STATISTICS_FILE}</a>'
@@ -175,25 +173,38 @@ def _render_index(
         "## 指标定义 {#definitions}",
         _table(
             ("指标", "分子", "分母", "公式", "目标", "依据"),
-            [(k.title, k.numerator, k.denominator, k.formula, _percent(k.target), k.target_source)
-             for k in KPIS],
+            [
+                (
+                    k.title,
+                    k.numerator,
+                    k.denominator,
+                    k.formula,
+                    _percent(k.target),
+                    k.target_source,
+                )
+                for k in KPIS
+            ],
             ("left",) * 6,
-        ),  # fmt: skip
+        ),
         *_reconciliation_blocks(statistics),
         *_overdue_blocks(statistics, model, root),
         *_burden_blocks(statistics),
         *_risk_blocks(statistics),
         "## 按月统计 {#months}",
-        "每月的数字与长安区“双随机、一公开”月报表第二部分的各项一致，也可以用 "
-        "`gongkai report monthly` 直接生成月报表（XLSX）。",
+        (
+            "每月的数字与长安区“双随机、一公开”月报表第二部分的各项一致，也可以用 "
+            "`gongkai report monthly` 直接生成月报表（XLSX）。"
+        ),
         _table(
             ("月份", "抽查次数", "检查户次", "发现问题户次", "公示户次"),
             [
                 (
                     _Markdown(f"[{month}]({month}.md)"),
-                    *(_count(statistics.monthly.get(month, {}).get(TOTAL, {}).get(key, 0))
-                      for key in ("checks", "inspections", "problems", "published")),
-                )  # fmt: skip
+                    *(
+                        _count(statistics.monthly.get(month, {}).get(TOTAL, {}).get(key, 0))
+                        for key in ("checks", "inspections", "problems", "published")
+                    ),
+                )
                 for month in statistics.months
             ],
             ("left", "right", "right", "right", "right"),
@@ -241,9 +252,7 @@ def _department_table(statistics: Statistics, period: str) -> str:
                 else f"{_percent(figure.value)}（{figure.numerator}/{_or_dash(figure.denominator)}）"
             )
         rows.append(cells)
-    return _table(
-        ("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS)
-    )
+    return _table(("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS))
 
 
 def _chart_block(name: str, title: str) -> list[str]:
@@ -271,11 +280,21 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
             "最后一列是有检查结果但抽取记录中没有的户次。"
         ),
         _table(
-            ("部门", "年度", "抽中", "已检查", "已公示", "不予公示", "数据有误", "逾期未公示",
-             "期限未到", "无抽取记录"),
+            (
+                "部门",
+                "年度",
+                "抽中",
+                "已检查",
+                "已公示",
+                "不予公示",
+                "数据有误",
+                "逾期未公示",
+                "期限未到",
+                "无抽取记录",
+            ),
             rows,
             ("left", "left") + ("right",) * 8,
-        ),  # fmt: skip
+        ),
     ]
 
 
@@ -290,15 +309,31 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     if statistics.overdue:
         parts.append(
             _table(
-                ("部门", "抽查任务", "市场主体", "统一社会信用代码", "抽取日期", "公示期限", "已逾期（工作日）", "情况"),
+                (
+                    "部门",
+                    "抽查任务",
+                    "市场主体",
+                    "统一社会信用代码",
+                    "抽取日期",
+                    "公示期限",
+                    "已逾期（工作日）",
+                    "情况",
+                ),
                 [
-                    (r["department"], _task_cell(model, root, r), _enterprise_cell(model, root, r),
-                     r["uscc"], r["drawn_at"] or NO_VALUE, r["due_on"], _or_dash(r["overdue_workdays"]),
-                     r["reason"])
+                    (
+                        r["department"],
+                        _task_cell(model, root, r),
+                        _enterprise_cell(model, root, r),
+                        r["uscc"],
+                        r["drawn_at"] or NO_VALUE,
+                        r["due_on"],
+                        _or_dash(r["overdue_workdays"]),
+                        r["reason"],
+                    )
                     for r in statistics.overdue
                 ],
                 ("left",) * 6 + ("right", "left"),
-            )  # fmt: skip
+            )
         )
     else:
         parts.append("没有逾期未公示的检查结果。")
@@ -306,15 +341,29 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     if statistics.unmatched:
         parts.append(
             _table(
-                ("部门", "抽查任务", "市场主体", "统一社会信用代码", "检查完成日期", "公示日期", "情况"),
+                (
+                    "部门",
+                    "抽查任务",
+                    "市场主体",
+                    "统一社会信用代码",
+                    "检查完成日期",
+                    "公示日期",
+                    "情况",
+                ),
                 [
-                    (r["department"], _task_cell(model, root, r), _enterprise_cell(model, root, r),
-                     r["uscc"], r["inspected_on"] or NO_VALUE, r["published_on"] or NO_VALUE,
-                     r["reason"])
+                    (
+                        r["department"],
+                        _task_cell(model, root, r),
+                        _enterprise_cell(model, root, r),
+                        r["uscc"],
+                        r["inspected_on"] or NO_VALUE,
+                        r["published_on"] or NO_VALUE,
+                        r["reason"],
+                    )
                     for r in statistics.unmatched
                 ],
                 ("left",) * 7,
-            )  # fmt: skip
+            )
         )
     else:
         parts.append("每条检查结果都能在其任务的抽取记录中找到被检查的主体。")
@@ -372,7 +421,9 @@ def _render_month(statistics: Statistics, month: str) -> str:
     data = statistics.monthly.get(month, {})
     departments = [d for d in data if d != TOTAL]
     columns = [TOTAL, *departments]
-    rows: list[list[object]] = [["本月组织随机抽查的任务", *(len(data[c]["tasks_organised"]) for c in columns)]]
+    rows: list[list[object]] = [
+        ["本月组织随机抽查的任务", *(len(data[c]["tasks_organised"]) for c in columns)]
+    ]
     for key, label, sub in FIGURES:
         rows.append([f"{label}：{sub}", *(_count(data[c][key]) for c in columns)])
     parts = [
@@ -402,7 +453,10 @@ def _render_month(statistics: Statistics, month: str) -> str:
             parts.append(
                 _table(
                     ("开展的单位", "抽查检查主体数量（户次）", "抽查结果公示数量（户次）"),
-                    [(u["unit"], _count(u["inspections"]), _count(u["published"])) for u in entry["units"]],
+                    [
+                        (u["unit"], _count(u["inspections"]), _count(u["published"]))
+                        for u in entry["units"]
+                    ],
                     ("left", "right", "right"),
                 )
             )
@@ -416,9 +470,7 @@ def _render_month(statistics: Statistics, month: str) -> str:
 def _year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, str]]:
     """(name, title, svg, csv) of each chart of ``year``."""
     charts = []
-    kpis = [
-        (k, statistics.figure(TOTAL, year, k.name)) for k in KPIS
-    ]
+    kpis = [(k, statistics.figure(TOTAL, year, k.name)) for k in KPIS]
     kpis = [(k, f) for k, f in kpis if f is not None and f.value is not None]
     title = f"{year} 年各项指标（全部部门）与目标"
     charts.append(
@@ -426,49 +478,58 @@ def _year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str,
             f"kpis-{year}",
             title,
             _bar_chart(title, [(k.title, f.value, f.target) for k, f in kpis], percent=True),
-            _csv(("kpi", "title", "numerator", "denominator", "value", "target"),
-                 [(k.name, k.title, f.numerator, f.denominator, _round(f.value), f.target)
-                  for k, f in kpis]),
-        )  # fmt: skip
+            _csv(
+                ("kpi", "title", "numerator", "denominator", "value", "target"),
+                [
+                    (k.name, k.title, f.numerator, f.denominator, _round(f.value), f.target)
+                    for k, f in kpis
+                ],
+            ),
+        )
     )
     coverage = [
-        (d, statistics.figure(d, year, "coverage"))
-        for d in statistics.departments
-        if d != TOTAL
+        (d, statistics.figure(d, year, "coverage")) for d in statistics.departments if d != TOTAL
     ]
     coverage = [(d, f) for d, f in coverage if f is not None and f.value is not None]
-    target = KPI_BY_NAME["coverage"].target
     if coverage:
-        target = coverage[0][1].target
         title = f"{year} 年各部门抽查覆盖率"
         charts.append(
             (
                 f"coverage-{year}",
                 title,
                 _bar_chart(title, [(d, f.value, f.target) for d, f in coverage], percent=True),
-                _csv(("department", "numerator", "denominator", "value", "target"),
-                     [(d, f.numerator, f.denominator, _round(f.value), f.target) for d, f in coverage]),
-            )  # fmt: skip
+                _csv(
+                    ("department", "numerator", "denominator", "value", "target"),
+                    [
+                        (d, f.numerator, f.denominator, _round(f.value), f.target)
+                        for d, f in coverage
+                    ],
+                ),
+            )
         )
     months = [m for m in statistics.months if m.startswith(year)]
     series = {}
     for kpi in ("publication_rate", "timely_publication_rate"):
-        series[KPI_BY_NAME[kpi].title] = [
-            _value(statistics.figure(TOTAL, m, kpi)) for m in months
-        ]
+        series[KPI_BY_NAME[kpi].title] = [_value(statistics.figure(TOTAL, m, kpi)) for m in months]
     title = f"{year} 年每月公示率与及时公示率（全部部门）"
     charts.append(
         (
             f"publication-{year}",
             title,
             _line_chart(title, months, series, target=KPI_BY_NAME["publication_rate"].target),
-            _csv(("month", *series), [(m, *(_round(v[i]) for v in series.values()))
-                                      for i, m in enumerate(months)]),
-        )  # fmt: skip
+            _csv(
+                ("month", *series),
+                [(m, *(_round(v[i]) for v in series.values())) for i, m in enumerate(months)],
+            ),
+        )
     )
     counts = {
-        "检查户次": [statistics.monthly.get(m, {}).get(TOTAL, {}).get("inspections", 0) for m in months],
-        "发现问题户次": [statistics.monthly.get(m, {}).get(TOTAL, {}).get("problems", 0) for m in months],
+        "检查户次": [
+            statistics.monthly.get(m, {}).get(TOTAL, {}).get("inspections", 0) for m in months
+        ],
+        "发现问题户次": [
+            statistics.monthly.get(m, {}).get(TOTAL, {}).get("problems", 0) for m in months
+        ],
     }
     title = f"{year} 年每月检查户次与发现问题户次（全部部门）"
     charts.append(
@@ -476,14 +537,18 @@ def _year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str,
             f"inspections-{year}",
             title,
             _line_chart(title, months, counts, target=None, percent=False),
-            _csv(("month", *counts), [(m, *(v[i] for v in counts.values()))
-                                      for i, m in enumerate(months)]),
-        )  # fmt: skip
+            _csv(
+                ("month", *counts),
+                [(m, *(v[i] for v in counts.values())) for i, m in enumerate(months)],
+            ),
+        )
     )
     return charts
 
 
-def _bar_chart(title: str, rows: Sequence[tuple[str, float, float | None]], *, percent: bool) -> str:
+def _bar_chart(
+    title: str, rows: Sequence[tuple[str, float, float | None]], *, percent: bool
+) -> str:
     """Horizontal bars, 0–100 %, each with its target as a dashed tick."""
     plot = _CHART_WIDTH - _LABEL - 70
     height = 40 + len(rows) * (_BAR + _GAP) + 30
@@ -491,21 +556,34 @@ def _bar_chart(title: str, rows: Sequence[tuple[str, float, float | None]], *, p
     parts = [_svg_open(title, height)]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
         x = _LABEL + tick * plot
-        parts.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26}" stroke="#ddd" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26}" stroke="#ddd" stroke-width="1"/>'
+        )
         parts.append(_text(x, height - 10, f"{tick:.0%}", anchor="middle", size=11, colour="#666"))
     for n, (label, value, target) in enumerate(rows):
         y = top + n * (_BAR + _GAP)
         width = max(0.0, min(1.0, value)) * plot
         parts.append(_text(_LABEL - 8, y + _BAR * 0.7, label, anchor="end"))
-        parts.append(f'<rect x="{_LABEL}" y="{y}" width="{width:.1f}" height="{_BAR}" fill="{_COLOURS[1]}"/>')
-        parts.append(_text(_LABEL + width + 6, y + _BAR * 0.7, _percent(value) if percent else str(value), size=12))
+        parts.append(
+            f'<rect x="{_LABEL}" y="{y}" width="{width:.1f}" height="{_BAR}" fill="{_COLOURS[1]}"/>'
+        )
+        parts.append(
+            _text(
+                _LABEL + width + 6,
+                y + _BAR * 0.7,
+                _percent(value) if percent else str(value),
+                size=12,
+            )
+        )
         if target is not None:
             x = _LABEL + min(1.0, target) * plot
             parts.append(
                 f'<line class="gongkai-target" x1="{x:.1f}" y1="{y - 3}" x2="{x:.1f}" y2="{y + _BAR + 3}" '
                 f'stroke="{_COLOURS[0]}" stroke-width="2" stroke-dasharray="4 2"/>'
             )
-    parts.append(_legend(height, [("指标值", _COLOURS[1])], target=any(r[2] is not None for r in rows)))
+    parts.append(
+        _legend(height, [("指标值", _COLOURS[1])], target=any(r[2] is not None for r in rows))
+    )
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
 
@@ -535,13 +613,17 @@ def _line_chart(
     for step in range(5):
         v = low + (high - low) * step / 4
         y = y_of(v)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
+        )
         label = f"{v:.0%}" if percent else f"{v:,.0f}"
         parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour="#666"))
     step_x = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
     xs = [left + (i * step_x if len(months) > 1 else plot_w / 2) for i in range(len(months))]
     for x, month in zip(xs, months):
-        parts.append(_text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#666"))
+        parts.append(
+            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#666")
+        )
     if target is not None:
         y = y_of(target)
         parts.append(
@@ -554,7 +636,9 @@ def _line_chart(
         points = [(x, y_of(v)) for x, v in zip(xs, line) if v is not None]
         if points:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            parts.append(
+                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
             for x, y in points:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
         legend.append((name, colour))
@@ -591,7 +675,9 @@ def _legend(height: int, entries: list[tuple[str, str]], *, target: bool) -> str
     return "".join(parts)
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", size: int = 13, colour: str = "#222") -> str:
+def _text(
+    x: float, y: float, text: str, *, anchor: str = "start", size: int = 13, colour: str = "#222"
+) -> str:
     return (
         f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}" '
         f'text-anchor="{anchor}">{html.escape(str(text))}</text>'
@@ -637,7 +723,10 @@ def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     writer.writerow(header)
     for row in rows:
         writer.writerow(
-            ["" if v is None else neutralise_csv_cell(v) if isinstance(v, str) else _number(v) for v in row]
+            [
+                "" if v is None else neutralise_csv_cell(v) if isinstance(v, str) else _number(v)
+                for v in row
+            ]
         )
     return "\ufeff" + buffer.getvalue()
 

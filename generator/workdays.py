@@ -159,7 +159,9 @@ def read_holiday_file(path: Path, year: int) -> YearCalendar:
             f"节假日文件 {path} 的 workdays 只列调休上班的周末；"
             f"{weekday_workdays[0].isoformat()} 是工作日，请删去"
         )
-    return YearCalendar(year, frozenset(holidays), frozenset(workdays), str(raw.get("source") or path.name))
+    return YearCalendar(
+        year, frozenset(holidays), frozenset(workdays), str(raw.get("source") or path.name)
+    )
 
 
 def _days(path: Path, value: object, key: str, year: int) -> set[dt.date]:
@@ -192,7 +194,7 @@ def _days(path: Path, value: object, key: str, year: int) -> set[dt.date]:
     return days
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _package_year(year: int) -> YearCalendar:
     """One year from ``chinese-calendar``: its holidays and its working weekends."""
     import chinese_calendar
@@ -200,7 +202,9 @@ def _package_year(year: int) -> YearCalendar:
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     holidays = {d for d in chinese_calendar.get_holidays(start, end, include_weekends=False)}
     workdays = {
-        d for d in chinese_calendar.get_workdays(start, end, include_weekends=True) if d.weekday() >= 5
+        d
+        for d in chinese_calendar.get_workdays(start, end, include_weekends=True)
+        if d.weekday() >= 5
     }
     return YearCalendar(year, frozenset(holidays), frozenset(workdays), "chinese-calendar")
 

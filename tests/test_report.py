@@ -26,7 +26,9 @@ def _run(*args: str) -> object:
 
 def _site_month(site: Path, month: str) -> dict[str, dict[str, int]]:
     """The 本月开展情况 table of a month page: {department: {figure key: number}}."""
-    soup = BeautifulSoup((site / "statistics" / month / "index.html").read_text("utf-8"), "html.parser")
+    soup = BeautifulSoup(
+        (site / "statistics" / month / "index.html").read_text("utf-8"), "html.parser"
+    )
     table = soup.find("h2", id="本月开展情况").find_next("table")
     headers = [th.get_text(strip=True) for th in table.find_all("th")][1:]
     labels = {f"{label}：{sub}": key for key, label, sub in FIGURES}
@@ -43,7 +45,9 @@ def _site_month(site: Path, month: str) -> dict[str, dict[str, int]]:
 @pytest.mark.parametrize("department", [None, MSC])
 def test_monthly_xlsx_equals_the_site(demo_site, tmp_path: Path, department: str | None) -> None:
     out = tmp_path / "月报表.xlsx"
-    args = ["--month", MONTH, "--out", str(out)] + (["--department", department] if department else [])
+    args = ["--month", MONTH, "--out", str(out)] + (
+        ["--department", department] if department else []
+    )
     result = _run(*args)
     assert result.exit_code == 0, result.output
     assert "月报表已生成" in result.output

@@ -60,15 +60,35 @@ TABLES = {
     ],
     "tasks": [
         # T1: risk-class ratios declared; not joint.
-        {"task_id": T1, "plan_id": "P1", "name": "任务一", "lead_department": A,
-         "risk_ratios": "A类5%；B类10%", "start": "2024-09-02", "end": "2024-09-20"},
+        {
+            "task_id": T1,
+            "plan_id": "P1",
+            "name": "任务一",
+            "lead_department": A,
+            "risk_ratios": "A类5%；B类10%",
+            "start": "2024-09-02",
+            "end": "2024-09-20",
+        },
         # T2: joint (a partner department); its draw carries no risk class.
-        {"task_id": T2, "plan_id": "P1", "name": "任务二", "lead_department": A,
-         "partner_departments": B, "start": "2024-09-09", "end": "2024-09-27"},
+        {
+            "task_id": T2,
+            "plan_id": "P1",
+            "name": "任务二",
+            "lead_department": A,
+            "partner_departments": B,
+            "start": "2024-09-09",
+            "end": "2024-09-27",
+        },
         # T3: joint through its plan (部门联合); stratified draw.
-        {"task_id": T3, "plan_id": "P2", "name": "任务三", "lead_department": B,
-         "start": "2024-05-06", "end": "2024-05-31"},
-    ],  # fmt: skip
+        {
+            "task_id": T3,
+            "plan_id": "P2",
+            "name": "任务三",
+            "lead_department": B,
+            "start": "2024-05-06",
+            "end": "2024-05-31",
+        },
+    ],
     "draws": [
         _draw(T1, E1, "2024-09-02", "A", 100, "d1"),
         _draw(T1, E2, "2024-09-02", "A", 100, "d1"),
@@ -92,9 +112,17 @@ TABLES = {
         _result(T2, E7, "I1", "2024-09-26", "2024-10-08", OK),
         # Mon 20 May → Tue 28 May: timely. Follow-up due by Tue 18 Jun (10 Jun is the
         # Dragon Boat holiday), entered 1 Jul: late.
-        _result(T3, E5, "I3", "2024-05-20", "2024-05-28", NOT_PUBLISHED, "列入经营异常名录",
-                "2024-07-01"),
-    ],  # fmt: skip
+        _result(
+            T3,
+            E5,
+            "I3",
+            "2024-05-20",
+            "2024-05-28",
+            NOT_PUBLISHED,
+            "列入经营异常名录",
+            "2024-07-01",
+        ),
+    ],
 }
 HELD_BACK = {(T3, E6): "withheld"}  # E6's result row was 不予公示
 AS_OF = "2024-10-31"
@@ -177,9 +205,9 @@ def test_values_targets_and_csv_rows(stats) -> None:
 
 
 def test_overdue_and_unmatched_lists(stats) -> None:
-    assert [(r["task_id"], r["uscc"], r["due_on"], r["overdue_workdays"]) for r in stats.overdue] == [
-        (T2, E4, "2024-10-30", 1)
-    ]
+    assert [
+        (r["task_id"], r["uscc"], r["due_on"], r["overdue_workdays"]) for r in stats.overdue
+    ] == [(T2, E4, "2024-10-30", 1)]
     assert [(r["task_id"], r["uscc"]) for r in stats.unmatched] == [(T2, E7)]
     by_department = {r["department"]: r for r in stats.reconciliation}
     assert by_department[A] == {
@@ -187,12 +215,18 @@ def test_overdue_and_unmatched_lists(stats) -> None:
         "withheld": 0, "quarantined": 0, "overdue": 1, "pending": 0, "not_drawn": 1,
         "tasks_without_draw": 0,
     }  # fmt: skip
-    assert (by_department[B]["drawn"], by_department[B]["withheld"], by_department[B]["overdue"]) == (2, 1, 0)
+    assert (
+        by_department[B]["drawn"],
+        by_department[B]["withheld"],
+        by_department[B]["overdue"],
+    ) == (2, 1, 0)
 
 
 def test_a_deadline_still_open_is_not_overdue() -> None:
     # On 29 October E4's deadline (30 October) has not passed yet.
-    early = compute_statistics(TABLES, as_of="2024-10-29", calendar=WorkCalendar(), held_back=HELD_BACK)
+    early = compute_statistics(
+        TABLES, as_of="2024-10-29", calendar=WorkCalendar(), held_back=HELD_BACK
+    )
     assert early.overdue == []
     assert early.figure(A, "2024", "publication_rate").denominator == 5
     assert {r["department"]: r["pending"] for r in early.reconciliation}[A] == 1
@@ -207,7 +241,9 @@ def test_burden_risk_classes_and_monthly_figures(stats) -> None:
     }  # fmt: skip
     industries = {r["industry"]: (r["enterprises"], r["checks"]) for r in stats.burden["industry"]}
     assert industries == {"餐饮": (4, 5), "住宿": (1, 1)}
-    classes = {r["risk_class"]: (r["drawn"], r["checked"], r["problems"]) for r in stats.risk_classes}
+    classes = {
+        r["risk_class"]: (r["drawn"], r["checked"], r["problems"]) for r in stats.risk_classes
+    }
     # Fewer than three enterprises in a cell is shown as "<3", never the number.
     assert classes == {"A": ("<3", "<3", "<3"), "B": ("<3", "<3", "<3"), "C": ("<3", "<3", "<3"),
                        "D": ("<3", 0, 0), "未分类": ("<3", "<3", 0)}  # fmt: skip
@@ -216,7 +252,9 @@ def test_burden_risk_classes_and_monthly_figures(stats) -> None:
     assert (september["major_items"], september["minor_items"], september["published"]) == (1, 2, 1)
     assert september["tasks_organised"] == ["任务一（T1）", "任务二（T2）"]
     assert stats.monthly["2024-10"][A]["published"] == 4
-    assert stats.monthly["2024-10"][TOTAL]["units"] == [{"unit": A, "inspections": 0, "published": 4}]
+    assert stats.monthly["2024-10"][TOTAL]["units"] == [
+        {"unit": A, "inspections": 0, "published": 4}
+    ]
 
 
 def test_enterprise_burden() -> None:
@@ -233,7 +271,10 @@ def test_unknown_target_names_are_refused() -> None:
             settings=Settings(kpi_targets=(("coverag", 0.03),)),
         )  # fmt: skip
     custom = compute_statistics(
-        TABLES, as_of=AS_OF, calendar=WorkCalendar(), settings=Settings(kpi_targets=(("coverage", 0.03),))
+        TABLES,
+        as_of=AS_OF,
+        calendar=WorkCalendar(),
+        settings=Settings(kpi_targets=(("coverage", 0.03),)),
     )
     assert custom.figure(TOTAL, "2024", "coverage").target == 0.03
 
@@ -249,7 +290,9 @@ def test_settings_read_directory_sizes_and_targets(tmp_path: Path) -> None:
     settings = load_settings(tmp_path)
     assert settings.directory_sizes == ((2024, None, 400), (2024, A, 100))
     assert settings.kpi_targets == (("coverage", 0.03),)
-    (tmp_path / "gongkai.yml").write_text("directory_sizes:\n  - {year: 2024, size: -1}\n", encoding="utf-8")
+    (tmp_path / "gongkai.yml").write_text(
+        "directory_sizes:\n  - {year: 2024, size: -1}\n", encoding="utf-8"
+    )
     with pytest.raises(ConfigError, match="directory_sizes"):
         load_settings(tmp_path)
 
@@ -282,7 +325,11 @@ def test_demo_invariants(demo) -> None:
         assert (total.numerator, total.denominator) == (numerator, denominator), (period, kpi)
     coverage = demo.figure(TOTAL, "2024", "coverage")
     departments = [demo.figure(d, "2024", "coverage") for d in demo.departments if d != TOTAL]
-    assert max(f.numerator for f in departments) <= coverage.numerator <= sum(f.numerator for f in departments)
+    assert (
+        max(f.numerator for f in departments)
+        <= coverage.numerator
+        <= sum(f.numerator for f in departments)
+    )
 
 
 def test_demo_overdue_list_is_exactly_the_planted_cases(demo) -> None:
@@ -307,6 +354,14 @@ def test_demo_never_publishes_a_firms_risk_class(demo) -> None:
     codes = {r["uscc"] for r in validate_folder(DATA_DIR).tables["draws"] if r.get("uscc")}
     assert not [c for c in codes if c in text.getvalue()]
     for row in demo.risk_classes:  # per class and year only
-        assert set(row) == {"year", "risk_class", "title", "drawn", "checked", "problems", "problem_rate"}
+        assert set(row) == {
+            "year",
+            "risk_class",
+            "title",
+            "drawn",
+            "checked",
+            "problems",
+            "problem_rate",
+        }
     for listed in (demo.overdue, demo.unmatched):
         assert listed and all("risk_class" not in r for r in listed)

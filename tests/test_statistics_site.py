@@ -59,7 +59,9 @@ def test_overdue_list_on_the_page_is_exactly_the_planted_cases(demo_site) -> Non
     soup = _page(demo_site[0])
     for anchor, kind in (("overdue", "drawn-not-published"), ("unmatched", "result-without-draw")):
         table = soup.find(id=anchor).find_next("table")
-        codes = {tr.find_all("td")[3].get_text(strip=True) for tr in table.find("tbody").find_all("tr")}
+        codes = {
+            tr.find_all("td")[3].get_text(strip=True) for tr in table.find("tbody").find_all("tr")
+        }
         assert codes == {p["uscc"] for p in planted if p["kind"] == kind}, anchor
 
 
@@ -69,11 +71,18 @@ def test_the_page_shows_each_kpi_with_its_formula_and_target(demo_site, demo_sta
     for kpi in KPIS:
         assert kpi.title in text and kpi.formula.split("。")[0][:20] in text
     table = soup.find(id="y2024").find_next("table")
-    rows = {tr.find_all("td")[0].get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
-            for tr in table.find("tbody").find_all("tr")}
+    rows = {
+        tr.find_all("td")[0].get_text(strip=True): [
+            td.get_text(strip=True) for td in tr.find_all("td")
+        ]
+        for tr in table.find("tbody").find_all("tr")
+    }
     figure = demo_statistics.figure("全部部门", "2024", "publication_rate")
     assert rows["抽查结果公示率"][1:5] == [
-        f"{figure.numerator:,}", f"{figure.denominator:,}", f"{figure.value:.1%}", "100.0%"
+        f"{figure.numerator:,}",
+        f"{figure.denominator:,}",
+        f"{figure.value:.1%}",
+        "100.0%",
     ]
     links = [a["href"] for a in soup.find_all("a", href=True) if a["href"].endswith(".csv")]
     assert len([h for h in links if "/charts/" in h]) == 4

@@ -73,12 +73,17 @@ def test_a_year_with_no_calendar_names_the_missing_file(tmp_path: Path) -> None:
         ("year: 2026\nholidays: [2027-01-01]\n", "year 应为 2027"),
         ("year: 2027\nholidays: [2027-13-01]\n", "不是日期"),
         ("year: 2027\nworkdays: [2027-01-04]\n", "是工作日"),
-        ("year: 2027\nholidays: [2027-02-01]\nworkdays: [2027-02-01]\n", "既是放假日又是调休上班日"),
+        (
+            "year: 2027\nholidays: [2027-02-01]\nworkdays: [2027-02-01]\n",
+            "既是放假日又是调休上班日",
+        ),
         ("year: 2027\nholiday: []\n", "无法识别的键"),
         ("year: 2027\nholidays: [2026-12-31]\n", "不在 2027 年内"),
     ],
 )
-def test_bad_holiday_files_are_refused_with_the_reason(tmp_path: Path, text: str, fragment: str) -> None:
+def test_bad_holiday_files_are_refused_with_the_reason(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
     data = _holiday_file(tmp_path, 2027, text)
     with pytest.raises(ConfigError, match=fragment):
         WorkCalendar(data / "holidays").is_workday(D(2027, 3, 1))
