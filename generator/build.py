@@ -42,6 +42,8 @@ from generator.pages import (
 from generator.records import read_shell, write_records, write_shell_source
 from generator.releases import ReleaseNotes, annotate_model, load_previous, prepare_notes
 from generator.search import build_search_index
+from generator.statistics import Statistics, empty_statistics, statistics_for_folder
+from generator.statistics_pages import inject_charts, statistics_table
 from generator.validate import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -86,11 +88,13 @@ def build_site(
     model = build_model(validated.public_tables(), validated.data_as_of)
     draws = load_draws(data_dir)
     attach_draws(model, draws)
+    statistics = statistics_for_folder(validated, data_dir)
     notes = prepare_notes(model, tables, last, validated.withdrawals)
     publish_site(
         report,
         out_dir,
         model=model,
+        statistics=statistics,
         progress=progress,
         config_file=config_file,
         notes=notes,
@@ -120,6 +124,7 @@ def publish_site(
     out_dir: Path,
     *,
     model: Model | None = None,
+    statistics: Statistics | None = None,
     progress: bool = False,
     config_file: Path | None = None,
     notes: ReleaseNotes | None = None,
@@ -131,6 +136,8 @@ def publish_site(
         report: The quality report as ``Report.to_dict()`` gives it.
         model: The published model (``build_model`` over the report's public tables);
             none gives a site without record pages.
+        statistics: The figures (:func:`generator.statistics.statistics_for_folder`);
+            none gives a 统计 page saying there are none.
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
@@ -147,6 +154,7 @@ def publish_site(
     config_file = Path(config_file or CONFIG_FILE)
     model = model or build_model({}, report.get("data_as_of"))
     notes = notes or prepare_notes(model, published_tables(), None, [])
+    statistics = statistics or empty_statistics(report.get("data_as_of"))
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
@@ -171,6 +179,7 @@ def publish_site(
                 ),
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
                 notes=notes,
+                derived=[statistics_table(statistics)],
             )
         annotate_model(model, notes.history)
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
@@ -178,9 +187,16 @@ def publish_site(
             # Builds share site_src/generated/: hold it from writing the pages to the end of
             # MkDocs, or a concurrent build of other data could swap pages under this one.
             with _exclusive_lock(generated / ".build.lock"):
-                write_generated_pages(report, Path(config.docs_dir), model=model, release=release)
+                write_generated_pages(
+                    report,
+                    Path(config.docs_dir),
+                    model=model,
+                    release=release,
+                    statistics=statistics,
+                )
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
+        inject_charts(staging)
         _move_downloads(downloads, staging / DATA_FOLDER)
         publish_draws(draws or [], staging)
         _add_json_ld(staging / OPEN_DATA_HTML, release)
@@ -369,4 +385,3 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-

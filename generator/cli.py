@@ -36,6 +36,7 @@ def cli() -> None:
       gongkai serve site/               # 本地预览 / preview on 127.0.0.1:8000
       gongkai draw commit|void|reveal   # 可验证抽取 / verifiable draws
       gongkai verify draws/GK-…/        # 验证抽取 / verify a draw
+      gongkai report monthly data/ --month 2024-05 --out 月报表.xlsx   # 月报表 / monthly form
     """
 
 
@@ -412,6 +413,67 @@ def verify_command(paths: tuple[Path, ...], as_json: bool) -> None:
     outcome = vd.verify_draw(files)
     click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2) if as_json else vd.format_outcome(outcome))
     sys.exit(0 if outcome.ok else 1)
+
+
+@cli.group(name="report")
+def report_group() -> None:
+    """生成报表。Reports for the supervising office.
+
+    \b
+    示例 / Example:
+      gongkai report monthly data/ --month 2024-05 --out 月报表_2024-05.xlsx
+    """
+
+
+@report_group.command(name="monthly")
+@data_dir_argument
+@click.option("--month", required=True, metavar="YYYY-MM", help="报告月份，如 2024-05。The month.")
+@click.option(
+    "--department",
+    default=None,
+    help="牵头部门名称（默认：全部部门）。A lead department (default: all departments).",
+)
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="输出的 XLSX 文件。The XLSX file to write.",
+)
+def report_monthly_command(
+    data_dir: Path, month: str, department: str | None, out_file: Path
+) -> None:
+    """填写长安区“双随机、一公开”月报表。Fill the monthly form (月报表) from DATA_DIR.
+
+    “二、开展情况”的数字由数据统计（与网站“统计”页的月度数字相同）；“一、安排部署情况”
+    留空，由填报单位填写。
+
+    Section 二 (checks run, enterprises checked, problems found, items, results published)
+    is counted from the data, with the same figures as the site's monthly page; section 一
+    (meetings, documents, training) is left blank for the operator.
+
+    \b
+    退出码 / Exit codes:
+      0  已生成 / written
+      2  无法生成（月份、部门或数据目录有误）/ could not run
+    """
+    from generator.build import CONFIG_FILE
+    from generator.report import check_month, write_monthly_report
+    from generator.statistics import statistics_for_folder
+    from generator.statistics_pages import website_label
+    from generator.validate import validate_folder
+
+    check_month(month)
+    validated = validate_folder(data_dir)
+    statistics = statistics_for_folder(validated, data_dir)
+    figures = write_monthly_report(
+        statistics, month, out_file, department=department, website=website_label(CONFIG_FILE)
+    )
+    click.echo(
+        f"月报表已生成：{out_file}（{month}，{department or '全部部门'}：抽查 {figures['checks']} 次、"
+        f"{figures['inspections']} 户次，发现问题 {figures['problems']} 户次，"
+        f"公示 {figures['published']} 户次）"
+    )
 
 
 def main() -> None:

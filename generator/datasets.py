@@ -122,6 +122,8 @@ SHORT_HASH = 8
 """Hex digits of the content hash in a release version."""
 
 _PUBLISHED = ("public", "masked")
+_CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True,
+                "lineTerminator": "\r\n", "header": True}  # fmt: skip
 _CONSTRAINT_KEYS = ("required", "unique", "enum", "pattern", "minimum", "maximum",
                     "minLength", "maxLength")  # fmt: skip
 _SQL_TYPES = {"integer": "INTEGER", "number": "REAL", "boolean": "INTEGER"}
@@ -242,6 +244,45 @@ class Table:
     def field_names(self) -> list[str]:
         """The published fields, in schema order."""
         return [f.name for f in self.fields]
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """A table computed from the data rather than exported (the statistics), published as
+    one CSV with its own Table Schema and covered by the data package and the checksums."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[dict[str, Any], ...]
+    """Table Schema field descriptors (name, title, type, description, constraints)."""
+    primary_key: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+    def schema(self) -> dict[str, Any]:
+        """The Table Schema of its CSV."""
+        return {"fields": [dict(f) for f in self.fields], "missingValues": [""],
+                "primaryKey": list(self.primary_key)}  # fmt: skip
+
+    def csv_bytes(self) -> bytes:
+        """The CSV as the tables' CSVs are written: BOM, CRLF, formula triggers guarded."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        names = [f["name"] for f in self.fields]
+        writer.writerow(names)
+        for row in self.rows:
+            writer.writerow([_derived_cell(row.get(name)) for name in names])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _derived_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, str):
+        return neutralise_csv_cell(value)
+    return str(value)
 
 
 def published_tables(schemas: Mapping[str, KindSchema] | None = None) -> dict[str, Table]:
@@ -835,6 +876,7 @@ def write_datasets(
     *,
     sources: Sequence[str] = (),
     notes: ReleaseNotesWriter | None = None,
+    derived: Sequence[DerivedTable] = (),
 ) -> Release:
     """Write every download, ``datapackage.json``, ``index.json`` and ``SHA256SUMS``.
 
@@ -845,6 +887,7 @@ def write_datasets(
         sources: The export files read (paths from the quality report); the data package's
             ``sources`` when the settings name none.
         notes: Writes the release history and delta (``generator.releases.ReleaseNotes``).
+        derived: Tables computed from the data (``statistics.csv``), one CSV each.
 
     Returns:
         The release, for the pages that list the downloads.
@@ -856,7 +899,7 @@ def write_datasets(
     tables = published_tables()
     rows = {name: sorted_rows(table, model.tables.get(name, [])) for name, table in tables.items()}
     counts = {name: len(rows[name]) for name in TABLES}
-    content_hash = _content_hash(tables, rows)
+    content_hash = _content_hash(tables, rows, derived)
     version = release_version(model.data_as_of, content_hash)
     release_meta = {"version": version, "data_as_of": model.data_as_of or "",
                     "license": settings.license["name"]}  # fmt: skip
@@ -880,6 +923,9 @@ def write_datasets(
                     exporter.feed(name, row)
         for exporter in exporters:
             written += exporter.finish()
+        for table in derived:
+            (folder / f"{table.name}.csv").write_bytes(table.csv_bytes())
+            written.append(f"{table.name}.csv")
     except (OSError, sqlite3.Error, ValueError) as exc:
         raise BuildAbort(f"开放数据文件写入失败，网站未发布：{exc}") from exc
     finally:
@@ -890,11 +936,12 @@ def write_datasets(
     if notes is not None:
         written += notes.write(folder, version=version, data_as_of=model.data_as_of, counts=counts)
         index_fields = notes.index_fields()
-    downloads = [_download(folder, path, tables) for path in _ordered(written)]
+    extra = {f"{t.name}.csv": t for t in derived}
+    downloads = [_download(folder, path, tables, extra) for path in _ordered(written)]
     sources_ = list(settings.sources) or [{"title": f"导出文件 {s}"} for s in sorted(sources)]
     package = _datapackage(
         tables, downloads, csv_exporter.neutralised, rows, settings, version,
-        model.data_as_of, sources_,
+        model.data_as_of, sources_, extra,
     )  # fmt: skip
     _write_json(folder / DATAPACKAGE_FILE, package)
     downloads.append(_download(folder, DATAPACKAGE_FILE, tables))
@@ -925,7 +972,11 @@ def release_version(data_as_of: str | None, content_hash: str) -> str:
     return f"{day}-{content_hash[:SHORT_HASH]}"
 
 
-def _content_hash(tables: Mapping[str, Table], rows: Mapping[str, list[dict[str, Any]]]) -> str:
+def _content_hash(
+    tables: Mapping[str, Table],
+    rows: Mapping[str, list[dict[str, Any]]],
+    derived: Sequence[DerivedTable] = (),
+) -> str:
     """SHA-256 of the published schemas and rows as canonical JSON: not of any file's bytes,
     so a new library version that writes Parquet differently does not make a new version."""
     digest = hashlib.sha256()
@@ -933,6 +984,11 @@ def _content_hash(tables: Mapping[str, Table], rows: Mapping[str, list[dict[str,
         header = {"table": name, "schema": table_schema(table)}
         digest.update(json.dumps(header, ensure_ascii=False, sort_keys=True).encode() + b"\n")
         for row in rows[name]:
+            digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+    for extra in derived:
+        header = {"table": extra.name, "schema": extra.schema()}
+        digest.update(json.dumps(header, ensure_ascii=False, sort_keys=True).encode() + b"\n")
+        for row in extra.rows:
             digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
     return digest.hexdigest()
 
@@ -949,7 +1005,12 @@ def _ordered(paths: Iterable[str]) -> list[str]:
     return sorted(set(paths), key=key)
 
 
-def _download(folder: Path, path: str, tables: Mapping[str, Table]) -> Download:
+def _download(
+    folder: Path,
+    path: str,
+    tables: Mapping[str, Table],
+    derived: Mapping[str, DerivedTable] | None = None,
+) -> Download:
     data = (folder / path).read_bytes()
     stem, _, suffix = path.rpartition(".")
     table = stem if stem in tables else None
@@ -963,6 +1024,8 @@ def _download(folder: Path, path: str, tables: Mapping[str, Table]) -> Download:
         fmt, mediatype = suffix, FORMATS[suffix][1]
     if table:
         title = f"{tables[table].title}（{FORMATS[fmt][0]}）"
+    elif derived and path in derived:
+        title = f"{derived[path].title}（CSV）"
     elif path == SQLITE_FILE:
         title = "全部数据表与检查结果全文检索（SQLite）"
     else:
@@ -982,6 +1045,7 @@ def _datapackage(
     version: str,
     data_as_of: str | None,
     sources: list[dict[str, str]],
+    derived: Mapping[str, DerivedTable] | None = None,
 ) -> dict[str, Any]:
     resources = []
     for item in downloads:
@@ -1001,18 +1065,22 @@ def _datapackage(
                 type="table",
                 description=table.description,
                 encoding="utf-8-sig",
-                dialect={
-                    "delimiter": ",",
-                    "quoteChar": '"',
-                    "doubleQuote": True,
-                    "lineTerminator": "\r\n",
-                    "header": True,
-                },
+                dialect=dict(_CSV_DIALECT),
                 schema=table_schema(table, neutralised=neutralised[item.table]),
             )
             foreign_keys = _holding_foreign_keys(table, rows)
             if foreign_keys:
                 resource["schema"]["foreignKeys"] = foreign_keys
+        elif derived and item.path in derived:
+            extra = derived[item.path]
+            resource.update(
+                name=extra.name,
+                type="table",
+                description=extra.description,
+                encoding="utf-8-sig",
+                dialect=dict(_CSV_DIALECT),
+                schema=extra.schema(),
+            )
         else:
             # Not read as a table by validators: they check its size and hash only.
             resource["type"] = "file"

@@ -51,6 +51,7 @@ from generator.model import Model, split_ids
 from generator.records import industry_slug, record_path
 from generator.sanitize import render_markdown
 from generator.schemas import KINDS, load_schemas
+from generator.statistics import Statistics
 
 GENERATED_DIR = "generated"
 """Folder inside the MkDocs ``docs_dir`` that holds every generated file."""
@@ -983,7 +984,11 @@ def render_open_data_json_ld(release: Release) -> str:
 
 
 def render_generated_pages(
-    report: dict[str, Any], model: Model, *, release: Release | None = None
+    report: dict[str, Any],
+    model: Model,
+    *,
+    release: Release | None = None,
+    statistics: Statistics | None = None,
 ) -> dict[str, str]:
     """Every generated file, by path relative to :data:`GENERATED_DIR`, with its content.
 
@@ -992,6 +997,8 @@ def render_generated_pages(
         model: The published model (``build_model`` over the report's public tables).
         release: The downloads written for this build; with it come the 开放数据 and
             数据字典 pages.
+        statistics: The figures (:mod:`generator.statistics`); with them come the 统计
+            pages, their chart files and the statistics section of the 数据字典.
     """
     pages = {
         QUALITY_PAGE: render_quality_page(report),
@@ -1009,6 +1016,15 @@ def render_generated_pages(
         pages[DICTIONARY_PAGE] = render_dictionary_page()
         pages[CHANGELOG_PAGE] = render_changelog_page(model, release)
         pages[FEEDS_PAGE] = render_feeds_page(model)
+    if statistics is not None:
+        from generator.statistics_pages import (
+            render_statistics_dictionary,
+            render_statistics_pages,
+        )
+
+        pages.update(render_statistics_pages(statistics, model))
+        if DICTIONARY_PAGE in pages:
+            pages[DICTIONARY_PAGE] += "\n" + render_statistics_dictionary() + "\n"
     return pages
 
 
@@ -1018,6 +1034,7 @@ def write_generated_pages(
     *,
     model: Model | None = None,
     release: Release | None = None,
+    statistics: Statistics | None = None,
 ) -> list[Path]:
     """Write every generated page into ``docs_dir/generated/`` and remove stale ones.
 
@@ -1029,6 +1046,7 @@ def write_generated_pages(
         docs_dir: The MkDocs ``docs_dir`` (``site_src/``).
         model: The published model: ``build_model(report.public_tables(), report.data_as_of)``.
         release: The downloads this build wrote (:func:`generator.datasets.write_datasets`).
+        statistics: The figures for the 统计 pages (:mod:`generator.statistics`).
 
     Returns:
         The paths written or kept, sorted.
@@ -1042,7 +1060,7 @@ def write_generated_pages(
             "build_model(validated.public_tables(), validated.data_as_of)"
         )
     root = docs_dir / GENERATED_DIR
-    pages = render_generated_pages(report, model, release=release)
+    pages = render_generated_pages(report, model, release=release, statistics=statistics)
     wanted = {root / name: text for name, text in pages.items()}
     for path, text in wanted.items():
         _write_if_changed(path, text)

@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.errors import BuildAbort
 from generator.model import SAFE_SLUG, Enterprise, Model
+from generator.statistics import enterprise_burden
 
 RECORD_KINDS = ("enterprise", "task", "plan", "item")
 """URL prefixes of record pages: ``/enterprise/<slug>/`` and so on."""
@@ -170,7 +171,11 @@ class _Job:
 def _jobs(model: Model) -> Iterator[_Job]:
     """Every record page, in a fixed order, with its template context."""
     for enterprise in model.enterprises.values():
-        context = {"enterprise": enterprise, "history": _history(model, enterprise)}
+        context = {
+            "enterprise": enterprise,
+            "history": _history(model, enterprise),
+            "burden": enterprise_burden(enterprise.results),
+        }
         yield _Job("enterprise", enterprise.slug, enterprise.name, context)
     for task in model.tasks.values():
         context = {

@@ -6,6 +6,16 @@ The file is optional. Example::
     # confirmed with the registration authority).
     uscc_allowlist:
       - 91330302L19373061U
+
+    # Size of the directory of inspection targets (年初企业数) per year and department, the
+    # denominator of 抽查覆盖率; an entry without department is the whole area's.
+    directory_sizes:
+      - {year: 2024, department: 示例县市场监督管理局, size: 5200}
+      - {year: 2024, size: 6100}
+
+    # Targets the statistics are held to, overriding the seed figures (fractions).
+    kpi_targets:
+      coverage: 0.03
 """
 
 from __future__ import annotations
@@ -27,6 +37,10 @@ class Settings:
 
     uscc_allowlist: frozenset[str] = field(default_factory=frozenset)
     """Codes accepted although their check character fails; compared after normalisation."""
+    directory_sizes: tuple[tuple[int, str | None, int], ...] = ()
+    """``(year, department or None for the whole area, size)``: 抽查覆盖率's denominator."""
+    kpi_targets: tuple[tuple[str, float | None], ...] = ()
+    """``(kpi, target)`` overriding the seed targets of :mod:`generator.statistics`."""
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -44,10 +58,46 @@ def load_settings(data_dir: Path) -> Settings:
         raise ConfigError(f"无法读取配置文件 {path}：{exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"配置文件 {path} 应为键值对（YAML 映射）")
-    unknown = sorted(set(raw) - {"uscc_allowlist"})
+    unknown = sorted(set(raw) - {"uscc_allowlist", "directory_sizes", "kpi_targets"})
     if unknown:
         raise ConfigError(f"配置文件 {path} 有无法识别的设置：{'、'.join(unknown)}")
     allowlist = raw.get("uscc_allowlist") or []
     if not isinstance(allowlist, list):
         raise ConfigError(f"配置文件 {path} 中 uscc_allowlist 应为列表")
-    return Settings(uscc_allowlist=frozenset(normalise_identifier(str(c)) for c in allowlist))
+    return Settings(
+        uscc_allowlist=frozenset(normalise_identifier(str(c)) for c in allowlist),
+        directory_sizes=_directory_sizes(path, raw.get("directory_sizes") or []),
+        kpi_targets=_kpi_targets(path, raw.get("kpi_targets") or {}),
+    )
+
+
+def _directory_sizes(path: Path, value: object) -> tuple[tuple[int, str | None, int], ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"配置文件 {path} 中 directory_sizes 应为列表")
+    sizes = []
+    for entry in value:
+        ok = isinstance(entry, dict) and not set(entry) - {"year", "department", "size"}
+        year, size = (entry.get("year"), entry.get("size")) if isinstance(entry, dict) else (0, 0)
+        if not ok or type(year) is not int or type(size) is not int or size <= 0:
+            raise ConfigError(
+                f"配置文件 {path} 中 directory_sizes 的 {entry!r} 应写成 "
+                "{year: 2024, department: 部门名称, size: 正整数}（department 可省略，表示全部部门）"
+            )
+        department = entry.get("department")
+        sizes.append((year, str(department) if department else None, size))
+    return tuple(sorted(sizes, key=lambda s: (s[0], s[1] or "", s[2])))
+
+
+def _kpi_targets(path: Path, value: object) -> tuple[tuple[str, float | None], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"配置文件 {path} 中 kpi_targets 应为“指标: 目标值”的映射")
+    targets = []
+    for kpi, target in value.items():
+        if target is not None and (
+            isinstance(target, bool) or not isinstance(target, int | float) or not 0 <= target <= 1
+        ):
+            raise ConfigError(
+                f"配置文件 {path} 中 kpi_targets 的 {kpi}: {target!r} 应为 0 到 1 之间的小数（如 0.05）"
+            )
+        targets.append((str(kpi), None if target is None else float(target)))
+    return tuple(sorted(targets))

@@ -104,6 +104,9 @@ class Report:
     derived: dict[str, int]
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
     """Records declared withdrawn (撤回): table, id, reason, date and the public record."""
+    held_back: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(task_id, code) of results rows not published → ``withheld`` or ``quarantined``: the
+    statistics tell these apart from results that were never published (never shown per row)."""
 
     @property
     def errors(self) -> list[Issue]:
@@ -496,6 +499,7 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
     }
     report = Report(files, _unique_issues(issues), conflicts, final_tables, derived)
     report.withdrawals = sorted(withdrawals, key=lambda w: (w["table"], w["id"]))
+    report.held_back = _held_back(tables, state)
     if not report.balanced:
         raise BuildAbort("行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示。这是 gongkai 的缺陷，请报告")
     return report
@@ -522,6 +526,23 @@ def _published(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     if kind == "results" and not values.get("publication_status"):
         return {**values, "publication_status": "公示"}
     return values
+
+
+def _held_back(tables: list[ExportTable], state: _Accounting) -> dict[tuple[str, str], str]:
+    """Task and code of every results row that was withheld or quarantined.
+
+    Read from the rows as exported, so that rows which yielded no record count too."""
+    held: dict[tuple[str, str], str] = {}
+    for table in tables:
+        if table.kind != "results":
+            continue
+        rows = state.files[table.path].rows
+        for row in table.rows:
+            task_id, code = row.values.get("task_id"), row.values.get("uscc")
+            if rows.get(row.number) != PUBLISHED and task_id and code:
+                key = (normalise_identifier(task_id), normalise_identifier(code))
+                held.setdefault(key, rows[row.number])
+    return dict(sorted(held.items()))
 
 
 def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:

@@ -38,7 +38,7 @@ import json
 import math
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from random import Random
 
@@ -1954,6 +1954,112 @@ def _append_draws_readme(out: Path, tasks: list[Task]) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# Reconciliation cases for the statistics (逾期未公示) and follow-up dates
+# --------------------------------------------------------------------------------------
+
+OVERDUE_SEED = SEED + 7  # its own generator: every other random choice stays as it was
+F_PLANTED_OVERDUE = "planted_overdue.json"
+OVERDUE_BEFORE = dt.date(YEAR, 8, 1)  # tasks ended long before the data's as-of date
+DISPOSAL_DATE_COLUMN = "处置日期"
+LATE_DISPOSAL_SHARE = 0.12
+
+
+def plant_overdue(exports: list[ExportFile], tasks: list[Task], inspections: list[Inspection]) -> list[dict]:
+    """Plant the cases the 逾期未公示 list must show, and nothing else.
+
+    * three drawn enterprises (two of the market bureau's first half, one of the health
+      bureau) lose every result row: drawn, never published, long past the deadline;
+    * one enterprise gets results in a culture-bureau task that never drew it.
+
+    Rows are only removed or appended at the end, so planted errors keep their meaning.
+    """
+    rng = Random(OVERDUE_SEED)
+    by_path = {e.path: e for e in exports}
+    planted = []
+    for path, count in ((F_RES_SC_H1, 2), (F_RES_WJ, 1)):
+        export = by_path[path]
+        groups: dict[tuple, list[Row]] = {}
+        for row in export.rows:
+            ins = row.inspections[0]
+            groups.setdefault((ins.task.task_id, ins.entity.code), []).append(row)
+        candidates = [
+            key for key, rows in groups.items()
+            if rows[0].inspections[0].task.end < OVERDUE_BEFORE
+            and all(is_plain(r, uscc_only=False) and not r.note for r in rows)
+        ]
+        for key in rng.sample(sorted(candidates), count):
+            gone = set(map(id, groups[key]))
+            export.rows = [r for r in export.rows if id(r) not in gone]
+            lost = {id(i) for r in groups[key] for i in r.inspections}
+            inspections[:] = [i for i in inspections if id(i) not in lost]
+            entity = groups[key][0].entity
+            planted.append({"kind": "drawn-not-published", "file": path, "task_id": key[0],
+                            "uscc": entity.code, "entity_name": entity.name})
+        number_rows(export)
+    export = by_path[F_RES_WL]
+    wl_tasks = sorted({r.inspections[0].task.task_id for r in export.rows})
+    chosen = rng.choice(wl_tasks)
+    task = next(t for t in tasks if t.task_id == chosen)
+    drawn = {e.code for e in task.drawn}
+    others = sorted({r.entity.code: r.entity for r in export.rows
+                     if r.entity.code not in drawn and r.entity.has_uscc}.items())
+    entity = rng.choice(others)[1]
+    template = next(r for r in export.rows if r.inspections[0].task is task and is_plain(r))
+    copies = [r for r in export.rows if r.inspections[0].task is task
+              and r.entity is template.entity and not r.planted]
+    for row in copies:
+        values = dict(row.values, **{"检查对象名称": entity.name, "信用代码": entity.code})
+        added = [replace(i, entity=entity) for i in row.inspections]
+        inspections.extend(added)
+        export.rows.append(Row(values, entity, added, protected=True,
+                               note="抽取记录中没有该主体（用于核对“检查结果没有对应的抽取记录”）"))
+    planted.append({"kind": "result-without-draw", "file": F_RES_WL, "task_id": task.task_id,
+                    "uscc": entity.code, "entity_name": entity.name})
+    return sorted(planted, key=lambda p: (p["kind"], p["task_id"], p["uscc"]))
+
+
+def add_disposal_dates(exports: list[ExportFile]) -> None:
+    """Give the culture bureau's and the market bureau's second-half exports a 处置日期 column.
+
+    Most follow-ups are entered within 20 calendar days of the check (so within 20 working
+    days); about one in eight 40 to 60 days later, which the statistics count as late.
+    """
+    rng = Random(OVERDUE_SEED + 1)
+    for path, disposal, checked in ((F_RES_WL, "后续处置", "检查时间"),
+                                    (F_RES_SC_H2, "后续处置", "抽查完成日期")):
+        export = next(e for e in exports if e.path == path)
+        export.header = [*export.header, DISPOSAL_DATE_COLUMN]
+        for row in export.rows:
+            row.values[DISPOSAL_DATE_COLUMN] = None
+            if not row.values.get(disposal) or row.planted or not row.inspections:
+                continue
+            day = max(i.checked_on for i in row.inspections)
+            delay = rng.randint(40, 60) if rng.random() < LATE_DISPOSAL_SHARE else rng.randint(1, 20)
+            late = day + dt.timedelta(days=delay)
+            row.values[DISPOSAL_DATE_COLUMN] = (late.isoformat() if path == F_RES_WL
+                                                else chinese_date(late))
+
+
+def write_planted_overdue(out: Path, planted: list[dict]) -> None:
+    """data/planted_overdue.json, and a section of data/README.md about it."""
+    (out / F_PLANTED_OVERDUE).write_text(
+        json.dumps(planted, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    rows = [[p["kind"], p["file"], p["task_id"], p["uscc"], p["entity_name"]] for p in planted]
+    section = f"""
+## 故意植入的公示核对问题（共 {len(planted)} 处）
+
+统计页面的“逾期未公示”清单应当恰好列出这些情况（机器可读版本见 `{F_PLANTED_OVERDUE}`）：
+`drawn-not-published` 为已抽中、但导出文件中没有任何检查结果的主体（任务早已结束）；
+`result-without-draw` 为有检查结果、但该任务的抽取记录中没有的主体。
+此外，文旅局和市场监管局下半年的检查结果有“处置日期”列，约八分之一的后续处置在检查后 40–60 天才录入。
+
+{md_table(["类型", "文件", "抽查任务编号", "统一社会信用代码", "企业名称"], rows)}
+"""
+    readme = out / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8") + section, encoding="utf-8")
+
+
+# --------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------
 
@@ -1972,6 +2078,8 @@ def generate(out: Path) -> dict:
     inspections = build_inspections(rng, tasks, items)
     ensure_outcomes(rng, tasks, inspections)
     exports = build_exports(rng, inspections)
+    overdue = plant_overdue(exports, tasks, inspections)
+    add_disposal_dates(exports)
 
     counts = {
         "items": write_items(out, items),
@@ -1985,8 +2093,10 @@ def generate(out: Path) -> dict:
     write_planted_json(out, planted)
     stats = corpus_stats(tasks, exports, inspections, counts)
     write_readme(out, stats, planted, exports)
+    write_planted_overdue(out, overdue)
     stats["planted"] = len(planted)
     stats.update(write_verifiable_draws(out, plans, items, tasks, entities, inspectors))
+    stats["planted_overdue"] = len(overdue)
     return stats
 
 

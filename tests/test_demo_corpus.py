@@ -112,3 +112,22 @@ def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
         capture_output=True,
     )
     assert _digest(tmp_path) == _digest(DATA)
+
+
+def test_planted_overdue_cases(report: Report) -> None:
+    """scripts/make_demo_data.py plant_overdue: three drawn firms without any result row,
+    one result row set for a firm its task never drew (the 统计 page's 逾期未公示 list)."""
+    planted = json.loads((DATA / "planted_overdue.json").read_text(encoding="utf-8"))
+    kinds = [p["kind"] for p in planted]
+    assert kinds.count("drawn-not-published") == 3 and kinds.count("result-without-draw") == 1
+    results = {(r["task_id"], r["uscc"]) for r in report.tables["results"]}
+    drawn = {(r["task_id"], r["uscc"]) for r in report.tables["draws"] if r.get("uscc")}
+    for case in planted:
+        key = (case["task_id"], case["uscc"])
+        if case["kind"] == "drawn-not-published":
+            assert key in drawn and key not in results and key not in report.held_back
+        else:
+            assert key in results and key not in drawn
+    assert len(report.tables["results"]) == 3225
+    with_dates = [r for r in report.tables["results"] if r.get("disposal_on")]
+    assert len(with_dates) == 471

@@ -76,7 +76,8 @@ def test_frictionless_validates_the_data_package(demo_site):
     assert done.returncode == 0, done.stdout + done.stderr
     report = validate(package)
     assert report.valid, report.flatten(["type", "message"])
-    assert {t.name for t in report.tasks if t.type == "table"} == set(TABLES)
+    # statistics.csv: the figures of the 统计 page (generator/statistics.py).
+    assert {t.name for t in report.tasks if t.type == "table"} == set(TABLES) | {"statistics"}
 
 
 def test_sha256sum_checks_every_download(demo_site):
@@ -94,7 +95,7 @@ def test_sha256sum_checks_every_download(demo_site):
     assert checked == downloads
     # A first release has its history but no delta (there is nothing to compare with).
     assert {f"{t}.{f}" for t in TABLES for f in FORMATS} | {SQLITE_FILE, DATAPACKAGE_FILE,
-                                                            INDEX_FILE, HISTORY_FILE} == downloads  # fmt: skip
+                                                            INDEX_FILE, HISTORY_FILE, "statistics.csv"} == downloads  # fmt: skip
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -1,0 +1,374 @@
+"""KPIs, reconciliation and burden: a hand-built corpus worked out by hand, and the demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from helpers import DATA_DIR
+
+from generator.errors import ConfigError
+from generator.settings import Settings
+from generator.statistics import (
+    KPI_BY_NAME,
+    KPIS,
+    TOTAL,
+    compute_statistics,
+    enterprise_burden,
+    statistics_for_folder,
+)
+from generator.validate import validate_folder
+from generator.workdays import WorkCalendar
+
+A, B = "甲局", "乙局"
+T1, T2, T3 = "T1", "T2", "T3"
+E1, E2, E3, E4, E5, E6, E7 = (f"E{n}" for n in range(1, 8))
+OK, FIXED, PENDING, NOT_PUBLISHED = (
+    "未发现问题", "发现问题已责令改正", "发现问题待后续处理", "未按规定公示应当公示的信息"
+)  # fmt: skip
+
+
+def _draw(task: str, uscc: str, at: str, risk: str | None, size: int, digest: str) -> dict:
+    return {"draw_id": f"D-{task}", "task_id": task, "drawn_at": f"{at}T09:00:00",
+            "drawn_kind": "检查对象", "uscc": uscc, "entity_name": f"企业{uscc}",
+            "risk_class": risk, "population_size": size, "population_digest": digest}  # fmt: skip
+
+
+def _result(task: str, uscc: str, item: str, checked: str, published: str | None, outcome: str,
+            disposal: str | None = None, disposal_on: str | None = None) -> dict:  # fmt: skip
+    return {"result_id": f"{task}-{uscc}-{item}", "task_id": task, "uscc": uscc,
+            "entity_name": f"企业{uscc}", "item_id": item, "inspected_on": checked,
+            "published_on": published, "outcome": outcome, "disposal": disposal,
+            "disposal_on": disposal_on, "authority": {T3: B}.get(task, A)}  # fmt: skip
+
+
+# The corpus. Dates are chosen around the 2024 Mid-Autumn and National Day holidays and
+# their swapped working weekends (Sat 14 Sep, Sun 29 Sep, Sat 12 Oct were working days).
+TABLES = {
+    "items": [
+        {"item_id": "I1", "name": "食品安全检查", "sub_item": "经营许可", "industry": "餐饮"},
+        {"item_id": "I2", "name": "食品安全检查", "sub_item": "索证索票", "industry": "餐饮"},
+        {"item_id": "I3", "name": "明码标价", "sub_item": None, "industry": "住宿"},
+    ],
+    "plans": [
+        {"plan_id": "P1", "department": A, "plan_type": "本部门"},
+        {"plan_id": "P2", "department": B, "plan_type": "部门联合"},
+    ],
+    "tasks": [
+        # T1: risk-class ratios declared; not joint.
+        {
+            "task_id": T1,
+            "plan_id": "P1",
+            "name": "任务一",
+            "lead_department": A,
+            "risk_ratios": "A类5%；B类10%",
+            "start": "2024-09-02",
+            "end": "2024-09-20",
+        },
+        # T2: joint (a partner department); its draw carries no risk class.
+        {
+            "task_id": T2,
+            "plan_id": "P1",
+            "name": "任务二",
+            "lead_department": A,
+            "partner_departments": B,
+            "start": "2024-09-09",
+            "end": "2024-09-27",
+        },
+        # T3: joint through its plan (部门联合); stratified draw.
+        {
+            "task_id": T3,
+            "plan_id": "P2",
+            "name": "任务三",
+            "lead_department": B,
+            "start": "2024-05-06",
+            "end": "2024-05-31",
+        },
+    ],
+    "draws": [
+        _draw(T1, E1, "2024-09-02", "A", 100, "d1"),
+        _draw(T1, E2, "2024-09-02", "A", 100, "d1"),
+        _draw(T1, E3, "2024-09-02", "B", 100, "d1"),
+        _draw(T2, E1, "2024-09-09", None, 100, "d1"),
+        _draw(T2, E4, "2024-09-09", None, 100, "d1"),
+        _draw(T3, E5, "2024-05-06", "C", 50, "d3"),
+        _draw(T3, E6, "2024-05-06", "D", 50, "d3"),
+    ],
+    "results": [
+        # Fri 27 Sep → Sat 12 Oct: 7 working days (29 Sep, 30 Sep, 8–12 Oct). Timely.
+        _result(T1, E1, "I1", "2024-09-27", "2024-10-12", OK),
+        # Fri 20 Sep → Wed 23 Oct: exactly the 20th working day. Counting Monday to Friday
+        # without the holidays it would be the 23rd, i.e. late.
+        _result(T1, E2, "I1", "2024-09-20", "2024-10-23", OK),
+        _result(T1, E2, "I2", "2024-09-20", "2024-10-23", FIXED, "责令整改", "2024-10-23"),
+        # Fri 20 Sep → Thu 24 Oct: the 21st working day. Late; its follow-up never entered.
+        _result(T1, E3, "I1", "2024-09-20", "2024-10-24", PENDING),
+        _result(T2, E1, "I1", "2024-09-25", "2024-09-30", OK),
+        # E4 was drawn for T2 and has no result; E7 has a result but T2 never drew it.
+        _result(T2, E7, "I1", "2024-09-26", "2024-10-08", OK),
+        # Mon 20 May → Tue 28 May: timely. Follow-up due by Tue 18 Jun (10 Jun is the
+        # Dragon Boat holiday), entered 1 Jul: late.
+        _result(
+            T3,
+            E5,
+            "I3",
+            "2024-05-20",
+            "2024-05-28",
+            NOT_PUBLISHED,
+            "列入经营异常名录",
+            "2024-07-01",
+        ),
+    ],
+}
+HELD_BACK = {(T3, E6): "withheld"}  # E6's result row was 不予公示
+AS_OF = "2024-10-31"
+SETTINGS = Settings(directory_sizes=((2024, A, 100), (2024, None, 400)))
+
+
+@pytest.fixture(scope="module")
+def stats():
+    return compute_statistics(
+        TABLES, as_of=AS_OF, calendar=WorkCalendar(), settings=SETTINGS, held_back=HELD_BACK
+    )
+
+
+def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | None]]:
+    return {
+        k.name: (f.numerator, f.denominator)
+        for k in KPIS
+        if (f := stats.figure(department, period, k.name)) is not None
+    }
+
+
+# Worked out by hand from the corpus above (see the comments there):
+# - coverage: 甲局 checked E1, E2, E3, E7 (E1 twice) of 100 declared; 乙局 E5 of the 50 in
+#   its draws' directory (not declared); in total 5 distinct of the 400 declared.
+# - credit_risk_rating_use: T1 (ratios) and T3 (every drawn firm classed) yes; T2 no.
+# - publication_rate: due = published, or unpublished past 20 working days after the
+#   check (or the task's end): 甲局 6 (E4's deadline, Wed 30 Oct, has passed), 5 published;
+#   乙局's E6 is withheld, so only E5.
+# - timely_publication_rate: 甲局's checked ones: all timely but T1/E3.
+# - disposal_timeliness: T1/E2/I2 in time; T1/E3 (待后续处理) never entered; T3/E5 late.
+# - joint_check_share: T2, T3 of T1–T3; joint_enterprise_share: T2/E1, T2/E7 of 甲局's
+#   five checked, T3/E5 of 乙局's one.
+# - problem_rate: T1/E2 and T1/E3 of 甲局's five; T3/E5.
+# - plan_completion: T1 done by 20 Dec; T2 not (E4 never checked); T3 done (E6 withheld).
+EXPECTED = {
+    (A, "2024"): {
+        "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
+        "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
+        "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
+        "plan_completion": (1, 2),
+    },
+    (B, "2024"): {
+        "coverage": (1, 50), "credit_risk_rating_use": (1, 1), "publication_rate": (1, 1),
+        "timely_publication_rate": (1, 1), "disposal_timeliness": (0, 1),
+        "joint_check_share": (1, 1), "joint_enterprise_share": (1, 1), "problem_rate": (1, 1),
+        "plan_completion": (1, 1),
+    },
+    (TOTAL, "2024"): {
+        "coverage": (5, 400), "credit_risk_rating_use": (2, 3), "publication_rate": (6, 7),
+        "timely_publication_rate": (5, 6), "disposal_timeliness": (1, 3),
+        "joint_check_share": (2, 3), "joint_enterprise_share": (3, 6), "problem_rate": (3, 6),
+        "plan_completion": (2, 3),
+    },
+    # Every unit of 甲局 falls in September; plan completion is yearly only.
+    (A, "2024-09"): {
+        "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
+        "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
+        "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("department", "period"), list(EXPECTED))
+def test_every_kpi_on_the_hand_built_corpus(stats, department: str, period: str) -> None:
+    assert _figures(stats, department, period) == EXPECTED[(department, period)]
+
+
+def test_values_targets_and_csv_rows(stats) -> None:
+    figure = stats.figure(TOTAL, "2024", "publication_rate")
+    assert figure.value == pytest.approx(6 / 7)
+    row = figure.row()
+    assert row == {"department": TOTAL, "period": "2024", "kpi": "publication_rate",
+                   "numerator": 6, "denominator": 7, "value": 0.8571, "target": 1.0}  # fmt: skip
+    assert stats.figure(TOTAL, "2024", "problem_rate").target is None
+    assert stats.figure(A, "2024", "coverage").target == 0.05
+    assert stats.figure(B, "2024-05", "plan_completion") is None
+    assert [r["kpi"] for r in stats.rows()[:9]] == [k.name for k in KPIS]
+    assert stats.directory_sources[(A, "2024")] == "gongkai.yml"
+    assert stats.directory_sources[(B, "2024")] == "抽取记录"
+
+
+def test_overdue_and_unmatched_lists(stats) -> None:
+    assert [
+        (r["task_id"], r["uscc"], r["due_on"], r["overdue_workdays"]) for r in stats.overdue
+    ] == [(T2, E4, "2024-10-30", 1)]
+    assert [(r["task_id"], r["uscc"]) for r in stats.unmatched] == [(T2, E7)]
+    by_department = {r["department"]: r for r in stats.reconciliation}
+    assert by_department[A] == {
+        "department": A, "year": "2024", "drawn": 5, "checked": 4, "published": 4,
+        "withheld": 0, "quarantined": 0, "overdue": 1, "pending": 0, "not_drawn": 1,
+        "tasks_without_draw": 0,
+    }  # fmt: skip
+    assert (
+        by_department[B]["drawn"],
+        by_department[B]["withheld"],
+        by_department[B]["overdue"],
+    ) == (2, 1, 0)
+
+
+def test_a_deadline_still_open_is_not_overdue() -> None:
+    # On 29 October E4's deadline (30 October) has not passed yet.
+    early = compute_statistics(
+        TABLES, as_of="2024-10-29", calendar=WorkCalendar(), held_back=HELD_BACK
+    )
+    assert early.overdue == []
+    assert early.figure(A, "2024", "publication_rate").denominator == 5
+    assert {r["department"]: r["pending"] for r in early.reconciliation}[A] == 1
+
+
+def test_burden_risk_classes_and_monthly_figures(stats) -> None:
+    burden = {r["department"]: r for r in stats.burden["department"]}
+    assert burden[A] == {
+        "department": A, "year": "2024", "enterprises": 4, "checks": 5,
+        "checks_per_enterprise": 1.25, "checked_twice_or_more": 1, "max_checks": 2,
+        "repeated_item_checks": 1,
+    }  # fmt: skip
+    industries = {r["industry"]: (r["enterprises"], r["checks"]) for r in stats.burden["industry"]}
+    assert industries == {"餐饮": (4, 5), "住宿": (1, 1)}
+    classes = {
+        r["risk_class"]: (r["drawn"], r["checked"], r["problems"]) for r in stats.risk_classes
+    }
+    # Fewer than three enterprises in a cell is shown as "<3", never the number.
+    assert classes == {"A": ("<3", "<3", "<3"), "B": ("<3", "<3", "<3"), "C": ("<3", "<3", "<3"),
+                       "D": ("<3", 0, 0), "未分类": ("<3", "<3", 0)}  # fmt: skip
+    september = stats.monthly["2024-09"][A]
+    assert (september["checks"], september["inspections"], september["problems"]) == (2, 5, 2)
+    assert (september["major_items"], september["minor_items"], september["published"]) == (1, 2, 1)
+    assert september["tasks_organised"] == ["任务一（T1）", "任务二（T2）"]
+    assert stats.monthly["2024-10"][A]["published"] == 4
+    assert stats.monthly["2024-10"][TOTAL]["units"] == [
+        {"unit": A, "inspections": 0, "published": 4}
+    ]
+
+
+def test_enterprise_burden() -> None:
+    results = [r for r in TABLES["results"] if r["uscc"] == E1]
+    assert enterprise_burden(results) == [
+        {"year": "2024", "checks": 2, "departments": 1, "item_count": 1, "repeated_items": 1}
+    ]
+
+
+def test_unknown_target_names_are_refused() -> None:
+    with pytest.raises(ConfigError, match="coverag"):
+        compute_statistics(
+            TABLES, as_of=AS_OF, calendar=WorkCalendar(),
+            settings=Settings(kpi_targets=(("coverag", 0.03),)),
+        )  # fmt: skip
+    custom = compute_statistics(
+        TABLES,
+        as_of=AS_OF,
+        calendar=WorkCalendar(),
+        settings=Settings(kpi_targets=(("coverage", 0.03),)),
+    )
+    assert custom.figure(TOTAL, "2024", "coverage").target == 0.03
+
+
+def test_settings_read_directory_sizes_and_targets(tmp_path: Path) -> None:
+    from generator.settings import load_settings
+
+    (tmp_path / "gongkai.yml").write_text(
+        "directory_sizes:\n  - {year: 2024, department: 甲局, size: 100}\n  - {year: 2024, size: 400}\n"
+        "kpi_targets:\n  coverage: 0.03\n",
+        encoding="utf-8",
+    )
+    settings = load_settings(tmp_path)
+    assert settings.directory_sizes == ((2024, None, 400), (2024, A, 100))
+    assert settings.kpi_targets == (("coverage", 0.03),)
+    (tmp_path / "gongkai.yml").write_text(
+        "directory_sizes:\n  - {year: 2024, size: -1}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="directory_sizes"):
+        load_settings(tmp_path)
+
+
+# The demo corpus
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return statistics_for_folder(validate_folder(DATA_DIR), DATA_DIR)
+
+
+def test_demo_invariants(demo) -> None:
+    assert len(demo.figures) > 100
+    for figure in demo.figures:
+        assert figure.numerator >= 0
+        if figure.denominator is not None:
+            assert figure.numerator <= figure.denominator, figure
+        if figure.value is not None:
+            assert 0 <= figure.value <= 1, figure
+    sums: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    for figure in demo.figures:
+        if figure.department != TOTAL and KPI_BY_NAME[figure.kpi].additive:
+            cell = sums[(figure.period, figure.kpi)]
+            cell[0] += figure.numerator
+            cell[1] += figure.denominator or 0
+    assert sums
+    for (period, kpi), (numerator, denominator) in sums.items():
+        total = demo.figure(TOTAL, period, kpi)
+        assert (total.numerator, total.denominator) == (numerator, denominator), (period, kpi)
+    coverage = demo.figure(TOTAL, "2024", "coverage")
+    departments = [demo.figure(d, "2024", "coverage") for d in demo.departments if d != TOTAL]
+    assert (
+        max(f.numerator for f in departments)
+        <= coverage.numerator
+        <= sum(f.numerator for f in departments)
+    )
+
+
+def test_demo_overdue_list_is_exactly_the_planted_cases(demo) -> None:
+    planted = json.loads((DATA_DIR / "planted_overdue.json").read_text(encoding="utf-8"))
+    assert len(planted) >= 3
+    kinds = {"drawn-not-published": demo.overdue, "result-without-draw": demo.unmatched}
+    for kind, listed in kinds.items():
+        expected = {(p["task_id"], p["uscc"]) for p in planted if p["kind"] == kind}
+        assert expected and {(r["task_id"], r["uscc"]) for r in listed} == expected, kind
+    total = next(r for r in demo.reconciliation if r["department"] == TOTAL)
+    # Pending: the firms drawn in November by the verifiable draws (data/draws/), whose
+    # 20 working days had not run out on the data's as-of date.
+    drawn_lately = sum(
+        len(path.read_text(encoding="utf-8-sig").splitlines()) - 1
+        for path in (DATA_DIR / "draws").glob("GK-*-D/抽取记录.csv")
+    )
+    assert drawn_lately > 0
+    assert (total["withheld"], total["overdue"], total["pending"]) == (1, 3, drawn_lately)
+    assert total["quarantined"] >= 1  # planted errors that took every row of a drawn firm
+
+
+def test_demo_never_publishes_a_firms_risk_class(demo) -> None:
+    rows = demo.rows()
+    assert {tuple(r) for r in rows} == {
+        ("department", "period", "kpi", "numerator", "denominator", "value", "target")
+    }
+    text = io.StringIO()
+    csv.writer(text).writerows(r.values() for r in rows)
+    codes = {r["uscc"] for r in validate_folder(DATA_DIR).tables["draws"] if r.get("uscc")}
+    assert not [c for c in codes if c in text.getvalue()]
+    for row in demo.risk_classes:  # per class and year only
+        assert set(row) == {
+            "year",
+            "risk_class",
+            "title",
+            "drawn",
+            "checked",
+            "problems",
+            "problem_rate",
+        }
+    for listed in (demo.overdue, demo.unmatched):
+        assert listed and all("risk_class" not in r for r in listed)
