@@ -380,11 +380,45 @@ def _attempt_log(draw_dir: Path, commitment_bytes: bytes) -> list[dict[str, Any]
     return [draws.first_attempt(json.loads(commitment_bytes))]
 
 
+@draw_group.command(name="salt")
+@draw_dir_argument
+@click.option("--member", required=True, metavar="ID", help="主体的统一社会信用代码。The member's id.")
+@click.option("--secret-file", type=_input, required=True,
+              help="监管部门保管的密钥文件（不得公开）。The regulator's secret key file.")
+def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
+    """告知一个主体它自己的盐值，让它核对自己是否在名录中。Tell a member its own salt.
+
+    未被抽中的主体只以加盐摘要出现在承诺中；拿到自己的盐值后，它可以用 verify_draw.py
+    --member … --salt … 核对自己在名录中、属于哪个分层、是否被抽中，而不暴露其他主体。
+
+    An undrawn member appears in the commitment only as a salted leaf; with its own salt it can
+    check, with verify_draw.py --member … --salt …, that it was in the population.
+    """
+    from generator import draws
+    from generator.errors import GongkaiError
+
+    try:
+        commitment = json.loads((draw_dir / "commitment.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise GongkaiError(f"无法读取 {draw_dir}/commitment.json：{exc}") from exc
+    salt = draws.member_salt(secret_file.read_bytes().strip(), commitment["task_id"],
+                             commitment["draw_id"], member.strip())  # fmt: skip
+    click.echo(salt)
+    click.echo(
+        f"本主体可运行：python3 verify_draw.py {draw_dir} --member {member.strip()} --salt {salt}",
+        err=True,
+    )
+
+
 @cli.command(name="verify")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path),
                 metavar="FILE_OR_DIR...")
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。Print the result as JSON.")
-def verify_command(paths: tuple[Path, ...], as_json: bool) -> None:
+@click.option("--member", default=None, metavar="ID",
+              help="查自己：本主体的统一社会信用代码（与 --salt 一起）。Your own id, to find yourself.")
+@click.option("--salt", default=None, metavar="SALT",
+              help="监管部门告知本主体的盐值（gongkai draw salt）。The salt the regulator gave you.")
+def verify_command(paths: tuple[Path, ...], as_json: bool, member: str | None, salt: str | None) -> None:
     """验证一次公布的抽取。Verify a published draw (commitment, reveal, receipt).
 
     与网站上可下载的 verify_draw.py 和“抽取验证”页面运行同样的检查：名录摘要、抽取数量、随机数
@@ -410,9 +444,16 @@ def verify_command(paths: tuple[Path, ...], as_json: bool) -> None:
         files = vd.load_files(list(paths))
     except ValueError as exc:
         raise GongkaiError(str(exc)) from exc
+    if (member is None) != (salt is None):
+        raise click.UsageError("--member 和 --salt 要一起给出")
     outcome = vd.verify_draw(files)
-    click.echo(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2) if as_json else vd.format_outcome(outcome))
-    sys.exit(0 if outcome.ok else 1)
+    report, text = outcome.to_dict(), vd.format_outcome(outcome)
+    found = vd.find_member(files, member, salt) if member and salt else None
+    if member:
+        report["member"] = {"id": member, "found": found is not None, **(found or {})}
+        text += "\n" + vd.format_member(member, found)
+    click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else text)
+    sys.exit(0 if outcome.ok and (member is None or found is not None) else 1)
 
 
 @cli.group(name="report")

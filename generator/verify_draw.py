@@ -7,6 +7,7 @@ check a draw without installing anything::
     python3 verify_draw.py commitment.json reveal.json receipt.json
     python3 verify_draw.py draws/GK-140902202412021039-D/       # a folder holding the three
     python3 verify_draw.py --json FOLDER                       # machine-readable result
+    python3 verify_draw.py FOLDER --member 9114… --salt 3f…     # was my firm in the draw?
 
 It recomputes everything from the three published files: the population digest from the salted
 member commitments, the seed from the public randomness source, the selection from the seed,
@@ -502,6 +503,43 @@ def _check_reveal_timing(commitment: dict, receipt: dict, used: dict | None, out
     out.passed("reveal-timing")
 
 
+def find_member(files: dict[str, bytes], member_id: str, salt: str) -> dict[str, Any] | None:
+    """Where a member stands in a draw, from its own id and the salt the regulator gave it.
+
+    Only undrawn members need this: their ids are never published, but their leaves are.
+
+    Returns:
+        ``{"stratum", "size", "sample_size", "drawn", "rank"}``, or ``None`` when the leaf is
+        in no stratum of the commitment (the member was left out of the population).
+    """
+    commitment = json.loads(files[COMMITMENT_TYPE].decode("utf-8"))
+    receipt = json.loads(files[RECEIPT_TYPE].decode("utf-8"))
+    leaf = member_leaf(salt.strip().lower(), member_id.strip())
+    drawn = {
+        (stratum.get("label"), item.get("id")): item.get("rank")
+        for stratum in receipt.get("strata", [])
+        for item in stratum.get("drawn", [])
+    }
+    for stratum in commitment.get("strata", []):
+        if leaf in stratum.get("leaves", []):
+            rank = drawn.get((stratum["label"], member_id.strip()))
+            return {"stratum": stratum["label"], "size": stratum.get("size"),
+                    "sample_size": stratum.get("sample_size"), "drawn": rank is not None,
+                    "rank": rank}  # fmt: skip
+    return None
+
+
+def format_member(member_id: str, found: dict[str, Any] | None) -> str:
+    """One line on a member's own place in the draw."""
+    if found is None:
+        return f"✘ {member_id} 不在本次抽取的名录中（或盐值有误）/ not in the committed population"
+    where = f"分层 {found['stratum']}（共 {found['size']} 户，抽取 {found['sample_size']} 户）"
+    result = f"被抽中（第 {found['rank']} 位）" if found["drawn"] else "未被抽中"
+    return f"✔ {member_id} 在名录中：{where}，{result} / in the population, " + (
+        "drawn" if found["drawn"] else "not drawn"
+    )
+
+
 # --------------------------------------------------------------------------------------
 # Command line
 # --------------------------------------------------------------------------------------
@@ -519,9 +557,21 @@ def format_outcome(outcome: Outcome) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``verify_draw.py [--json] FILE_OR_FOLDER…``; returns the exit code."""
+    """``verify_draw.py [--json] [--member ID --salt SALT] FILE_OR_FOLDER…``; the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
     as_json = "--json" in args
+    member: dict[str, str] = {}
+    for option in ("--member", "--salt"):
+        if option in args:
+            at = args.index(option)
+            if at + 1 >= len(args):
+                print(f"错误：{option} 后面缺少取值", file=sys.stderr)
+                return 2
+            member[option] = args.pop(at + 1)
+            args.pop(at)
+    if len(member) == 1:
+        print("错误：--member 和 --salt 要一起给出", file=sys.stderr)
+        return 2
     paths = [Path(a) for a in args if a != "--json"]
     if not paths or any(a in ("-h", "--help") for a in args):
         print(__doc__)
@@ -532,11 +582,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     outcome = verify_draw(files)
-    if as_json:
-        print(json.dumps(outcome.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        print(format_outcome(outcome))
-    return 0 if outcome.ok else 1
+    report = outcome.to_dict()
+    text = format_outcome(outcome)
+    found: dict[str, Any] | None = None
+    if member:
+        found = find_member(files, member["--member"], member["--salt"])
+        report["member"] = {"id": member["--member"], "found": found is not None, **(found or {})}
+        text += "\n" + format_member(member["--member"], found)
+    print(json.dumps(report, ensure_ascii=False, indent=2) if as_json else text)
+    return 0 if outcome.ok and (not member or found is not None) else 1
 
 
 if __name__ == "__main__":

@@ -466,3 +466,42 @@ def test_browser_verifier_agrees_with_the_python_one(browser, site_url, made, tm
     assert errors == []
     assert all(u.startswith(site_url) for u in requests)
     page.close()
+
+
+def test_an_undrawn_firm_finds_itself_with_its_own_salt(made, tmp_path: Path) -> None:
+    """The regulator hands a firm its salt (`gongkai draw salt`); with it, the published
+    verifier tells the firm its stratum and that it was not drawn, and nobody else learns
+    anything: without the salt the firm's leaf cannot be linked to its code."""
+    receipt = json.loads((made["dir"] / "receipt.json").read_text(encoding="utf-8"))
+    drawn = {item["id"] for stratum in receipt["strata"] for item in stratum["drawn"]}
+    undrawn = next(valid_code(n) for n in range(240) if n % 60 != 7 and n != 1 and valid_code(n) not in drawn)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["draw", "salt", str(made["dir"]), "--member", undrawn,
+                                 "--secret-file", str(made["secret"])])
+    assert result.exit_code == 0, result.output
+    salt = result.output.splitlines()[0]
+    where = tmp_path / "citizen"
+    where.mkdir()
+    shutil.copyfile(vd.__file__, where / "verify_draw.py")
+    shutil.copytree(made["dir"], where / "draw")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-I", "verify_draw.py", "draw", *args], cwd=where,
+                              capture_output=True, text=True, check=False)
+
+    mine = run("--member", undrawn, "--salt", salt, "--json")
+    assert mine.returncode == 0, mine.stdout + mine.stderr
+    found = json.loads(mine.stdout)["member"]
+    assert found["found"] and found["drawn"] is False and found["stratum"].startswith("S")
+    assert "未被抽中" in run("--member", undrawn, "--salt", salt).stdout
+    # A wrong salt, or a firm that was excluded (注销), is not in the population.
+    wrong = run("--member", undrawn, "--salt", "0" * 32)
+    assert wrong.returncode == 1 and "不在本次抽取的名录中" in wrong.stdout
+    excluded = valid_code(7)
+    salt_7 = draws.member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", excluded)
+    assert run("--member", excluded, "--salt", salt_7).returncode == 1
+    # A drawn firm finds itself drawn, with its rank; gongkai verify says the same.
+    one = min(drawn)
+    salt_1 = draws.member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", one)
+    result = runner.invoke(cli, ["verify", str(made["dir"]), "--member", one, "--salt", salt_1])
+    assert result.exit_code == 0 and "被抽中（第" in result.output
