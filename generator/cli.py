@@ -115,7 +115,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @click.option(
     "--previous",
     "previous",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=None,
     help=(
         "上一次发布的网站目录（可与 --out 相同）：沿用其发布历史，生成 data/delta.json 和更新日志，"

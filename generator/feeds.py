@@ -68,14 +68,13 @@ from urllib.parse import quote, urlsplit
 
 from generator.model import Enterprise, Model, split_ids
 from generator.records import industry_slug, record_path
+from generator.releases import CHANGELOG_PAGE, describe_change
 
 FEEDS_DIR = "feeds"
 """Folder of every feed but the site-wide one, relative to the site folder."""
 SITE_FEED = "all"
 """Key of the site-wide feed, which is written at the site root (:func:`feed_file`)."""
 INDEX_FILE = "index.json"
-CHANGELOG_PATH = "open-data/changelog/"
-"""The 更新日志 page, which a correction without a page of its own links to."""
 
 ENTRY_KINDS: dict[str, str] = {
     "plan": "抽查计划发布",
@@ -371,10 +370,7 @@ def _correction(
     if day is None:
         return None
     label = clean_text(correction["label"])
-    changed = "；".join(
-        f"{clean_text(c['title'])}由“{clean_text(c['before'])}”更正为“{clean_text(c['after'])}”"
-        for c in correction["changes"]
-    )
+    changed = "；".join(clean_text(describe_change(c)) for c in correction["changes"])
     pages = correction["pages"]
     return Publication(
         kind="correction",
@@ -383,7 +379,7 @@ def _correction(
         title=f"更正：{label}",
         summary=f"{day.isoformat()} 更正“{label}”：{changed}。",
         published=day,
-        path=pages[0] if pages else CHANGELOG_PATH,
+        path=pages[0] if pages else CHANGELOG_PAGE,
         feeds=feeds or _scopes(map(clean_text, correction["departments"]), correction["industries"]),
     )
 

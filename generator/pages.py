@@ -49,6 +49,7 @@ from generator.datasets import (
 from generator.feeds import SITE_FEED, clean_text, department_slug, feed_file, feed_scopes
 from generator.model import Model, split_ids
 from generator.records import industry_slug, record_path
+from generator.releases import describe_change
 from generator.sanitize import render_markdown
 from generator.schemas import KINDS, load_schemas
 from generator.statistics import Statistics
@@ -808,10 +809,7 @@ def render_changelog_page(model: Model, release: Release) -> str:
                     [
                         (
                             c["label"],
-                            "；".join(
-                                f"{ch['title']}：{_shown(ch['before'])} → {_shown(ch['after'])}"
-                                for ch in c["changes"]
-                            ),
+                            "；".join(describe_change(ch) for ch in c["changes"]),
                             _page_links(root, c["pages"]),
                         )
                         for c in corrections
@@ -877,11 +875,7 @@ def render_feeds_page(model: Model) -> str:
 
 def _correction_notice(notice: dict[str, Any], page: str) -> str:
     """A dated 更正说明 admonition for a generated page (record pages use a template)."""
-    changes = [
-        f"{change['title']}已修改" if change["field"] == "body"
-        else f"{change['title']}：由“{_shown(change['before'])}”更正为“{_shown(change['after'])}”"
-        for change in notice["changes"]
-    ]  # fmt: skip
+    changes = [describe_change(change) for change in notice["changes"]]
     lines = [
         f'!!! warning "更正说明（{escape_markdown_cell(notice.get("date")) or "日期不详"}）"',
         "",
@@ -900,11 +894,6 @@ class _File:
 
     def __init__(self, path: str) -> None:
         self.path = path
-
-
-def _shown(value: Any) -> str:
-    """A changed value as the change log shows it; empty values are named."""
-    return "（空）" if value in (None, "") else str(value)
 
 
 def _page_links(root: str, pages: Iterable[str]) -> _Markdown:
@@ -1086,7 +1075,7 @@ def _render_totals(report: dict[str, Any]) -> str:
             ("读入", _count(rows_in), "导出文件中的全部数据行"),
             ("公示", _count(published), "通过检查、在本站公示的行"),
             ("隔离", _count(quarantined), "有错误、暂不公示的行，修正后可重新导入"),
-            ("不予公示", _count(withheld), "按公示规则不在本站公示的行"),
+            ("不予公示", _count(withheld), "按公示规则不在本站公示的行（含只用于抽取和统计、不逐户公示的检查对象名录）"),
         ],
         ("left", "right", "left"),
     )

@@ -137,8 +137,12 @@ def _templates() -> dict[str, Any]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    from generator.releases import CHANGELOG_PAGE, describe_change
+
     environment.globals.update(
         root=ROOT,
+        changelog_path=CHANGELOG_PAGE,
+        describe_change=describe_change,
         handbook_path=lambda industry: f"handbook/{industry_slug(industry)}/",
     )
     names = (*RECORD_KINDS, WITHDRAWN_TEMPLATE)

@@ -38,15 +38,46 @@ from generator.datasets import (
 from generator.errors import ConfigError
 from generator.model import Model, record_slug
 from generator.records import industry_slug, record_path
+from generator.schemas import FieldSpec, KindSchema
 
 OPS = ("ADD", "MOD", "DEL")
+CHANGELOG_PAGE = "open-data/changelog/"
+"""The 更新日志 page, relative to the site root."""
+NOT_QUOTED = "（更正前的内容不再公示）"
+"""What a correction shows instead of the old value of a free-text field."""
+_QUOTED_NAMES = frozenset(
+    {"name", "title", "entity_name", "task_name", "plan_name", "item", "authority",
+     "lead_department", "partner_departments", "department", "industry", "section"}
+)  # fmt: skip
+"""Text fields whose old value a correction may quote: names of things, never free text."""
 UNDECLARED_REASON = "数据来源中已无此记录，发布机关未说明撤回原因"
 """The reason shown for a result that vanished from the data without a declared 撤回."""
 
 
-def record_id(table: Table, row: Mapping[str, Any]) -> str:
+def record_id(table: Table | KindSchema, row: Mapping[str, Any]) -> str:
     """A record's primary key as one string (``draw_id/position`` for composite keys)."""
     return "/".join(str(row.get(name)) for name in table.primary_key)
+
+
+def quotable(spec: FieldSpec) -> bool:
+    """Whether a correction may show a field's old value.
+
+    Free text (findings, notes, handbook bodies) may hold what should never have been
+    published — a phone number typed into 备注 — and a correction must not publish it twice:
+    only values of enums, dates, numbers, identifiers and names of things are quoted.
+    """
+    return bool(
+        spec.enum or spec.identifier or spec.type != "string" or spec.name in _QUOTED_NAMES
+    )
+
+
+def describe_change(change: Mapping[str, Any]) -> str:
+    """One changed field as notices, feeds and the change log show it."""
+    before, after = change.get("before"), change.get("after")
+    if before == NOT_QUOTED:
+        return f"{change['title']}已更正{NOT_QUOTED}"
+    shown = ["（空）" if v in (None, "") else str(v) for v in (before, after)]
+    return f"{change['title']}：由“{shown[0]}”更正为“{shown[1]}”"
 
 
 @dataclass(frozen=True)
@@ -67,6 +98,8 @@ def load_previous(site_dir: Path, tables: Mapping[str, Table]) -> PreviousSite:
         ConfigError: the folder is not a site gongkai built (no ``data/index.json``), or a
             download it lists is missing or unreadable.
     """
+    if not site_dir.is_dir():
+        raise ConfigError(f"上一版网站目录 {site_dir} 不存在：--previous 应指向上一次发布的网站目录")
     data = site_dir / DATA_FOLDER
     index = _read_json(data / INDEX_FILE, site_dir)
     if not isinstance(index, dict) or not index.get("version"):
@@ -105,10 +138,14 @@ class Change:
 
     @property
     def fields(self) -> list[str]:
-        """The fields whose published value changed (all of them for ADD and DEL)."""
-        names = list((self.after or self.before or {}).keys())
-        before, after = self.before or {}, self.after or {}
-        return [n for n in names if before.get(n) != after.get(n)]
+        """The fields whose published value changed (all of them for ADD and DEL).
+
+        A field only one of the two releases has (a column the schema gained or lost) is
+        no change of the record: otherwise a new column would "correct" every record.
+        """
+        if self.before is None or self.after is None:
+            return list((self.after or self.before or {}).keys())
+        return [n for n in self.after if n in self.before and self.before[n] != self.after[n]]
 
 
 def compare(
@@ -133,25 +170,34 @@ def compare(
         }
         for ident in sorted(before.keys() | after.keys()):
             old_row, new_row = before.get(ident), after.get(ident)
-            if old_row == new_row:
-                continue
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
             row = new_row if new_row is not None else old_row
             assert row is not None
-            key = {k: row.get(k) for k in table.primary_key}
-            changes.append(Change(op, name, ident, key, old_row, new_row))
+            change = Change(op, name, ident, {k: row.get(k) for k in table.primary_key},
+                            old_row, new_row)  # fmt: skip
+            if op != "MOD" or change.fields:
+                changes.append(change)
     return changes
 
 
-def delta_lines(changes: Iterable[Change], reasons: Mapping[tuple[str, str], str]) -> str:
-    """``delta.json``: one JSON object per change, in the order given."""
+def delta_lines(
+    changes: Iterable[Change],
+    reasons: Mapping[tuple[str, str], str],
+    tables: Mapping[str, Table],
+) -> str:
+    """``delta.json``: one JSON object per change, in the order given; the old values of
+    free-text fields are not repeated (:func:`quotable`)."""
     lines = []
     for change in changes:
         line: dict[str, Any] = {"op": change.op, "table": change.table, "id": change.id,
                                 "key": change.key}  # fmt: skip
         if change.op == "MOD":
+            specs = {spec.name: spec for spec in tables[change.table].fields}
             before, after = change.before or {}, change.after or {}
-            line["changes"] = {n: [before.get(n), after.get(n)] for n in change.fields}
+            line["changes"] = {
+                n: [before.get(n) if quotable(specs[n]) else NOT_QUOTED, after.get(n)]
+                for n in change.fields
+            }
         if change.op == "DEL":
             line["reason"] = reasons.get((change.table, change.id))
         else:
@@ -196,11 +242,12 @@ class ReleaseNotes:
             written = [HISTORY_FILE]
             if previous is not None:
                 reasons = {(w["table"], w["id"]): w["reason"] for w in self._withdrawals(version, data_as_of)}
-                text = delta_lines(self.changes, reasons)
+                text = delta_lines(self.changes, reasons, self.tables)
                 (folder / DELTA_FILE).write_text(text, encoding="utf-8", newline="\n")
                 written.append(DELTA_FILE)
         text = json.dumps(self.history, ensure_ascii=False, indent=2) + "\n"
         (folder / HISTORY_FILE).write_text(text, encoding="utf-8", newline="\n")
+        self._written = written
         return written
 
     def index_fields(self) -> dict[str, Any]:
@@ -212,7 +259,7 @@ class ReleaseNotes:
                 {k: r[k] for k in ("version", "data_as_of", "previous")} for r in releases
             ],
             "changes": HISTORY_FILE,
-            "delta": DELTA_FILE if self.previous is not None else None,
+            "delta": DELTA_FILE if DELTA_FILE in getattr(self, "_written", []) else None,
         }
 
     def _next_history(
@@ -237,13 +284,22 @@ class ReleaseNotes:
             for change in self.changes
             if change.op == "MOD"
         ]
-        known = {(w["table"], w["id"]) for w in old.get("withdrawals", [])}
+        # A record already withdrawn stays one entry, unless it was published again since.
+        republished = self.previous.rows if self.previous is not None else {}
+        known = {
+            (w["table"], w["id"]) for w in old.get("withdrawals", [])
+            if w["id"] not in republished.get(w["table"], {})
+        }  # fmt: skip
         new_withdrawals = [
             w for w in self._withdrawals(version, data_as_of) if (w["table"], w["id"]) not in known
         ]
+        withdrawn = {(w["table"], w["id"]) for w in new_withdrawals}
         return {
             "releases": [release, *old.get("releases", [])],
-            "corrections": corrections + old.get("corrections", []),
+            "corrections": [
+                _redacted(c) if (c["table"], c["id"]) in withdrawn else c
+                for c in corrections + old.get("corrections", [])
+            ],
             "withdrawals": new_withdrawals + old.get("withdrawals", []),
         }
 
@@ -292,8 +348,7 @@ class ReleaseNotes:
         }
 
     def _correction(self, change: Change, version: str, data_as_of: str | None) -> dict[str, Any]:
-        table = self.tables[change.table]
-        titles = {spec.name: spec.title for spec in table.fields}
+        specs = {spec.name: spec for spec in self.tables[change.table].fields}
         before, after = change.before or {}, change.after or {}
         old_context = _context(self.model, change.table, before)
         context = _context(self.model, change.table, after)
@@ -304,7 +359,12 @@ class ReleaseNotes:
             "id": change.id,
             "label": context["label"],
             "changes": [
-                {"field": n, "title": titles.get(n, n), "before": before.get(n), "after": after.get(n)}
+                {
+                    "field": n,
+                    "title": specs[n].title,
+                    "before": before.get(n) if quotable(specs[n]) else NOT_QUOTED,
+                    "after": after.get(n) if quotable(specs[n]) else NOT_QUOTED,
+                }
                 for n in change.fields
             ],
             "pages": sorted(set(context["pages"]) | set(old_context["pages"])),
@@ -312,6 +372,13 @@ class ReleaseNotes:
             "industries": sorted(set(context["industries"]) | set(old_context["industries"])),
             "enterprise": context["enterprise"] if change.table == "results" else None,
         }
+
+
+def _redacted(correction: dict[str, Any]) -> dict[str, Any]:
+    """An earlier correction of a record now withdrawn: the fact stays, the values go."""
+    changes = [{**c, "before": NOT_QUOTED, "after": NOT_QUOTED} for c in correction["changes"]]
+    return {**correction, "label": "已撤回的记录", "changes": changes, "pages": [],
+            "enterprise": None}  # fmt: skip
 
 
 def prepare_notes(
@@ -334,20 +401,18 @@ def annotate_model(model: Model, history: Mapping[str, Any]) -> None:
     """
     model.releases = list(history.get("releases", []))
     model.corrections = list(history.get("corrections", []))
-    model.withdrawals = [
-        w for w in history.get("withdrawals", []) if not _republished(model, w)
-    ]
+    tables = published_tables()
+    live = {
+        (name, record_id(tables[name], row))
+        for name in {w["table"] for w in history.get("withdrawals", [])}
+        for row in model.tables.get(name, [])
+    }
+    model.withdrawals = [w for w in history.get("withdrawals", []) if (w["table"], w["id"]) not in live]
     notices: dict[str, list[dict[str, Any]]] = {}
     for correction in model.corrections:
         for page in correction["pages"]:
             notices.setdefault(page, []).append(correction)
     model.notices = notices
-
-
-def _republished(model: Model, withdrawal: Mapping[str, Any]) -> bool:
-    rows = model.tables.get(withdrawal["table"], [])
-    table = published_tables()[withdrawal["table"]]
-    return any(record_id(table, row) == withdrawal["id"] for row in rows)
 
 
 def _context(model: Model, table: str, row: Mapping[str, Any]) -> dict[str, Any]:

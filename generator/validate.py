@@ -30,6 +30,7 @@ from generator.console import progress as console_progress
 from generator.errors import BuildAbort, GongkaiError, IngestError, Issue
 from generator.ingest import ExportTable, find_exports, read_export
 from generator.publicity import public_record
+from generator.releases import record_id
 from generator.schemas import KindSchema, load_schemas, match_outcome, normalise_value_key
 from generator.settings import Settings, load_settings
 from generator.values import (
@@ -43,6 +44,8 @@ from generator.values import (
 )
 
 PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
+INTERNAL_KINDS = frozenset({"targets"})
+"""Kinds read for draws and statistics only: their rows are never published as they are."""
 WITHDRAWN = "撤回"
 """The 公示状态 of a result withdrawn after publication: it leaves every output and its
 address shows a withdrawal notice instead."""
@@ -389,7 +392,7 @@ def _issue_from_error(
 ) -> Issue | None:
     spec = kind.field(field_name)
     header = table.header_of(field_name)
-    show = spec.publicity in ("public", "notice")
+    show = spec.publicity in ("public", "notice") and kind.name not in INTERNAL_KINDS
     value = record.values.get(field_name)
     value = None if value is None else str(value)
     if error.type == GongkaiCellError.type:
@@ -493,8 +496,17 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
                 issues.append(Issue("withdrawal-without-reason", record.file, record.row))
         if status_ in ("不予公示", WITHDRAWN):
             state.set(record.file, record.row, WITHHELD)
+    # A 检查对象名录 is the population draws and statistics are made from; its rows are
+    # kept for them but never published one by one, so they count as withheld.
+    internal = {(r.file, r.row) for r in accepted if r.kind in INTERNAL_KINDS and state.is_live(r)}
+    for file, row in internal:
+        state.set(file, row, WITHHELD)
     final_tables = {
-        kind: [_published(kind, _typed(kind, r.values)) for r in rows if state.is_published(r)]
+        kind: [
+            _published(kind, _typed(kind, r.values))
+            for r in rows
+            if state.is_published(r) or (r.file, r.row) in internal
+        ]
         for kind, rows in tables_out.items()
     }
     report = Report(files, _unique_issues(issues), conflicts, final_tables, derived)
@@ -511,7 +523,7 @@ def _withdrawal(record: Record) -> dict[str, Any]:
     values = _typed(record.kind, record.values)
     return {
         "table": record.kind,
-        "id": "/".join(str(values.get(name)) for name in kind.primary_key),
+        "id": record_id(kind, values),
         "reason": values.get("withdrawal_reason"),
         "withdrawn_on": values.get("withdrawn_on"),
         "file": record.file,

@@ -275,3 +275,97 @@ def test_a_corrected_handbook_section_shows_its_notice(releases, tmp_path: Path)
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     [notice] = [d for d in soup.select("div.admonition") if "更正说明" in d.get_text()]
     assert old_title in notice.get_text() and notice.find("a")["href"].endswith("changelog/")
+
+
+def test_previous_that_does_not_exist_is_named_in_chinese(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", str(DATA_DIR), "--out",
+         str(tmp_path / "site"), "--previous", str(tmp_path / "nowhere")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2 and "上一版网站目录" in result.stderr and "不存在" in result.stderr
+
+
+def _edit_results(data: Path, edit) -> None:
+    path = data / "exports" / RESULTS_FILE
+    header, rows = _read(path)
+    edit(header, rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, *rows])
+
+
+def test_a_correction_never_repeats_the_old_text_of_a_free_text_field(tmp_path: Path) -> None:
+    """A phone number typed into 备注 and then corrected away must not come back in the
+    correction: free-text fields are corrected without quoting their old value."""
+    phone = "13912345678"
+    one, two = tmp_path / "data-a", tmp_path / "data-b"
+    shutil.copytree(DATA_DIR, one)
+    path = "exports/检查结果_市场监管局_2024下半年.csv"  # GB18030; a title row, then the header
+
+    def set_note(data: Path, text: str) -> None:
+        with (data / path).open(encoding="gb18030", newline="") as handle:
+            rows = list(csv.reader(handle))
+        rows[-1][rows[1].index("备注")] = text
+        with (data / path).open("w", encoding="gb18030", newline="") as handle:
+            csv.writer(handle).writerows(rows)
+
+    set_note(one, f"经营者电话{phone}")
+    shutil.copytree(one, two)
+    set_note(two, "已复查")
+    build_site(one, tmp_path / "site-a")
+    assert phone in (tmp_path / "site-a" / "data" / "results.json").read_text("utf-8")
+    site = tmp_path / "site-b"
+    build_site(two, site, previous=tmp_path / "site-a")
+    [line] = _delta(site)
+    assert line["op"] == "MOD" and line["changes"]["note"][1] == "已复查"
+    leaked = [p for p in site.rglob("*") if p.is_file() and phone.encode() in p.read_bytes()]
+    assert leaked == []
+    assert "备注已更正" in (site / "open-data" / "changelog" / "index.html").read_text("utf-8")
+
+
+def test_withdrawing_a_corrected_record_withdraws_its_corrections_too(releases, tmp_path: Path) -> None:
+    data = tmp_path / "data-6"
+    shutil.copytree(releases["root"] / "data-2", data)
+    corrected = releases["changed"]["corrected"]
+
+    def withdraw(header: list[str], rows: list[list[str]]) -> None:
+        row = next(r for r in rows if (r[header.index("信用代码")], r[header.index("检查事项")]) == corrected[1:])
+        row[-3:] = ["撤回", "重复录入", "2024-11-30"]
+
+    _edit_results(data, withdraw)
+    site = tmp_path / "site-6"
+    build_site(data, site, previous=releases["second"])
+    history = json.loads((site / "data" / "changes.json").read_text(encoding="utf-8"))
+    [correction] = history["corrections"]
+    assert correction["label"] == "已撤回的记录" and correction["pages"] == []
+    assert NEW_OUTCOME not in json.dumps(correction, ensure_ascii=False)
+    feed = feedparser.parse((site / "feed.atom").read_bytes())
+    assert not [e for e in feed.entries if NEW_OUTCOME in e.summary and "更正" in e.title]
+    assert len(history["withdrawals"]) == 2
+
+
+def test_a_column_added_to_the_schema_is_no_correction(releases, tmp_path: Path) -> None:
+    """The previous release lacked a field (an older schema): that is not a change of every
+    record, and the delta stays empty."""
+    old = tmp_path / "old"
+    shutil.copytree(releases["first"], old)
+    results = json.loads((old / "data" / "results.json").read_text(encoding="utf-8"))
+    for row in results:
+        del row["publication_status"]
+    (old / "data" / "results.json").write_text(json.dumps(results, ensure_ascii=False), "utf-8")
+    index = json.loads((old / "data" / "index.json").read_text(encoding="utf-8"))
+    index["version"] = "20241130-00000000"
+    (old / "data" / "index.json").write_text(json.dumps(index), encoding="utf-8")
+    site = tmp_path / "site"
+    build_site(DATA_DIR, site, previous=old)
+    assert (site / "data" / "delta.json").read_text(encoding="utf-8") == ""
+    assert "更正说明" not in (site / "task").joinpath(
+        next(p.name for p in (site / "task").iterdir()), "index.html"
+    ).read_text(encoding="utf-8")
+
+
+def test_index_names_a_delta_only_when_one_was_written(releases, tmp_path: Path) -> None:
+    site = tmp_path / "again"
+    build_site(DATA_DIR, site, previous=releases["first"])
+    index = json.loads((site / "data" / "index.json").read_text(encoding="utf-8"))
+    assert index["delta"] is None and not (site / "data" / "delta.json").exists()

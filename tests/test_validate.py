@@ -96,3 +96,27 @@ def test_gb18030_file_with_title_row_reads_like_utf8(tmp_path: Path) -> None:
     assert report.files[0].encoding == "gb18030"
     assert report.tables["results"][0]["entity_name"] == "䶮记商行"
     shutil.rmtree(tmp_path / "gb")
+
+
+def test_a_population_list_is_kept_for_draws_but_counted_as_withheld(tmp_path: Path) -> None:
+    """A 检查对象名录 is never published row by row: its rows count as 不予公示, the records
+    stay available to draws and statistics, and its errors never print a value."""
+    from helpers import valid_code, write_csv
+
+    data = tmp_path / "data"
+    data.mkdir()
+    bad = valid_code(3)[:-1] + ("0" if valid_code(3)[-1] != "0" else "1")
+    write_csv(
+        data / "检查对象名录.csv",
+        ["企业名称", "统一社会信用代码", "登记机关", "所属行业", "信用风险分类"],
+        [["示例县甲饭店", valid_code(1), "示例县市场监督管理局", "餐饮服务", "A类"],
+         ["示例县乙饭店", valid_code(2), "示例县市场监督管理局", "餐饮服务", "C类"],
+         ["示例县丙饭店", bad, "示例县市场监督管理局", "餐饮服务", "B类"]],
+    )  # fmt: skip
+    report = validate_folder(data)
+    counts = report.to_dict()
+    assert (counts["rows_in"], counts["rows_published"]) == (3, 0)
+    assert (counts["rows_withheld"], counts["rows_quarantined"]) == (2, 1)
+    assert sorted(r["uscc"] for r in report.tables["targets"]) == [valid_code(1), valid_code(2)]
+    [error] = counts["errors"]
+    assert "value" not in error and bad not in str(counts)
