@@ -88,7 +88,7 @@ def build_site(
     model = build_model(validated.public_tables(), validated.data_as_of)
     draws = load_draws(data_dir)
     attach_draws(model, draws)
-    statistics = statistics_for_folder(validated, data_dir)
+    statistics = statistics_for_folder(validated, data_dir, draws=draws, site_build=True)
     notes = prepare_notes(model, tables, last, validated.withdrawals)
     publish_site(
         report,

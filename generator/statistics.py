@@ -23,6 +23,7 @@ and counts in no denominator.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,9 +31,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.errors import ConfigError
+from generator.model import Model
 from generator.schemas import load_outcomes, normalise_value_key
 from generator.settings import Settings, load_settings
-from generator.workdays import WorkCalendar, load_calendar
+from generator.workdays import (
+    HOLIDAY_FOLDER,
+    PACKAGE_YEARS,
+    MissingCalendar,
+    WorkCalendar,
+    load_calendar,
+)
 
 if TYPE_CHECKING:
     from generator.validate import Report
@@ -51,6 +59,22 @@ single firm's class can be inferred from a table."""
 PENDING_OUTCOME = "发现问题待后续处理"
 NO_DISPOSAL = "无需处置"
 UNKNOWN_DEPARTMENT = "未注明部门"
+STRATIFIED = "分层"
+"""The risk-class row of firms drawn by a verifiable stratified draw: which stratum holds
+which class is sealed in the commitment (``strata_map_sha256``), so their class is unknown."""
+TARGETS_KIND = "检查对象"
+CALENDAR_KPIS = ("publication_rate", "timely_publication_rate", "disposal_timeliness")
+"""The KPIs that count working days, so need a calendar of every year they touch."""
+
+
+class _Unknown:
+    """A counting unit that cannot be decided (its year has no calendar): 无法计算."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = _Unknown()
 
 
 @dataclass(frozen=True)
@@ -76,7 +100,8 @@ KPIS: tuple[Kpi, ...] = (
         "被检查的市场主体（去重）",
         "检查对象名录库规模",
         "本期被检查过的不同市场主体数 ÷ 检查对象名录库的主体数（年初企业数：在 gongkai.yml 的 "
-        "directory_sizes 中申报；未申报时取本期各次抽取所用名录库的总数之和，按名录摘要去重）",
+        "directory_sizes 中申报；未申报时取本年各次抽取所用名录库中最大的一个，因为各次抽取的名录库多有"
+        "重叠；只有被检查的主体多于最大的名录库时，才取各名录库（按名录摘要去重）之和）",
         0.05,
         "长安区2024年方案：不低于上年底企业数的5%；忻州市2024年：不低于3%",
         additive=False,
@@ -87,7 +112,8 @@ KPIS: tuple[Kpi, ...] = (
         "按信用风险分类抽取的任务",
         "抽查任务",
         "抽取时运用了信用风险分类的任务数 ÷ 抽查任务数。运用了分类：任务规定了分类抽查比例，"
-        "或抽取记录中每个被抽中的检查对象都标注了信用风险分类",
+        "或抽取记录中每个被抽中的检查对象都标注了信用风险分类，或任务的可验证抽取（检查对象）"
+        "分了不止一层",
         1.0,
         "长安区：100%；忻州市：不低于95%；山西省部门联合抽查：不低于90%",
     ),
@@ -233,6 +259,10 @@ class Inspection:
     task_end: str | None = None
     held: str | None = None
     """``withheld`` or ``quarantined`` when results rows of it were not published."""
+    stratified_draw: bool = False
+    """Drawn by a verifiable draw of more than one stratum (its class stays unknown)."""
+    no_calendar: bool = False
+    """Its deadline could not be computed: a year it touches has no calendar."""
 
     @property
     def checked(self) -> bool:
@@ -279,6 +309,8 @@ class Statistics:
     """Month → department (and :data:`TOTAL`) → the 月报表 figures."""
     directory_sources: dict[tuple[str, str], str]
     """(department, year) → where the coverage denominator came from."""
+    warnings: list[str] = field(default_factory=list)
+    """Why some figures could not be computed (years without a calendar), in Chinese."""
 
     def rows(self) -> list[dict[str, Any]]:
         """``statistics.csv`` rows, sorted by department (total first), period and KPI order."""
@@ -323,6 +355,8 @@ def compute_statistics(
     calendar: WorkCalendar,
     settings: Settings | None = None,
     held_back: Mapping[tuple[str, str], str] | None = None,
+    draws: Iterable[Mapping[str, Any]] = (),
+    strict: bool = True,
 ) -> Statistics:
     """Compute every figure from the validated tables.
 
@@ -332,15 +366,22 @@ def compute_statistics(
         calendar: Working days (:func:`generator.workdays.load_calendar`).
         settings: The data folder's settings (directory sizes, target overrides).
         held_back: ``Report.held_back``: (task, code) of results rows withheld (不予公示) or
-            quarantined; such an enterprise is not overdue, only counted apart.
+            quarantined; such an enterprise is not overdue, only counted apart. A row whose
+            code matches no firm of its task is matched to a drawn firm by
+            :meth:`_Context.attribute_broken_codes`.
+        draws: Verifiable draws (:func:`generator.draws.load_draws`): a task whose draw of
+            检查对象 has more than one stratum used the risk classes.
+        strict: Raise when a year has no calendar. Otherwise the units touching such a year
+            count in no working-day KPI (无法计算), and ``Statistics.warnings`` says so.
 
     Raises:
-        ConfigError: a target names an unknown KPI, or a year has no calendar.
+        ConfigError: a target names an unknown KPI, or (``strict``) a year has no calendar;
+            the message names the row.
     """
     settings = settings or Settings()
     targets = _targets(settings)
-    context = _Context(tables, as_of, calendar, held_back or {})
-    units: dict[str, list[tuple[str, dt.date, bool]]] = {
+    context = _Context(tables, as_of, calendar, held_back or {}, draws, strict)
+    units: dict[str, list[tuple[str, dt.date, bool | _Unknown]]] = {
         "credit_risk_rating_use": [], "joint_check_share": [], "plan_completion": [],
         "publication_rate": [], "timely_publication_rate": [], "disposal_timeliness": [],
         "joint_enterprise_share": [], "problem_rate": [],
@@ -360,17 +401,17 @@ def compute_statistics(
         department = inspection.department
         published = inspection.published_on is not None
         due = published or context.overdue(inspection)
-        if due:
-            units["publication_rate"].append((department, day, published))
+        unknown = inspection.no_calendar and not published and not inspection.held
+        if due or unknown:
+            units["publication_rate"].append((department, day, UNKNOWN if unknown else published))
         if inspection.checked:
-            if due:
-                units["timely_publication_rate"].append(
-                    (department, day, context.timely(inspection))
-                )
+            if due or unknown:
+                timely = UNKNOWN if unknown else context.timely(inspection)
+                units["timely_publication_rate"].append((department, day, timely))
             units["joint_enterprise_share"].append((department, day, inspection.joint))
             units["problem_rate"].append((department, day, context.problem(inspection)))
             for result in inspection.results:
-                disposal = context.disposal_unit(result)
+                disposal = context.disposal_unit(inspection, result)
                 if disposal is not None:
                     units["disposal_timeliness"].append((department, day, disposal))
     figures = _coverage(context, settings, targets)
@@ -379,7 +420,7 @@ def compute_statistics(
             figures += _count_figures(kpi, units[kpi.name], targets[kpi.name])
     figures.sort(key=_figure_order)
     return Statistics(
-        as_of=as_of,
+        as_of=_iso(context.as_of),
         figures=figures,
         overdue=context.overdue_list(),
         unmatched=context.unmatched_list(),
@@ -388,6 +429,7 @@ def compute_statistics(
         risk_classes=context.risk_class_table(),
         monthly=context.monthly(),
         directory_sources=context.directory_sources,
+        warnings=context.warnings(),
     )
 
 
@@ -396,15 +438,38 @@ def empty_statistics(as_of: str | None = None) -> Statistics:
     return Statistics(as_of, [], [], [], [], {}, [], {}, {})
 
 
-def statistics_for_folder(report: Report, data_dir: Path) -> Statistics:
-    """:func:`compute_statistics` for a validated folder, with its settings and holiday files."""
-    return compute_statistics(
+def statistics_for_folder(
+    report: Report,
+    data_dir: Path,
+    *,
+    draws: Iterable[Mapping[str, Any]] | None = None,
+    site_build: bool = False,
+) -> Statistics:
+    """:func:`compute_statistics` for a validated folder, with its settings, holiday files and
+    verifiable draws (read from ``data_dir`` unless given).
+
+    With ``site_build`` a year without a calendar does not stop the build: the figures it
+    touches are 无法计算 and a warning is printed on stderr.
+    """
+    if draws is None:
+        from generator.draws import load_draws
+
+        draws = load_draws(data_dir)
+    statistics = compute_statistics(
         report.tables,
         as_of=report.data_as_of,
         calendar=load_calendar(data_dir),
         settings=load_settings(data_dir),
         held_back=report.held_back,
+        draws=draws,
+        strict=not site_build,
     )
+    if site_build:
+        import click
+
+        for warning in statistics.warnings:
+            click.echo(f"警告：{warning}", err=True)
+    return statistics
 
 
 def enterprise_burden(results: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -459,19 +524,23 @@ def _targets(settings: Settings) -> dict[str, float | None]:
 
 
 def _count_figures(
-    kpi: Kpi, units: list[tuple[str, dt.date, bool]], target: float | None
+    kpi: Kpi, units: list[tuple[str, dt.date, bool | _Unknown]], target: float | None
 ) -> list[Figure]:
-    """Sum counting units into year and month figures, per department and in total."""
+    """Sum counting units into year and month figures, per department and in total.
+
+    :data:`UNKNOWN` units count nowhere; a period with nothing but them is 无法计算 (no
+    denominator)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for department, day, hit in units:
         periods = [f"{day.year}"] + ([f"{day:%Y-%m}"] if kpi.monthly else [])
         for period in periods:
             for who in (department, TOTAL):
                 cell = counts[(who, period)]
-                cell[0] += int(hit)
-                cell[1] += 1
+                if hit is not UNKNOWN:
+                    cell[0] += int(bool(hit))
+                    cell[1] += 1
     return [
-        Figure(department, period, kpi.name, n, d, target)
+        Figure(department, period, kpi.name, n, d or None, target)
         for (department, period), (n, d) in counts.items()
     ]
 
@@ -498,9 +567,14 @@ def _coverage(
         year = period[:4]
         size = declared.get((year, department))
         source = "gongkai.yml"
-        if size is None:
-            size = populations.get((department, year))
-            source = "抽取记录"
+        if size is None and (department, year) in populations:
+            # Draws of one year mostly reuse overlapping directories: their sum counts a
+            # firm many times. The largest one is the floor, unless fewer than were checked.
+            largest, total = populations[(department, year)]
+            if len(firms[(department, year)]) <= largest:
+                size, source = largest, "抽取记录中最大的名录库"
+            else:
+                size, source = total, "抽取记录中各名录库之和"
         if size is None:
             source = "未知"
         context.directory_sources[(department, year)] = source
@@ -528,18 +602,25 @@ class _Context:
         as_of: str | None,
         calendar: WorkCalendar,
         held_back: Mapping[tuple[str, str], str],
+        draws: Iterable[Mapping[str, Any]] = (),
+        strict: bool = True,
     ) -> None:
-        self.as_of = _date(as_of)
         self.calendar = calendar
+        self.strict = strict
+        self.missing: dict[int, set[tuple[str, str]]] = defaultdict(set)
+        """Year without a calendar → the inspections it left out."""
+        self.as_of_note: str | None = None
+        self.as_of = self._checked_as_of(tables.get("results", []), _date(as_of))
         self.problems = {
             normalise_value_key(o.outcome): o.problem for o in load_outcomes().values()
         }
-        self.items = {r["item_id"]: r for r in tables.get("items", [])}
-        self.item_names = {
-            normalise_value_key(text): item
-            for item in self.items.values()
-            for text in (item.get("name"), item.get("sub_item"))
-            if text
+        self.catalogue = Model(None, {r["item_id"]: r for r in tables.get("items", [])},
+                               {}, {}, {}, {}, [], {})  # fmt: skip
+        """The items, for :meth:`generator.model.Model.item_for`."""
+        self.verifiably_stratified = {
+            str(d.get("task_id")): len((d.get("commitment") or {}).get("strata") or []) > 1
+            for d in draws
+            if (d.get("commitment") or {}).get("drawn_kind") == TARGETS_KIND
         }
         self.plans = {r["plan_id"]: r for r in tables.get("plans", []) if r.get("plan_id")}
         self.tasks = {r["task_id"]: r for r in tables.get("tasks", []) if r.get("task_id")}
@@ -557,6 +638,7 @@ class _Context:
                 inspection.drawn = True
                 inspection.drawn_at = row.get("drawn_at")
                 inspection.risk_class = row.get("risk_class") or inspection.risk_class
+                inspection.stratified_draw = self.verifiably_stratified.get(task_id, False)
         results = sorted(
             tables.get("results", []),
             key=lambda r: (r.get("task_id") or "", r["uscc"], r.get("result_id") or ""),
@@ -570,6 +652,110 @@ class _Context:
             inspection.risk_class = inspection.risk_class or result.get("risk_class")
         for inspection in self.inspections.values():
             inspection.held = held_back.get((inspection.task_id, inspection.uscc))
+        self.attribute_broken_codes(held_back)
+        for inspection in self.inspections.values():
+            self.due_on(inspection)  # marks those whose deadline has no calendar
+
+    def _checked_as_of(
+        self, results: list[dict[str, Any]], as_of: dt.date | None
+    ) -> dt.date | None:
+        """The as-of date, if its year has a calendar; else (not strict) the latest result
+        date that has one, since no deadline can be judged against a date without one."""
+        if as_of is None or self.calendar.covers(as_of.year):
+            return as_of
+        row = next(
+            (
+                r
+                for r in results
+                if as_of.isoformat() in (r.get("published_on"), r.get("inspected_on"))
+            ),
+            None,
+        )
+        where = f"检查结果 {_row_label(row)}" if row else "数据截至日期"
+        if self.strict:
+            self._refuse(as_of.year, f"{where}的日期 {as_of.isoformat()}")
+        days = [
+            day
+            for r in results
+            for day in (_date(r.get("published_on")), _date(r.get("inspected_on")))
+            if day is not None and day < as_of and self.calendar.covers(day.year)
+        ]
+        latest = max(days, default=None)
+        self.as_of_note = (
+            f"数据中最晚的日期 {as_of.isoformat()}（{where}）所在的 {as_of.year} "
+            f"年没有节假日安排，逾期与否按 {_iso(latest) or '（无）'} 判断"
+        )
+        return latest
+
+    def _refuse(self, year: int, where: str) -> None:
+        try:
+            self.calendar.year(year)
+        except MissingCalendar as exc:
+            raise MissingCalendar(f"{where}：{exc}", exc.year, exc.path) from exc
+
+    def _guarded(self, inspection: Inspection, compute: Any, *args: Any) -> Any:
+        """``compute(*args)``; if a year it needs has no calendar, :data:`UNKNOWN` (or raise)."""
+        try:
+            return compute(*args)
+        except MissingCalendar as exc:
+            if self.strict:
+                where = (
+                    f"任务 {inspection.task_id} 中统一社会信用代码为 {inspection.uscc} 的检查户次"
+                    f"（日期 {_iso(inspection.day) or '不详'}）"
+                )
+                raise MissingCalendar(f"{where}：{exc}", exc.year, exc.path) from exc
+            inspection.no_calendar = True
+            self.missing[exc.year].add((inspection.task_id, inspection.uscc))
+            return UNKNOWN
+
+    def warnings(self) -> list[str]:
+        """Why figures are missing (years without a calendar), for the page and the build."""
+        titles = "、".join(KPI_BY_NAME[k].title for k in CALENDAR_KPIS)
+        first, last = PACKAGE_YEARS
+        out = [
+            f"{year} 年没有节假日安排（chinese-calendar 只包含 {first}–{last} 年，数据目录中也没有"
+            f"节假日文件 {HOLIDAY_FOLDER}/{year}.yml）：{len(units)} 个检查户次的期限无法计算，"
+            f"未计入{titles}和逾期未公示名单。如果是日期录入错误，请更正数据；否则请按国务院办公厅"
+            "的通知填写该文件"
+            for year, units in sorted(self.missing.items())
+        ]
+        return [*out, *([self.as_of_note] if self.as_of_note else [])]
+
+    def attribute_broken_codes(self, held_back: Mapping[tuple[str, str], str]) -> None:
+        """Match held-back rows whose code names no firm of their task to a drawn firm.
+
+        ``Report.held_back`` is keyed by the code as exported; a row quarantined *because*
+        its code is broken would leave its drawn firm looking overdue. Such a row covers a
+        drawn firm of the same task with no published result and nothing held:
+
+        1. the firm whose code it resembles (:func:`_resembles`: a typo or wrong check
+           character, or the code as Excel mangles long numbers), if exactly one does;
+        2. else, if it resembles no firm of the task at all, and it is the task's only such
+           row and the task has only one such firm, that firm (by elimination).
+
+        Anything else stays as it is: a firm is listed as overdue rather than hidden.
+        """
+        codes: dict[str, set[str]] = defaultdict(set)
+        for task_id, uscc in self.inspections:
+            codes[task_id].add(uscc)
+        strays: dict[str, dict[str, str]] = defaultdict(dict)
+        for (task_id, code), state in held_back.items():
+            if code not in codes.get(task_id, ()):
+                strays[task_id][code] = state
+        for task_id, rows in sorted(strays.items()):
+            firms = self._task_inspections(task_id)
+            open_ = [i for i in firms if i.drawn and i.published_on is None and not i.held]
+            alone = []
+            for code, state in sorted(rows.items()):
+                if not any(_resembles(code, i.uscc) for i in firms):
+                    alone.append(state)
+                    continue
+                fits = [i for i in open_ if _resembles(code, i.uscc)]
+                if len(fits) == 1:
+                    fits[0].held = fits[0].held or state
+            still_open = [i for i in open_ if not i.held]
+            if len(alone) == 1 and len(still_open) == 1:
+                still_open[0].held = alone[0]
 
     def _inspection(
         self, task_id: str, uscc: str, name: str | None, result: dict[str, Any] | None
@@ -615,6 +801,8 @@ class _Context:
     def stratified(self, task_id: str) -> bool:
         if (self.tasks.get(task_id) or {}).get("risk_ratios"):
             return True
+        if self.verifiably_stratified.get(task_id):
+            return True
         rows = self.draws.get(task_id, [])
         return bool(rows) and all(r.get("risk_class") in RISK_CLASSES for r in rows)
 
@@ -647,9 +835,13 @@ class _Context:
     # Inspections
 
     def due_on(self, inspection: Inspection) -> dt.date | None:
-        """The last day to publish: 20 working days after the check (or the task's end)."""
+        """The last day to publish: 20 working days after the check (or the task's end);
+        ``None`` when unknown (no date, or no calendar)."""
         start = inspection.inspected_on or inspection.day
-        return self.calendar.add_workdays(start, DEADLINE_WORKDAYS) if start else None
+        if start is None:
+            return None
+        due = self._guarded(inspection, self.calendar.add_workdays, start, DEADLINE_WORKDAYS)
+        return None if due is UNKNOWN else due
 
     def overdue(self, inspection: Inspection) -> bool:
         """Unpublished, not withheld or quarantined, and past its deadline on the as-of date."""
@@ -658,7 +850,10 @@ class _Context:
         due = self.due_on(inspection)
         return due is not None and due < self.as_of
 
-    def timely(self, inspection: Inspection) -> bool:
+    def timely(self, inspection: Inspection) -> bool | _Unknown:
+        return self._guarded(inspection, self._timely, inspection)
+
+    def _timely(self, inspection: Inspection) -> bool:
         for result in inspection.results:
             checked, published = (
                 _date(result.get("inspected_on")),
@@ -676,14 +871,18 @@ class _Context:
     def _is_problem(self, result: Mapping[str, Any]) -> bool:
         return self.problems.get(normalise_value_key(result.get("outcome") or ""), False)
 
-    def disposal_unit(self, result: Mapping[str, Any]) -> bool | None:
+    def disposal_unit(
+        self, inspection: Inspection, result: Mapping[str, Any]
+    ) -> bool | _Unknown | None:
         """Whether a result's follow-up was entered in time; ``None`` if it needs none yet."""
         disposal = result.get("disposal")
         needed = (disposal and disposal != NO_DISPOSAL) or result.get("outcome") == PENDING_OUTCOME
         checked = _date(result.get("inspected_on"))
         if not needed or checked is None:
             return None
-        deadline = self.calendar.add_workdays(checked, DEADLINE_WORKDAYS)
+        deadline = self._guarded(inspection, self.calendar.add_workdays, checked, DEADLINE_WORKDAYS)
+        if deadline is UNKNOWN:
+            return UNKNOWN
         entered = _date(result.get("disposal_on"))
         if entered is None:
             if self.as_of is None or deadline >= self.as_of:
@@ -699,19 +898,18 @@ class _Context:
             if not self.overdue(inspection):
                 continue
             due = self.due_on(inspection)
+            late = (
+                self._guarded(inspection, self.calendar.workdays_between, due, self.as_of)
+                if due and self.as_of
+                else None
+            )
             rows.append(
                 {
-                    "department": inspection.department,
-                    "task_id": inspection.task_id,
-                    "task_name": inspection.task_name,
-                    "uscc": inspection.uscc,
-                    "entity_name": inspection.entity_name,
+                    **_listed(inspection),
                     "drawn_at": (inspection.drawn_at or "")[:10] or None,
                     "inspected_on": _iso(inspection.inspected_on),
                     "due_on": _iso(due),
-                    "overdue_workdays": self.calendar.workdays_between(due, self.as_of)
-                    if due and self.as_of
-                    else None,
+                    "overdue_workdays": None if late is UNKNOWN else late,
                     "reason": "已检查，超过20个工作日未公示结果"
                     if inspection.checked
                     else "已抽中，超过20个工作日未见检查结果",
@@ -728,11 +926,7 @@ class _Context:
                 continue
             rows.append(
                 {
-                    "department": inspection.department,
-                    "task_id": inspection.task_id,
-                    "task_name": inspection.task_name,
-                    "uscc": inspection.uscc,
-                    "entity_name": inspection.entity_name,
+                    **_listed(inspection),
                     "inspected_on": _iso(inspection.inspected_on),
                     "published_on": _iso(inspection.published_on),
                     "reason": "检查结果没有对应的抽取记录",
@@ -751,7 +945,8 @@ class _Context:
                 row = table.setdefault(
                     (who, str(day.year)),
                     dict.fromkeys(("drawn", "checked", "published", "withheld", "quarantined",
-                                   "overdue", "pending", "not_drawn", "tasks_without_draw"), 0),
+                                   "overdue", "pending", "undetermined", "not_drawn",
+                                   "tasks_without_draw"), 0),
                 )  # fmt: skip
                 unpublished = inspection.drawn and inspection.published_on is None
                 overdue = self.overdue(inspection)
@@ -761,7 +956,11 @@ class _Context:
                 row["withheld"] += unpublished and inspection.held == "withheld"
                 row["quarantined"] += unpublished and inspection.held == "quarantined"
                 row["overdue"] += unpublished and overdue
-                row["pending"] += unpublished and not inspection.held and not overdue
+                undetermined = unpublished and not inspection.held and inspection.no_calendar
+                row["pending"] += (
+                    unpublished and not inspection.held and not overdue and not undetermined
+                )
+                row["undetermined"] += undetermined
                 row["not_drawn"] += (
                     not inspection.drawn and inspection.checked and inspection.task_id in self.draws
                 )
@@ -777,8 +976,9 @@ class _Context:
 
     # Aggregates
 
-    def populations(self) -> dict[tuple[str, str], int]:
-        """(department, year) → the sum of the distinct directories its draws used."""
+    def populations(self) -> dict[tuple[str, str], tuple[int, int]]:
+        """(department, year) → the largest directory its draws used, and the sum of the
+        distinct ones (by 名录摘要)."""
         seen: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
         for task_id, rows in self.draws.items():
             task = self.tasks.get(task_id)
@@ -793,13 +993,16 @@ class _Context:
                 directory = row.get("population_digest") or f"{task_id}:{size}"
                 for who in (department, TOTAL):
                     seen[(who, str(day.year))][directory] = int(size)
-        return {key: sum(sizes.values()) for key, sizes in seen.items()}
+        return {key: (max(sizes.values()), sum(sizes.values())) for key, sizes in seen.items()}
+
+    def item_for(self, result: Mapping[str, Any]) -> dict[str, Any] | None:
+        """A result's item, by id or else by its name."""
+        return self.catalogue.item_for(result.get("item_id")) or self.catalogue.item_for(
+            result.get("item")
+        )
 
     def _industry(self, result: Mapping[str, Any]) -> str:
-        item = self.items.get(result.get("item_id") or "") or self.item_names.get(
-            normalise_value_key(result.get("item") or "")
-        )
-        return (item or {}).get("industry") or "未注明行业"
+        return (self.item_for(result) or {}).get("industry") or "未注明行业"
 
     def burden(self) -> dict[str, list[dict[str, Any]]]:
         """无事不扰 aggregates per year, by department and by industry (of the item)."""
@@ -853,11 +1056,13 @@ class _Context:
             if day is None:
                 continue
             risk = inspection.risk_class if inspection.risk_class in RISK_CLASSES else "未分类"
+            if risk == "未分类" and inspection.stratified_draw:
+                risk = STRATIFIED
             cell = table[(str(day.year), risk)]
             cell[0] += inspection.drawn
             cell[1] += inspection.checked
             cell[2] += self.problem(inspection)
-        order = {c: n for n, c in enumerate((*RISK_CLASSES, "未分类"))}
+        order = {c: n for n, c in enumerate((*RISK_CLASSES, STRATIFIED, "未分类"))}
         rows = []
         for (year, risk), (drawn, checked, problems) in sorted(
             table.items(), key=lambda kv: (kv[0][0], order[kv[0][1]])
@@ -866,7 +1071,9 @@ class _Context:
                 {
                     "year": year,
                     "risk_class": risk,
-                    "title": RISK_CLASS_NAMES.get(risk, "未标注分类"),
+                    "title": RISK_CLASS_NAMES.get(
+                        risk, "已分层抽取，分类不公开" if risk == STRATIFIED else "未标注分类"
+                    ),
                     "drawn": _suppressed(drawn),
                     "checked": _suppressed(checked),
                     "problems": _suppressed(problems),
@@ -942,13 +1149,64 @@ class _Context:
 
     def _item_levels(self, result: Mapping[str, Any]) -> tuple[str, str]:
         """(大项, 小项) of a result's item: the item's name, and its id (sub-item)."""
-        item = self.items.get(result.get("item_id") or "") or self.item_names.get(
-            normalise_value_key(result.get("item") or "")
-        )
+        item = self.item_for(result)
         if item is None:
             text = normalise_value_key(result.get("item") or "")
             return text, text
         return normalise_value_key(item.get("name") or item["item_id"]), item["item_id"]
+
+
+_EXCEL_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)")
+_EXCEL_DIGITS = 15
+"""Excel keeps 15 significant digits of a number: an 18-digit code loses its last three."""
+
+
+def _resembles(broken: str, code: str) -> bool:
+    """Whether ``broken`` may be ``code`` mistyped (at most two characters differ) or turned
+    into a number by Excel (``9.11409E+17``, ``911409024512315000``)."""
+    if broken == code:
+        return True
+    if len(broken) == len(code) and sum(a != b for a, b in zip(broken, code)) <= 2:
+        return True
+    if not code.isdigit():
+        return False
+    match = _EXCEL_SCIENTIFIC.fullmatch(broken)
+    if match:
+        mantissa = match.group(1) + (match.group(2) or "")
+        if int(match.group(3)) + 1 != len(code):
+            return False
+        return _rounded(code, len(mantissa)) == int(mantissa)
+    if broken.isdigit() and len(broken) == len(code) > _EXCEL_DIGITS:
+        tail = broken[_EXCEL_DIGITS:]
+        return set(tail) == {"0"} and (
+            broken[:_EXCEL_DIGITS] == code[:_EXCEL_DIGITS]
+            or int(broken[:_EXCEL_DIGITS]) == _rounded(code, _EXCEL_DIGITS)
+        )
+    return False
+
+
+def _rounded(code: str, digits: int) -> int:
+    """The first ``digits`` digits of ``code`` rounded half up, as Excel shows them."""
+    quotient, rest = divmod(int(code), 10 ** (len(code) - digits))
+    return quotient + (2 * rest >= 10 ** (len(code) - digits))
+
+
+def _listed(inspection: Inspection) -> dict[str, Any]:
+    """The columns every public list of 检查户次 starts with."""
+    return {
+        "department": inspection.department,
+        "task_id": inspection.task_id,
+        "task_name": inspection.task_name,
+        "uscc": inspection.uscc,
+        "entity_name": inspection.entity_name,
+    }
+
+
+def _row_label(row: Mapping[str, Any]) -> str:
+    return (
+        f"{row.get('result_id') or ''}（任务 {row.get('task_id') or row.get('task_name') or '不详'}，"
+        f"统一社会信用代码 {row.get('uscc')}）"
+    )
 
 
 def _suppressed(count: int) -> int | str:

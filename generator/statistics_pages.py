@@ -15,9 +15,7 @@ after MkDocs, from the chart files MkDocs copied. Every text in an SVG is XML-es
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -42,6 +40,7 @@ from generator.statistics import (
     DEADLINE_WORKDAYS,
     KPI_BY_NAME,
     KPIS,
+    RISK_CLASSES,
     STATISTICS_FIELDS,
     TOTAL,
     Statistics,
@@ -54,6 +53,7 @@ CHART_FOLDER = "statistics/charts"
 STATISTICS_FILE = "statistics.csv"
 CHART_MARKER = "GONGKAI-CHART:"
 NO_VALUE = "—"
+UNCOMPUTABLE = "无法计算"
 
 _MARKER = re.compile(r"<p>" + CHART_MARKER + r"([a-z0-9-]+)</p>")
 _CHART_WIDTH = 720
@@ -158,6 +158,9 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
             "工作日按国务院办公厅每年的节假日安排（含调休）计算。"
         ),
     ]
+    if statistics.warnings:
+        parts.append("**无法计算的指标**")
+        parts.append(_bullets(statistics.warnings))
     if not statistics.figures:
         parts.append("暂无可统计的数据。")
         return _blocks(parts)
@@ -186,6 +189,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
             ],
             ("left",) * 6,
         ),
+        *_directory_blocks(statistics),
         *_reconciliation_blocks(statistics),
         *_overdue_blocks(statistics, model, root),
         *_burden_blocks(statistics),
@@ -224,7 +228,7 @@ def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
                 kpi.title,
                 _count(figure.numerator),
                 NO_VALUE if figure.denominator is None else _count(figure.denominator),
-                _percent(figure.value),
+                UNCOMPUTABLE if figure.denominator is None else _percent(figure.value),
                 _percent(figure.target),
                 _verdict(figure.value, figure.target),
             )
@@ -249,10 +253,39 @@ def _department_table(statistics: Statistics, period: str) -> str:
             cells.append(
                 NO_VALUE
                 if figure is None
-                else f"{_percent(figure.value)}（{figure.numerator}/{_or_dash(figure.denominator)}）"
+                else UNCOMPUTABLE
+                if figure.denominator is None
+                else f"{_percent(figure.value)}（{figure.numerator}/{figure.denominator}）"
             )
         rows.append(cells)
     return _table(("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS))
+
+
+def _directory_blocks(statistics: Statistics) -> list[str]:
+    """Where each coverage denominator came from (``Statistics.directory_sources``)."""
+    rows = []
+    for (department, year), source in sorted(
+        statistics.directory_sources.items(), key=lambda kv: (kv[0][1], kv[0][0] != TOTAL, kv[0])
+    ):
+        figure = statistics.figure(department, year, "coverage")
+        size = figure.denominator if figure is not None else None
+        rows.append((year, department, NO_VALUE if size is None else _count(size), source))
+    return [
+        "### 抽查覆盖率的分母 {#directory}",
+        (
+            "覆盖率的分母是检查对象名录库的主体数。优先取数据目录 gongkai.yml 中 directory_sizes 申报的"
+            "年初企业数；未申报时取本年各次抽取所用名录库中最大的一个（各次抽取的名录库多有重叠，相加会"
+            "重复计算同一主体，所以这只是名录库规模的下限，覆盖率可能偏高）；被检查的主体多于最大的名录库"
+            "时，取各名录库（按名录摘要去重）之和。"
+        ),
+        _table(("年度", "部门", "名录库规模", "来源"), rows, ("left", "left", "right", "left"))
+        if rows
+        else "暂无。",
+    ]
+
+
+def _bullets(lines: Sequence[str]) -> str:
+    return "\n".join(f"- {escape_markdown_cell(line)}" for line in lines)
 
 
 def _chart_block(name: str, title: str) -> list[str]:
@@ -264,11 +297,13 @@ def _chart_block(name: str, title: str) -> list[str]:
 
 
 def _reconciliation_blocks(statistics: Statistics) -> list[str]:
+    undetermined = any(r.get("undetermined") for r in statistics.reconciliation)
     rows = [
         (
             r["department"], r["year"], _count(r["drawn"]), _count(r["checked"]),
             _count(r["published"]), _count(r["withheld"]), _count(r["quarantined"]),
-            _count(r["overdue"]), _count(r["pending"]), _count(r["not_drawn"]),
+            _count(r["overdue"]), _count(r["pending"]),
+            *((_count(r["undetermined"]),) if undetermined else ()), _count(r["not_drawn"]),
         )
         for r in statistics.reconciliation
     ]  # fmt: skip
@@ -277,7 +312,10 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
         (
             "每个被抽中的市场主体都应有检查结果并按时公示。下表逐部门核对：抽中的户次中，有检查结果的、"
             "已公示的、依法不予公示的、结果数据有误被隔离（见数据质量报告）的、逾期未公示的和期限未到的；"
-            "最后一列是有检查结果但抽取记录中没有的户次。"
+            "最后一列是有检查结果但抽取记录中没有的户次。统一社会信用代码有误而被隔离的检查结果，"
+            "若其代码与本任务某个抽中主体的代码只差一两位，或是 Excel 把该代码变成数字后的样子"
+            "（如 9.11409E+17），或本任务只有这一条代码无法辨认的结果和一个未公示的抽中主体，"
+            "则视为该主体的结果，计入“数据有误”而不列为逾期。"
         ),
         _table(
             (
@@ -290,10 +328,11 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
                 "数据有误",
                 "逾期未公示",
                 "期限未到",
+                *(("期限无法计算",) if undetermined else ()),
                 "无抽取记录",
             ),
             rows,
-            ("left", "left") + ("right",) * 8,
+            ("left", "left") + ("right",) * (9 if undetermined else 8),
         ),
     ]
 
@@ -309,22 +348,10 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     if statistics.overdue:
         parts.append(
             _table(
-                (
-                    "部门",
-                    "抽查任务",
-                    "市场主体",
-                    "统一社会信用代码",
-                    "抽取日期",
-                    "公示期限",
-                    "已逾期（工作日）",
-                    "情况",
-                ),
+                (*_FIRM_HEADERS, "抽取日期", "公示期限", "已逾期（工作日）", "情况"),
                 [
                     (
-                        r["department"],
-                        _task_cell(model, root, r),
-                        _enterprise_cell(model, root, r),
-                        r["uscc"],
+                        *_firm_cells(model, root, r),
                         r["drawn_at"] or NO_VALUE,
                         r["due_on"],
                         _or_dash(r["overdue_workdays"]),
@@ -341,21 +368,10 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     if statistics.unmatched:
         parts.append(
             _table(
-                (
-                    "部门",
-                    "抽查任务",
-                    "市场主体",
-                    "统一社会信用代码",
-                    "检查完成日期",
-                    "公示日期",
-                    "情况",
-                ),
+                (*_FIRM_HEADERS, "检查完成日期", "公示日期", "情况"),
                 [
                     (
-                        r["department"],
-                        _task_cell(model, root, r),
-                        _enterprise_cell(model, root, r),
-                        r["uscc"],
+                        *_firm_cells(model, root, r),
                         r["inspected_on"] or NO_VALUE,
                         r["published_on"] or NO_VALUE,
                         r["reason"],
@@ -398,7 +414,8 @@ def _burden_blocks(statistics: Statistics) -> list[str]:
 
 def _risk_blocks(statistics: Statistics) -> list[str]:
     rows = [
-        (r["year"], f"{r['risk_class']} {r['title']}", _or_dash(r["drawn"]), _or_dash(r["checked"]),
+        (r["year"], f"{r['risk_class']} {r['title']}" if r["risk_class"] in RISK_CLASSES else r["title"],
+         _or_dash(r["drawn"]), _or_dash(r["checked"]),
          _or_dash(r["problems"]), _percent(r["problem_rate"]))
         for r in statistics.risk_classes
     ]  # fmt: skip
@@ -406,7 +423,8 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
         "## 按信用风险分类汇总 {#risk-classes}",
         (
             "各信用风险分类的抽中、检查和发现问题户次。单个市场主体的信用风险分类属内部信息，不予公示；"
-            "不足 3 户的格子只显示“<3”。"
+            "不足 3 户的格子只显示“<3”。可验证抽取按分类分层，但哪一层对应哪一类是保密的（承诺中只公布"
+            "其摘要），这些主体计入“已分层抽取，分类不公开”。"
         ),
         _table(
             ("年度", "信用风险分类", "抽中户次", "检查户次", "发现问题户次", "问题发现率"),
@@ -419,8 +437,8 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
 def _render_month(statistics: Statistics, month: str) -> str:
     year, number = month.split("-")
     data = statistics.monthly.get(month, {})
-    departments = [d for d in data if d != TOTAL]
-    columns = [TOTAL, *departments]
+    # A month may have figures (a deadline fell in it) but nothing to report.
+    columns = [d for d in data if d == TOTAL] + [d for d in data if d != TOTAL]
     rows: list[list[object]] = [
         ["本月组织随机抽查的任务", *(len(data[c]["tasks_organised"]) for c in columns)]
     ]
@@ -439,7 +457,7 @@ def _render_month(statistics: Statistics, month: str) -> str:
             rows,
             ("left",) + ("right",) * len(columns),
         )
-        if data
+        if columns
         else "本月没有抽查、检查或公示记录。",
     ]
     for who in columns:
@@ -715,26 +733,26 @@ def inject_charts(site_dir: Path) -> int:
 
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """CSV text with a BOM (Excel shows Chinese), CRLF, formula triggers neutralised."""
-    from generator.datasets import neutralise_csv_cell
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [
-                "" if v is None else neutralise_csv_cell(v) if isinstance(v, str) else _number(v)
-                for v in row
-            ]
-        )
-    return "\ufeff" + buffer.getvalue()
+    """A chart's data as the downloads are written (:meth:`DerivedTable.csv_bytes`)."""
+    table = DerivedTable(
+        name="chart", title="", description="", primary_key=(),
+        fields=tuple({"name": name} for name in header),
+        rows=tuple(dict(zip(header, row)) for row in rows),
+    )  # fmt: skip
+    return table.csv_bytes().decode("utf-8")
 
 
-def _number(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4f}".rstrip("0").rstrip(".")
-    return str(value)
+_FIRM_HEADERS = ("部门", "抽查任务", "市场主体", "统一社会信用代码")
+
+
+def _firm_cells(model: Model, root: str, row: dict[str, Any]) -> tuple[object, ...]:
+    """部门, 抽查任务, 市场主体, 统一社会信用代码 of a listed 检查户次."""
+    return (
+        row["department"],
+        _task_cell(model, root, row),
+        _enterprise_cell(model, root, row),
+        row["uscc"],
+    )
 
 
 def _task_cell(model: Model, root: str, row: dict[str, Any]) -> object:

@@ -17,7 +17,8 @@ holiday file in the data folder, ``DATA_DIR/holidays/<year>.yml``::
 
 A holiday file wins over the package for its year (an operator may correct a year).
 Any other day is a working day from Monday to Friday and a rest day on weekends. A year
-with neither raises :class:`~generator.errors.ConfigError` naming the missing file.
+with neither raises :class:`MissingCalendar` (a :class:`~generator.errors.ConfigError`)
+naming the missing file.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ PACKAGE_YEARS = (2004, 2026)
 """First and last year that the pinned ``chinese-calendar`` covers."""
 
 _RANGE = re.compile(r"\s*(\d{4}-\d{2}-\d{2})\s*(?:~|～|至|–|—)\s*(\d{4}-\d{2}-\d{2})\s*")
+
+
+class MissingCalendar(ConfigError):
+    """Neither ``chinese-calendar`` nor a holiday file covers a year."""
+
+    def __init__(self, message: str, year: int, path: Path) -> None:
+        super().__init__(message)
+        self.year = year
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -71,11 +81,19 @@ class WorkCalendar:
         """The calendar of ``year``.
 
         Raises:
-            ConfigError: neither a holiday file nor the package covers ``year``.
+            MissingCalendar: neither a holiday file nor the package covers ``year``.
         """
         if year not in self._years:
             self._years[year] = self._load(year)
         return self._years[year]
+
+    def covers(self, year: int) -> bool:
+        """Whether ``year`` has a calendar (a holiday file or the package); raises nothing."""
+        try:
+            self.year(year)
+        except MissingCalendar:
+            return False
+        return True
 
     def is_workday(self, day: dt.date) -> bool:
         """Whether ``day`` is a working day."""
@@ -116,11 +134,13 @@ class WorkCalendar:
         if PACKAGE_YEARS[0] <= year <= PACKAGE_YEARS[1]:
             return _package_year(year)
         where = path if path is not None else Path("DATA_DIR") / HOLIDAY_FOLDER / f"{year}.yml"
-        raise ConfigError(
+        raise MissingCalendar(
             f"缺少 {year} 年的节假日安排：chinese-calendar 只包含 {PACKAGE_YEARS[0]}–"
             f"{PACKAGE_YEARS[1]} 年，数据目录中也没有节假日文件 {where}。"
             f"请按国务院办公厅关于 {year} 年部分节假日安排的通知填写该文件（格式见 README），"
-            "再重新运行。"
+            "再重新运行。",
+            year,
+            where,
         )
 
 

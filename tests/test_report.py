@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -11,13 +12,33 @@ from click.testing import CliRunner
 from helpers import DATA_DIR
 
 from generator.cli import cli
-from generator.report import FIGURES, SHEET, read_monthly_report
+from generator.report import FIGURES, SHEET
 from generator.statistics import TOTAL
 
 pytestmark = pytest.mark.slow
 
 MONTH = "2024-05"
 MSC = "示例县市场监督管理局"
+
+
+def read_monthly_report(path: Path) -> dict[str, Any]:
+    """The figures of a 月报表 as an operator's spreadsheet would see them, read back by label."""
+
+    sheet = openpyxl.load_workbook(path)[SHEET]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_col=1, max_col=4)]
+    figures: dict[str, Any] = {"units": []}
+    by_label = {(r[1], r[2]): r[3] for r in rows}
+    for key, label, sub in FIGURES:
+        figures[key] = by_label[(label, sub)]
+    figures["website"] = by_label[("随机抽查结果公示数量及网站", "公示网站")]
+    organised = by_label[("本月组织随机抽查的文件", None)]
+    figures["tasks_organised"] = [] if organised == "无" else str(organised).split("\n")
+    header = next(n for n, r in enumerate(rows) if r[1] == "开展的单位")
+    for r in rows[header + 1 :]:
+        if r[1] is None:
+            break
+        figures["units"].append({"unit": r[1], "inspections": r[2], "published": r[3]})
+    return figures
 
 
 def _run(*args: str) -> object:

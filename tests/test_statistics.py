@@ -201,7 +201,7 @@ def test_values_targets_and_csv_rows(stats) -> None:
     assert stats.figure(B, "2024-05", "plan_completion") is None
     assert [r["kpi"] for r in stats.rows()[:9]] == [k.name for k in KPIS]
     assert stats.directory_sources[(A, "2024")] == "gongkai.yml"
-    assert stats.directory_sources[(B, "2024")] == "抽取记录"
+    assert stats.directory_sources[(B, "2024")] == "抽取记录中最大的名录库"
 
 
 def test_overdue_and_unmatched_lists(stats) -> None:
@@ -212,8 +212,8 @@ def test_overdue_and_unmatched_lists(stats) -> None:
     by_department = {r["department"]: r for r in stats.reconciliation}
     assert by_department[A] == {
         "department": A, "year": "2024", "drawn": 5, "checked": 4, "published": 4,
-        "withheld": 0, "quarantined": 0, "overdue": 1, "pending": 0, "not_drawn": 1,
-        "tasks_without_draw": 0,
+        "withheld": 0, "quarantined": 0, "overdue": 1, "pending": 0, "undetermined": 0,
+        "not_drawn": 1, "tasks_without_draw": 0,
     }  # fmt: skip
     assert (
         by_department[B]["drawn"],
@@ -372,3 +372,199 @@ def test_demo_never_publishes_a_firms_risk_class(demo) -> None:
         }
     for listed in (demo.overdue, demo.unmatched):
         assert listed and all("risk_class" not in r for r in listed)
+
+
+# Review fixes: verifiable draws, broken codes, years without a calendar, directories
+
+
+def _verifiable(task: str, strata: int) -> dict:
+    """A verifiable draw as ``load_draws`` gives it: the commitment's strata, no classes."""
+    layers = [{"label": f"S{n}", "size": 10, "sample_size": 1} for n in range(1, strata + 1)]
+    return {"task_id": task, "commitment": {"drawn_kind": "检查对象", "strata": layers}}
+
+
+def test_a_verifiable_draw_of_several_strata_used_the_risk_classes() -> None:
+    # T2's draw rows carry no class; its verifiable draw had two strata.
+    layered = compute_statistics(
+        TABLES, as_of=AS_OF, calendar=WorkCalendar(), held_back=HELD_BACK,
+        draws=[_verifiable(T2, 2)],
+    )  # fmt: skip
+    assert _figures(layered, A, "2024")["credit_risk_rating_use"] == (2, 2)
+    classes = {r["risk_class"]: r for r in layered.risk_classes}
+    # T2's two drawn firms are counted apart from the unclassified, never by class.
+    assert (classes["分层"]["drawn"], classes["分层"]["title"]) == ("<3", "已分层抽取，分类不公开")
+    assert classes["未分类"]["drawn"] == 0
+    single = compute_statistics(
+        TABLES, as_of=AS_OF, calendar=WorkCalendar(), held_back=HELD_BACK,
+        draws=[_verifiable(T2, 1)],
+    )  # fmt: skip
+    assert _figures(single, A, "2024")["credit_risk_rating_use"] == (1, 2)
+
+
+def test_demo_counts_its_verifiable_draws_as_stratified(demo) -> None:
+    use = demo.figure(TOTAL, "2024", "credit_risk_rating_use")
+    assert use.denominator and use.numerator == use.denominator
+    drawn_verifiably = sum(
+        len(path.read_text(encoding="utf-8-sig").splitlines()) - 1
+        for path in (DATA_DIR / "draws").glob("GK-*-D/抽取记录.csv")
+    )
+    classes = {r["risk_class"]: r["drawn"] for r in demo.risk_classes}
+    assert classes["分层"] == drawn_verifiably and classes.get("未分类", 0) == 0
+
+
+DRAWN = ("91140902MA0UCED94D", "911409024512315123", "911409024512399123", "92140902MA06Y8XE47")
+
+
+def _broken_code_corpus(codes: tuple[str, ...]) -> dict:
+    tasks = [{"task_id": f"K{n}", "name": f"任务K{n}", "lead_department": A,
+              "start": "2024-03-01", "end": "2024-03-29"} for n in range(1, 5)]  # fmt: skip
+    draws = [_draw(f"K{n}", code, "2024-03-01", None, 100, "k") for n, code in enumerate(codes, 1)]
+    # K4 drew a second firm, published in time.
+    draws.append(_draw("K4", "91140902MA0BJA5Q2L", "2024-03-01", None, 100, "k"))
+    result = _result("K4", "91140902MA0BJA5Q2L", "I1", "2024-03-20", "2024-03-25", OK)
+    return {**TABLES, "tasks": tasks, "draws": draws, "results": [result]}
+
+
+@pytest.mark.parametrize(
+    ("held_code", "task"),
+    [
+        ("91140902MA0UCED94X", "K1"),  # a wrong check character
+        ("9.11409E+17", "K2"),  # Excel's scientific notation of 911409024512315123
+        ("911409024512399000", "K3"),  # Excel kept 15 digits of 911409024512399123
+        ("140902660356086", "K4"),  # unrecognisable, but the only open firm of K4
+    ],
+)
+def test_a_drawn_firm_whose_result_was_quarantined_for_a_bad_code_is_not_overdue(
+    held_code: str, task: str
+) -> None:
+    tables = _broken_code_corpus(DRAWN)
+    held = {(task, held_code): "quarantined"}
+    stats = compute_statistics(tables, as_of=AS_OF, calendar=WorkCalendar(), held_back=held)
+    overdue = {r["task_id"] for r in stats.overdue}
+    assert task not in overdue and overdue == {"K1", "K2", "K3", "K4"} - {task}
+    total = next(r for r in stats.reconciliation if r["department"] == TOTAL)
+    assert (total["quarantined"], total["overdue"]) == (1, 3)
+
+
+def test_a_bad_code_covers_no_firm_when_that_is_ambiguous() -> None:
+    tables = _broken_code_corpus(DRAWN)
+    # K4: the code resembles its published firm, so it does not stand for the open one.
+    # K1 has two open firms: a row whose code resembles neither covers neither.
+    tables["draws"].append(_draw("K1", "92140902MA0LJF422G", "2024-03-01", None, 100, "k"))
+    held = {("K4", "91140902MA0BJA5Q2X"): "quarantined", ("K1", "140902660356086"): "quarantined"}
+    stats = compute_statistics(tables, as_of=AS_OF, calendar=WorkCalendar(), held_back=held)
+    assert sorted((r["task_id"], r["uscc"]) for r in stats.overdue) == sorted(
+        [("K1", DRAWN[0]), ("K1", "92140902MA0LJF422G"), ("K2", DRAWN[1]), ("K3", DRAWN[2]),
+         ("K4", DRAWN[3])]
+    )  # fmt: skip
+
+
+FUTURE = _result("T9", "E8", "I3", "2204-03-05", "2204-03-06", OK)  # 2024 mistyped
+
+
+def test_a_year_without_a_calendar_names_the_row_or_is_left_out() -> None:
+    tables = {**TABLES, "results": [*TABLES["results"], FUTURE]}
+    # The data's as-of date is the latest date in it: here the mistyped one.
+    with pytest.raises(ConfigError, match=r"T9.*E8.*2204 年的节假日安排.*2204\.yml"):
+        compute_statistics(tables, as_of="2204-03-06", calendar=WorkCalendar())
+    stats = compute_statistics(
+        tables, as_of="2204-03-06", calendar=WorkCalendar(), settings=SETTINGS,
+        held_back=HELD_BACK, strict=False,
+    )  # fmt: skip
+    # Deadlines are judged on the latest date that has a calendar (24 October), not in 2204:
+    # E4's deadline (30 October) is still open, and 2024 is as if the row were not there.
+    assert stats.as_of == "2024-10-24"
+    without = compute_statistics(
+        TABLES, as_of="2024-10-24", calendar=WorkCalendar(), settings=SETTINGS,
+        held_back=HELD_BACK,
+    )  # fmt: skip
+    for department, period in [(A, "2024"), (B, "2024"), (TOTAL, "2024")]:
+        assert _figures(stats, department, period) == _figures(without, department, period)
+    pending = {(r["department"], r["year"]): r["pending"] for r in stats.reconciliation}
+    assert stats.overdue == [] and pending[(A, "2024")] == 1
+    timely = stats.figure(TOTAL, "2204", "timely_publication_rate")
+    assert (timely.numerator, timely.denominator, timely.value) == (0, None, None)
+    assert stats.figure(TOTAL, "2204", "problem_rate").denominator == 1
+    assert len(stats.warnings) == 2
+    assert "2204.yml" in stats.warnings[0] and "1 个检查户次" in stats.warnings[0]
+    assert "2204-03-06" in stats.warnings[1] and "2024-10-24" in stats.warnings[1]
+
+
+def test_a_mistyped_year_does_not_stop_the_site_build(tmp_path: Path, capsys) -> None:
+    import shutil
+
+    from generator.model import build_model
+    from generator.statistics_pages import STATISTICS_PAGE, render_statistics_pages
+
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("inputs"))
+    path = data / "exports" / "检查结果_卫健局_2024.csv"
+    text = path.read_text(encoding="utf-8-sig")
+    assert ",20240522,20240614\n" in text
+    path.write_text(text.replace(",20240522,20240614\n", ",22040305,22040306\n", 1), "utf-8-sig")
+    validated = validate_folder(data)
+    with pytest.raises(ConfigError, match="2204"):
+        statistics_for_folder(validated, data)  # gongkai report monthly
+    stats = statistics_for_folder(validated, data, site_build=True)
+    assert "警告：2204 年没有节假日安排" in capsys.readouterr().err
+    page = render_statistics_pages(stats, build_model({}, stats.as_of))[STATISTICS_PAGE]
+    assert "无法计算" in page and "holidays/2204.yml" in page and str(tmp_path) not in page
+
+
+def test_a_month_with_figures_but_nothing_to_report_has_a_page() -> None:
+    from generator.model import build_model
+    from generator.statistics_pages import month_page, render_statistics_pages
+
+    # Drawn in March, never checked: its deadline counts from the task's end in April.
+    tables = {
+        "tasks": [
+            {
+                "task_id": "M1",
+                "name": "任务M",
+                "lead_department": A,
+                "start": "2024-03-01",
+                "end": "2024-04-20",
+            }
+        ],
+        "draws": [_draw("M1", DRAWN[0], "2024-03-01", None, 100, "m")],
+    }
+    stats = compute_statistics(tables, as_of="2024-06-28", calendar=WorkCalendar())
+    assert "2024-04" in stats.months and "2024-04" not in stats.monthly
+    pages = render_statistics_pages(stats, build_model({}, stats.as_of))
+    april = pages[month_page("2024-04")]
+    assert "本月没有抽查、检查或公示记录" in april and "抽查结果公示率" in april
+
+
+def test_coverage_takes_the_largest_directory_not_the_sum() -> None:
+    from generator.model import build_model
+    from generator.statistics_pages import STATISTICS_PAGE, render_statistics_pages
+
+    def with_sizes(t1: int, t2: int) -> dict:
+        draws = [
+            {**r, "population_size": {T1: t1, T2: t2}.get(r["task_id"], 50),
+             "population_digest": r["task_id"]}
+            for r in TABLES["draws"]
+        ]  # fmt: skip
+        return {**TABLES, "draws": draws}
+
+    # 甲局's draws used directories of 100 and 60 firms, mostly the same firms.
+    stats = compute_statistics(with_sizes(100, 60), as_of=AS_OF, calendar=WorkCalendar())
+    assert _figures(stats, A, "2024")["coverage"] == (4, 100)
+    assert _figures(stats, TOTAL, "2024")["coverage"] == (5, 100)
+    assert stats.directory_sources[(A, "2024")] == "抽取记录中最大的名录库"
+    # More firms checked (4) than the largest directory holds (3): their sum.
+    small = compute_statistics(with_sizes(3, 2), as_of=AS_OF, calendar=WorkCalendar())
+    assert _figures(small, A, "2024")["coverage"] == (4, 5)
+    assert small.directory_sources[(A, "2024")] == "抽取记录中各名录库之和"
+    page = render_statistics_pages(stats, build_model({}, AS_OF))[STATISTICS_PAGE]
+    assert "抽查覆盖率的分母" in page and "抽取记录中最大的名录库" in page
+
+
+def test_demo_coverage_denominator_is_the_largest_directory(demo) -> None:
+    sizes = [
+        int(r["population_size"])
+        for r in validate_folder(DATA_DIR).tables["draws"]
+        if r.get("drawn_kind") == "检查对象" and r.get("population_size")
+    ]
+    coverage = demo.figure(TOTAL, "2024", "coverage")
+    assert coverage.denominator == max(sizes) and coverage.numerator <= coverage.denominator
