@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from generator import __version__
+from generator.verify_draw import DRAND_CHAINS
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -172,10 +173,7 @@ def serve_command(site_dir: Path, host: str, port: int) -> None:
 
 # Verifiable draws (generator/draws.py; checks in generator/verify_draw.py)
 
-_DRAND_CHAINS = {
-    "default": "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce",
-    "quicknet": "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
-}
+_DRAND_CHAINS = {name: chain for name, (chain, _genesis, _period) in DRAND_CHAINS.items()}
 _input = click.Path(exists=True, dir_okay=False, path_type=Path)
 draw_dir_argument = click.argument("draw_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DRAW_DIR")
 
@@ -216,12 +214,29 @@ def _draw_inputs(task_file: Path, population: Path | None, inspectors: Path | No
             raise GongkaiError("抽取执法检查人员需要 --inspectors（执法检查人员名录）")
         drawn: set[str] = set()
         if recuse_against is not None:
-            receipt = json.loads(recuse_against.read_text(encoding="utf-8"))
-            drawn = {m["id"] for s in receipt.get("strata", []) for m in s.get("drawn", [])}
+            drawn = _receipt_ids(recuse_against)
         members, excluded = draws.inspector_members(draws.read_inspectors(inspectors), spec, secret, drawn)
     if not members:
         raise GongkaiError("按任务定义筛选后没有可抽取的对象。请检查名录和任务定义中的范围")
     return spec, draws.build_strata(members, spec, secret), excluded, secret
+
+
+def _receipt_ids(path: Path) -> set[str]:
+    """The ids drawn in a targets receipt (``--recuse-against``)."""
+    from generator.errors import GongkaiError
+
+    unreadable = f"--recuse-against {path} 不是可读的检查对象抽取回执（receipt.json）"
+    try:
+        receipt = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise GongkaiError(f"{unreadable}：{exc}。请给出检查对象抽取生成的 receipt.json") from exc
+    strata = receipt.get("strata") if isinstance(receipt, dict) else None
+    if not (isinstance(strata, list) and all(isinstance(s, dict) and isinstance(s.get("drawn"), list) for s in strata)):
+        raise GongkaiError(f"{unreadable}：缺少 strata/drawn 抽中名单。请给出检查对象抽取生成的 receipt.json")
+    ids = [m.get("id") if isinstance(m, dict) else None for s in strata for m in s["drawn"]]
+    if not all(isinstance(i, str) for i in ids):
+        raise GongkaiError(f"--recuse-against {path} 中抽中者的编号（id）应为文字。请给出 gongkai 生成的 receipt.json")
+    return set(ids)
 
 
 def _source_from(source_file: Path | None, drand_round: int | None, drand_chain: str) -> dict[str, Any]:
@@ -235,8 +250,7 @@ def _source_from(source_file: Path | None, drand_round: int | None, drand_chain:
             return json.loads(source_file.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise GongkaiError(f"无法读取随机来源定义 {source_file}：{exc}") from exc
-    chain = _DRAND_CHAINS[drand_chain]
-    genesis, period = vd.KNOWN_DRAND_CHAINS[chain]
+    chain, genesis, period = vd.DRAND_CHAINS[drand_chain]
     return {"kind": "drand", "chain_hash": chain, "genesis_time": genesis, "period": period, "round": drand_round}
 
 
@@ -312,10 +326,11 @@ def draw_void_command(draw_dir: Path, reason: str, voided_at: str, **source: Any
     from generator import verify_draw as vd
 
     commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
+    commitment = _json_document(commitment_bytes, draw_dir / "commitment.json")
     attempts = _attempt_log(draw_dir, commitment_bytes)
     log = draws.void_attempt(attempts, reason, voided_at, _source_from(**source))
-    reveal = {"type": vd.REVEAL_TYPE, "version": vd.FORMAT_VERSION, "task_id": json.loads(commitment_bytes)["task_id"],
-              "draw_id": json.loads(commitment_bytes)["draw_id"],
+    reveal = {"type": vd.REVEAL_TYPE, "version": vd.FORMAT_VERSION, "task_id": commitment.get("task_id"),
+              "draw_id": commitment.get("draw_id"),
               "commitment_sha256": vd.sha256_hex(commitment_bytes), "attempts": log}
     draws.write_draw_files(draw_dir, {"reveal.json": draws.dump(reveal)})
     (draw_dir / "receipt.json").unlink(missing_ok=True)
@@ -346,6 +361,7 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
     from generator.errors import GongkaiError
 
     commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
+    _json_document(commitment_bytes, draw_dir / "commitment.json")
     _spec, strata, _, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
     try:
         value = json.loads(value_file.read_text(encoding="utf-8"))
@@ -373,11 +389,36 @@ def _read_draw_file(draw_dir: Path, name: str) -> bytes:
 
 def _attempt_log(draw_dir: Path, commitment_bytes: bytes) -> list[dict[str, Any]]:
     from generator import draws
+    from generator.errors import GongkaiError
 
     path = draw_dir / "reveal.json"
     if path.is_file():
-        return json.loads(path.read_text(encoding="utf-8"))["attempts"]
-    return [draws.first_attempt(json.loads(commitment_bytes))]
+        try:
+            reveal = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            raise GongkaiError(f"{path} 不是可读的抽取记录（{exc}）。reveal.json 须为 gongkai 生成的 JSON，"
+                               "含 attempts 列表；已公布的记录不得手工改动") from exc
+        attempts = reveal.get("attempts") if isinstance(reveal, dict) else None
+        if not (isinstance(attempts, list) and attempts and all(isinstance(a, dict) for a in attempts)):
+            raise GongkaiError(f"{path} 的 attempts 应为非空的抽取记录列表。已公布的记录不得手工改动")
+        return attempts
+    commitment = _json_document(commitment_bytes, draw_dir / "commitment.json")
+    return [draws.first_attempt(commitment)]
+
+
+def _json_document(data: bytes, path: Path) -> dict[str, Any]:
+    """A draw file as a JSON object (commitment.json), or a Chinese error naming it."""
+    from generator import verify_draw as vd
+    from generator.errors import GongkaiError
+
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GongkaiError(f"{path} 不是 UTF-8 JSON：{exc}。请用 gongkai draw commit 重新生成") from exc
+    problems = vd.commitment_problems(document)
+    if problems:
+        raise GongkaiError(f"{path} 格式不对：{'；'.join(problems)}。请用 gongkai draw commit 重新生成")
+    return document
 
 
 @draw_group.command(name="salt")
@@ -395,14 +436,10 @@ def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
     check, with verify_draw.py --member … --salt …, that it was in the population.
     """
     from generator import draws
-    from generator.errors import GongkaiError
 
-    try:
-        commitment = json.loads((draw_dir / "commitment.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise GongkaiError(f"无法读取 {draw_dir}/commitment.json：{exc}") from exc
-    salt = draws.member_salt(secret_file.read_bytes().strip(), commitment["task_id"],
-                             commitment["draw_id"], member.strip())  # fmt: skip
+    commitment = _json_document(_read_draw_file(draw_dir, "commitment.json"), draw_dir / "commitment.json")
+    salt = draws.member_salt(secret_file.read_bytes().strip(), commitment.get("task_id"),
+                             commitment.get("draw_id"), member.strip())  # fmt: skip
     click.echo(salt)
     click.echo(
         f"本主体可运行：python3 verify_draw.py {draw_dir} --member {member.strip()} --salt {salt}",

@@ -5,8 +5,8 @@ A draw has three published files (see ``docs/draws.md``):
 * ``commitment.json`` — written and published *before* the randomness exists: task, algorithm,
   the randomness source named in advance, exclusion counts, and per stratum its size, sample
   size and the sorted salted member commitments (leaves ``SHA-256(leaf-v1|salt|id)``). Strata
-  have opaque labels (``S1``…), shuffled per draw with the regulator's secret, so the files name
-  no credit-risk class; a hash of the label → class map lets an auditor check it.
+  have opaque labels (``S1``…), shuffled per draw with the regulator's secret; a hash of the
+  label → class map lets an auditor check it.
 * ``reveal.json`` — the attempt log: every source value used, and every voided attempt with its
   reason, so a re-draw cannot be hidden.
 * ``receipt.json`` — the drawn members with their salts and public fields.
@@ -14,6 +14,12 @@ A draw has three published files (see ``docs/draws.md``):
 Salts are ``HMAC-SHA256(secret, task|draw|id)``: the regulator can hand any firm its own salt so
 that it can find its leaf in the commitment. Selection and checking use the primitives of
 :mod:`generator.verify_draw`, the standalone verifier published with the site.
+
+What is revealed: of an undrawn firm, nothing (not its name, code or class). Of a drawn firm,
+its stratum: the labels name no class, but each stratum's size and sample size are public, so
+where classes have different sampling ratios, n/N tells which ratio, and with it which class
+group, a drawn firm belongs to. One stratum (equal ratios, ``ratios: {"*": r}`` or
+``counts: {"*": n}``) reveals no class, at the cost of not sampling risky firms more often.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import hmac
 import json
 import math
 import shutil
+import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,7 +74,8 @@ class DrawSpec:
     ratios: dict[str, float] = field(default_factory=dict)
     """Sample ratio per risk class (A/B/C/D); classes with the same ratio form one stratum."""
     counts: dict[str, int] = field(default_factory=dict)
-    """Sample size per risk class (instead of ratios); or ``{"*": n}`` for one stratum."""
+    """Sample size per risk class (instead of ratios); ``"*"`` is every class not named, so
+    ``{"*": n}`` draws n from one stratum."""
     industries: list[str] = field(default_factory=list)
     entity_types: list[str] = field(default_factory=list)
     exclude: dict[str, str] = field(default_factory=dict)
@@ -96,12 +105,10 @@ def load_spec(path: Path) -> DrawSpec:
     if not isinstance(data, dict) or not data.get("task_id") or not data.get("draw_id"):
         raise GongkaiError(f"任务定义 {path} 缺少 task_id 或 draw_id。请按 docs/draws.md 的示例填写")
     known = set(DrawSpec.__dataclass_fields__)
-    unknown = sorted(set(data) - known)
+    unknown = sorted(map(str, set(data) - known))
     if unknown:
         raise GongkaiError(f"任务定义 {path} 有不认识的项：{'、'.join(unknown)}。可用的项：{'、'.join(sorted(known))}")
-    # YAML reads an all-digit code as a number: codes and class names are text.
-    data["exclude"] = {str(k): str(v or "") for k, v in (data.get("exclude") or {}).items()}
-    spec = DrawSpec(**data)
+    spec = DrawSpec(**_checked_spec_values(path, data))
     if spec.kind not in (TARGETS_KIND, INSPECTORS_KIND):
         raise GongkaiError(f"任务定义的 kind 应为“{TARGETS_KIND}”或“{INSPECTORS_KIND}”，而不是“{spec.kind}”")
     if spec.algorithm not in vd.ALGORITHMS:
@@ -109,6 +116,53 @@ def load_spec(path: Path) -> DrawSpec:
     if not (spec.ratios or spec.counts):
         raise GongkaiError(f"任务定义 {path} 没有抽取比例（ratios）或抽取数量（counts）")
     return spec
+
+
+def _checked_spec_values(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The task definition's values with their types checked (YAML reads codes as numbers).
+
+    Raises:
+        GongkaiError: a value has the wrong type, in Chinese, naming the item.
+    """
+    def wrong(key: str, expected: str) -> GongkaiError:
+        return GongkaiError(f"任务定义 {path} 的 {key} 应为{expected}，而不是 {data[key]!r}。请按 docs/draws.md 的示例填写")
+
+    def number(value: Any) -> bool:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    values = dict(data)
+    for key in ("task_id", "draw_id", "kind", "algorithm"):
+        if key in values:
+            if not isinstance(values[key], (str, int)) or isinstance(values[key], bool):
+                raise wrong(key, "文字")
+            values[key] = str(values[key])
+    if not _safe_id(values["draw_id"]):
+        raise wrong("draw_id", "只含字母、数字、连字符的编号（用作网址）")
+    for key, expected, ok in (("ratios", "“分类: 0 到 1 之间的比例”的映射，例如 {A: 0.05, D: 0.3}",
+                               lambda v: number(v) and 0 <= v <= 1),
+                              ("counts", "“分类: 非负整数”的映射，例如 {\"*\": 20}",
+                               lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 0)):
+        if values.get(key) is None:
+            values.pop(key, None)
+        elif not isinstance(values[key], dict) or not all(ok(v) for v in values[key].values()):
+            raise wrong(key, expected)
+        else:
+            values[key] = {str(k): v for k, v in values[key].items()}
+    for key in ("industries", "entity_types", "departments", "expertise"):
+        if values.get(key) is None:
+            values.pop(key, None)
+        elif not isinstance(values[key], list) or not all(isinstance(v, (str, int)) for v in values[key]):
+            raise wrong(key, "文字列表，例如 [餐饮服务]")
+        else:
+            values[key] = [str(v) for v in values[key]]
+    exclude = values.get("exclude")
+    if exclude is not None and not isinstance(exclude, dict):
+        raise wrong("exclude", "“统一社会信用代码: 排除理由”的映射")
+    # YAML reads an all-digit code as a number: codes and reasons are text.
+    values["exclude"] = {str(k): str(v or "") for k, v in (exclude or {}).items()}
+    if "pseudonymous" in values and not isinstance(values["pseudonymous"], bool):
+        raise wrong("pseudonymous", " true 或 false")
+    return values
 
 
 def read_population(path: Path) -> list[dict[str, Any]]:
@@ -243,9 +297,10 @@ def build_strata(members: list[Member], spec: DrawSpec, secret: bytes) -> list[S
     """Group members into strata with opaque labels and sample sizes.
 
     Groups (risk classes) sharing a sampling ratio form one stratum (the inclusion chance is
-    the same, and fewer strata reveal less). With ``counts`` every group is its own stratum.
-    Labels ``S1…`` follow an order keyed by the secret, so they differ per draw and say
-    nothing about the class.
+    the same, and fewer strata reveal less). With ``counts`` every group named is its own
+    stratum and the groups not named share the ``"*"`` one. Labels ``S1…`` follow an order
+    keyed by the secret, so a label alone says nothing about the class; a stratum's n/N can
+    (see the module docstring).
     """
     by_group: dict[str, list[Member]] = {}
     for member in members:
@@ -253,7 +308,7 @@ def build_strata(members: list[Member], spec: DrawSpec, secret: bytes) -> list[S
     bins: dict[str, list[str]] = {}
     for group in sorted(by_group):
         if spec.counts:
-            key = f"count:{group}"
+            key = f"count:{group if group in spec.counts else '*'}"
         else:
             key = f"ratio:{spec.ratios.get(group, spec.ratios.get('*'))!r}"
         bins.setdefault(key, []).append(group)
@@ -263,7 +318,7 @@ def build_strata(members: list[Member], spec: DrawSpec, secret: bytes) -> list[S
         groups = bins[key]
         group_members = [m for g in groups for m in by_group[g]]
         if spec.counts:
-            n = min(spec.counts.get(groups[0], spec.counts.get("*", 0)), len(group_members))
+            n = min(spec.counts.get(key.split(":", 1)[1], 0), len(group_members))
         else:
             n = min(math.ceil(len(group_members) * float(key.split(":", 1)[1]) - 1e-9), len(group_members))
         leaves = {}
@@ -335,13 +390,30 @@ def first_attempt(commitment: dict[str, Any]) -> dict[str, Any]:
 def void_attempt(attempts: list[dict[str, Any]], reason: str, at: str, next_source: dict[str, Any]) -> list[dict[str, Any]]:
     """Void the last attempt (with its reason) and announce the next source. Publish at once.
 
+    An attempt whose value is recorded (it was used, or its randomness was known when voided)
+    cannot be voided: that would be a re-draw after seeing the result. A source that is past
+    but whose value was never obtained (the beacon was unavailable) can be voided.
+
     Raises:
-        GongkaiError: no reason, or the next source's value could already be known at ``at``.
+        GongkaiError: no reason, the last attempt's randomness is already known and recorded,
+            or the next source's value could already be known at ``at``.
     """
     if not reason.strip():
         raise GongkaiError("重新抽取必须写明理由（--reason），理由会公开")
     when, moment = vd.source_time(next_source), vd.parse_time(at)
-    if when is None or moment is None or when <= moment:
+    if moment is None:
+        raise GongkaiError(f"作废登记时间 {at} 不是带时区的 ISO 8601 时间，例如 2024-12-02T10:20:00+08:00")
+    last = attempts[-1]
+    known_at = vd.source_time(last.get("source"))
+    if last.get("status") == "used" or (last.get("value") is not None and (known_at is None or known_at <= moment)):
+        raise GongkaiError(
+            f"第 {last.get('attempt')} 次抽取的随机数已经产生并记录在 reveal.json 中"
+            f"{'（已用于抽取）' if last.get('status') == 'used' else ''}，不能再作废重抽："
+            "看到随机数之后再作废，就等于看过抽取结果再决定要不要重抽，验证程序会判定抽取无效。"
+            "只有随机数未能取得（未记录取值）时才可作废；结果确有错误须另行公开说明")
+    if last.get("status") != "pending":
+        raise GongkaiError(f"第 {last.get('attempt')} 次抽取的状态是“{last.get('status')}”，没有待作废的抽取")
+    if when is None or when <= moment:
         raise GongkaiError("重新抽取所用的随机数必须在作废登记之后才产生。请选择更晚的轮次")
     log = [dict(a) for a in attempts]
     log[-1].update(status="void", reason=reason, voided_at=at)
@@ -361,11 +433,13 @@ def make_reveal(commitment_bytes: bytes, attempts: list[dict[str, Any]], value: 
     current = log[-1]
     if current.get("status") != "pending":
         raise GongkaiError("没有待揭示的抽取。重新抽取请先用 gongkai draw void 登记作废理由")
+    if not isinstance(current.get("source"), dict):
+        raise GongkaiError(f"第 {current.get('attempt')} 次抽取没有约定随机来源（reveal.json 被改动过？）")
     seed, why = vd.derive_seed(current["source"], value)
     if seed is None:
         raise GongkaiError(f"随机数不可用：{why}")
     when, moment = vd.source_time(current["source"]), vd.parse_time(recorded_at)
-    if moment is None or moment < when:
+    if when is None or moment is None or moment < when:
         raise GongkaiError(f"揭示时间 {recorded_at} 早于随机数产生的时间 {when.isoformat()}")
     current.update(value=value, recorded_at=recorded_at, status="used")
     return {
@@ -463,50 +537,83 @@ def find_draws(data_dir: Path) -> list[Path]:
                   if not any(part.startswith(".") for part in p.relative_to(data_dir).parts))
 
 
-def load_draws(data_dir: Path) -> list[dict[str, Any]]:
+def load_draws(data_dir: Path, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """Every draw in ``data_dir`` with its verification, for pages and feeds.
 
-    A folder may hold only a commitment (published before the seed exists); then the draw is
-    pending and only the commitment is shown. Raises nothing for bad draws: a draw that fails
-    verification is published with its failed checks, which the page shows.
+    A folder may hold only a commitment (published before the seed exists), or a commitment
+    and an attempt log with voided attempts; then the draw is pending. Never raises for a bad
+    draw, so that it cannot stop the build: a draw whose commitment is unreadable, or whose
+    ``draw_id`` is repeated, is left out; a malformed reveal or receipt makes the draw fail
+    the ``format`` check, which its page shows. Each such problem is reported to ``warn``
+    (Chinese, naming the file; standard error by default).
     """
-    draws = []
+    say = warn or (lambda message: print(message, file=sys.stderr))
+    draws: list[dict[str, Any]] = []
     for folder in find_draws(data_dir):
-        raw = {name: (folder / name).read_bytes() for name in vd.FILE_NAMES.values() if (folder / name).is_file()}
+        where = folder.relative_to(data_dir).as_posix()
         try:
-            commitment = json.loads(raw["commitment.json"])
-        except ValueError as exc:
-            raise GongkaiError(f"{folder}/commitment.json 不是 JSON：{exc}。请用 gongkai draw commit 重新生成") from exc
-        if not isinstance(commitment, dict) or not _safe_id(commitment.get("draw_id")):
-            raise GongkaiError(f"{folder}/commitment.json 的 draw_id 缺失或含有不能用作网址的字符")
+            raw = {name: (folder / name).read_bytes() for name in vd.FILE_NAMES.values() if (folder / name).is_file()}
+        except OSError as exc:
+            say(f"提醒：无法读取抽取文件夹 {where}（{exc}），这次抽取未发布")
+            continue
+        commitment = _json_or_none(raw["commitment.json"])
+        problems = vd.commitment_problems(commitment) if commitment is not None else ["不是 UTF-8 JSON"]
+        if not problems and not _safe_id(commitment.get("draw_id")):
+            problems = ["draw_id 缺失或含有不能用作网址的字符"]
+        if problems:
+            say(f"提醒：{where}/commitment.json 格式不对（{'；'.join(problems)}），这次抽取未在网站上发布。"
+                "请用 gongkai draw commit 重新生成，或把该文件夹移出数据目录")
+            continue
+        if any(d["draw_id"] == commitment["draw_id"] for d in draws):
+            say(f"提醒：{where} 的抽取批次编号 {commitment['draw_id']} 与另一个文件夹重复，未发布。"
+                "每个抽取文件夹须有自己的 draw_id")
+            continue
         entry: dict[str, Any] = {
-            "draw_id": commitment["draw_id"], "task_id": commitment.get("task_id"),
-            "files": raw, "commitment": commitment, "receipt": None, "verification": None,
+            "draw_id": commitment["draw_id"], "task_id": _text(commitment.get("task_id")),
+            "files": raw, "commitment": commitment, "receipt": None, "reveal": None, "verification": None,
             "commitment_sha256": vd.sha256_hex(raw["commitment.json"]),
         }
-        if len(raw) == 3:
-            outcome = vd.verify_draw({k: raw[v] for k, v in vd.FILE_NAMES.items()})
+        if "reveal.json" in raw:
+            reveal = _json_or_none(raw["reveal.json"])
+            attempts = reveal.get("attempts") if isinstance(reveal, dict) else None
+            if isinstance(attempts, list) and all(isinstance(a, dict) for a in attempts):
+                entry["reveal"] = reveal
+            else:
+                say(f"提醒：{where}/reveal.json 不是有效的抽取记录（应为含 attempts 列表的 JSON），网站上不显示其中的抽取记录")
+        if "receipt.json" in raw:
+            outcome = vd.verify_draw({k: raw.get(v, b"") for k, v in vd.FILE_NAMES.items()})
             entry["verification"] = outcome.to_dict()
-            entry["receipt"] = json.loads(raw["receipt.json"])
-            entry["reveal"] = json.loads(raw["reveal.json"])
+            if "format" not in outcome.failed:
+                entry["receipt"] = json.loads(raw["receipt.json"])
+            if not outcome.ok:
+                say(f"提醒：{where} 的抽取核验未通过（{'、'.join(outcome.failed)}），网站上显示为核验未通过。"
+                    f"运行 gongkai verify {where} 查看原因")
         draws.append(entry)
-    ids = Counter(d["draw_id"] for d in draws)
-    twice = [i for i, n in ids.items() if n > 1]
-    if twice:
-        raise GongkaiError(f"抽取批次编号重复：{'、'.join(twice)}。每个抽取文件夹须有自己的 draw_id")
     return draws
+
+
+def _json_or_none(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def draw_summary(entry: dict[str, Any]) -> dict[str, Any]:
     """What a task page and the feed show of a draw: public fields only."""
     commitment, receipt = entry["commitment"], entry["receipt"]
-    source = commitment.get("source", {})
     drawn = []
     if receipt:
         for stratum in receipt["strata"]:
             for member in stratum["drawn"]:
-                drawn.append({"label": stratum["label"], "rank": member["rank"], "id": member["id"], **member["fields"]})
-    attempts = entry.get("reveal", {}).get("attempts", []) if receipt else []
+                fields_ = member.get("fields") if isinstance(member.get("fields"), dict) else {}
+                drawn.append({**fields_, "label": stratum["label"], "rank": member.get("rank"), "id": member.get("id")})
+    attempts = (entry.get("reveal") or {}).get("attempts", [])
+    last = attempts[-1] if attempts else {}
     return {
         "draw_id": entry["draw_id"],
         "task_id": entry["task_id"],
@@ -514,24 +621,29 @@ def draw_summary(entry: dict[str, Any]) -> dict[str, Any]:
         "algorithm": commitment.get("algorithm"),
         "committed_at": commitment.get("committed_at"),
         "reveal_by": commitment.get("reveal_by"),
-        "source": describe_source(source),
+        "source": describe_source(commitment["source"]),
+        "next_source": describe_source(last["source"]) if len(attempts) > 1 and last.get("status") == "pending" else None,
         "population_size": commitment.get("population_size"),
         "population_digest": commitment.get("population_digest"),
         "commitment_sha256": entry["commitment_sha256"],
-        "exclusions": commitment.get("exclusions", {}),
-        "strata": [{"label": s["label"], "size": s["size"], "sample_size": s["sample_size"]} for s in commitment.get("strata", [])],
+        "exclusions": commitment.get("exclusions") if isinstance(commitment.get("exclusions"), dict) else {},
+        "strata": [{"label": s["label"], "size": s["size"], "sample_size": s["sample_size"]} for s in commitment["strata"]],
         "seed": receipt.get("seed") if receipt else None,
         "drawn_at": receipt.get("drawn_at") if receipt else None,
         "attempts": len(attempts),
-        "voided": [{"attempt": a["attempt"], "reason": a.get("reason")} for a in attempts if a.get("status") == "void"],
+        "voided": [{"attempt": a.get("attempt"), "reason": a.get("reason"), "voided_at": a.get("voided_at")}
+                   for a in attempts if a.get("status") == "void"],
+        "files": sorted(entry["files"]),
         "drawn": drawn,
         "verified": (entry["verification"] or {}).get("ok"),
         "failed": (entry["verification"] or {}).get("failed", []),
     }
 
 
-def describe_source(source: dict[str, Any]) -> str:
+def describe_source(source: Any) -> str:
     """The randomness source in words (Chinese)."""
+    if not isinstance(source, dict):
+        return "?"
     kind = source.get("kind")
     when = vd.source_time(source)
     at = when.astimezone(vd.dt.timezone(vd.dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M:%S") if when else "?"
@@ -540,7 +652,8 @@ def describe_source(source: dict[str, Any]) -> str:
     if kind == "nist-beacon":
         return f"NIST 随机信标 2.0 脉冲 {source.get('pulse_time')}"
     if kind == "public-numbers":
-        return f"公开号码（RFC 3797）：{'；'.join(map(str, source.get('sources') or []))}（{at} 北京时间公布）"
+        sources = source.get("sources") if isinstance(source.get("sources"), list) else []
+        return f"公开号码（RFC 3797）：{'；'.join(map(str, sources))}（{at} 北京时间公布）"
     return str(kind)
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Verify a published gongkai draw (抽取验证), with the Python standard library only.
 
-This one file is published on every gongkai site (``draws/verify_draw.py``) so that anyone can
+Needs Python 3.8 or later (需要 Python 3.8 或更新版本) and nothing else. This one file is published on every gongkai site (``draws/verify_draw.py``) so that anyone can
 check a draw without installing anything::
 
     python3 verify_draw.py commitment.json reveal.json receipt.json
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 import re
 import sys
@@ -42,12 +41,16 @@ RFC3797_ALGORITHM = "rfc3797"
 ALGORITHMS = (RANK_ALGORITHM, RFC3797_ALGORITHM)
 SOURCE_KINDS = ("drand", "nist-beacon", "public-numbers")
 
-KNOWN_DRAND_CHAINS = {
+DRAND_CHAINS = {
     # League of Entropy mainnet ("default", chained, 30 s) and quicknet (unchained, 3 s).
-    "8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce": (1595431050, 30),
-    "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971": (1692803367, 3),
+    "default": ("8990e7a9aaed2ffed73dbd7092123d6f289930540d7651336225dc172e51b2ce", 1595431050, 30),
+    "quicknet": ("52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971", 1692803367, 3),
 }
+"""drand chain name -> (chain hash, genesis time, period in seconds)."""
+KNOWN_DRAND_CHAINS = {chain: (genesis, period) for chain, genesis, period in DRAND_CHAINS.values()}
 """drand chain hash -> (genesis time, period in seconds): round r is out at genesis + (r-1)·period."""
+MAX_TIMESTAMP = 253402300799
+"""The last second of year 9999 (UTC): later source times are invalid, here and in the browser."""
 
 CHECKS = {
     "format": "文件格式 / file format",
@@ -145,25 +148,33 @@ def parse_time(text: Any) -> dt.datetime | None:
     """An ISO 8601 time with offset (``2024-12-02T09:00:00+08:00``); ``None`` if not one."""
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", text):
         return None
-    try:
-        moment = dt.datetime.fromisoformat(text)
+    try:  # Python before 3.11 does not read "Z"
+        moment = dt.datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
     except ValueError:
         return None
     return moment if moment.tzinfo else None
 
 
-def source_time(source: dict[str, Any]) -> dt.datetime | None:
-    """When a named randomness source's value appears: the drand round, the pulse, the drawing."""
+def source_time(source: Any) -> dt.datetime | None:
+    """When a named randomness source's value appears: the drand round, the pulse, the drawing.
+
+    ``None`` when it cannot be known: an unknown kind, a malformed source, or a time past 9999.
+    """
+    if not isinstance(source, dict):
+        return None
     kind = source.get("kind")
     if kind == "drand":
         genesis, period = source.get("genesis_time"), source.get("period")
-        known = KNOWN_DRAND_CHAINS.get(source.get("chain_hash", ""))
+        known = KNOWN_DRAND_CHAINS.get(str(source.get("chain_hash", "")))
         if known and (genesis, period) != known:
             return None
         rnd = source.get("round")
-        if not all(isinstance(v, int) and v > 0 for v in (genesis, period, rnd)):
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in (genesis, period, rnd)):
             return None
-        return dt.datetime.fromtimestamp(genesis + (rnd - 1) * period, dt.UTC)
+        seconds = genesis + (rnd - 1) * period
+        if seconds > MAX_TIMESTAMP:
+            return None
+        return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)  # noqa: UP017 (runs on 3.8)
     if kind == "nist-beacon":
         return parse_time(source.get("pulse_time"))
     if kind == "public-numbers":
@@ -274,7 +285,7 @@ def load_files(paths: list[Path]) -> dict[str, bytes]:
             kind = doc.get("type") if isinstance(doc, dict) else None
         except (UnicodeDecodeError, ValueError):
             kind = None
-        if kind not in FILE_NAMES:
+        if not isinstance(kind, str) or kind not in FILE_NAMES:
             kind = by_name.get(path.name)
         if kind is None:
             raise ValueError(f"无法识别 {path}：不是 gongkai 的承诺、揭示或回执文件")
@@ -320,23 +331,14 @@ def verify_draw(files: dict[str, bytes]) -> Outcome:
     return out
 
 
-def _parse(files: dict[str, bytes], out: Outcome) -> tuple[dict, dict, dict] | None:
-    docs = []
-    for kind in (COMMITMENT_TYPE, REVEAL_TYPE, RECEIPT_TYPE):
-        name = FILE_NAMES[kind]
-        try:
-            doc = json.loads(files[kind].decode("utf-8"))
-        except (KeyError, UnicodeDecodeError, ValueError):
-            out.fail("format", f"{name} 不是 UTF-8 JSON")
-            continue
-        if not isinstance(doc, dict) or doc.get("type") != kind:
-            out.fail("format", f"{name} 的 type 应为 {kind}")
-        elif doc.get("version") != FORMAT_VERSION:
-            out.fail("format", f"{name} 的版本 {doc.get('version')!r} 不受支持（本验证程序支持 {FORMAT_VERSION}）")
-        docs.append(doc)
-    if out.failed:
-        return None
-    commitment, reveal, receipt = docs
+def _int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def commitment_problems(commitment: Any) -> list[str]:
+    """What makes a commitment unreadable (empty when it is well formed), in Chinese."""
+    if not isinstance(commitment, dict):
+        return ["承诺文件不是 JSON 对象"]
     problems = []
     if commitment.get("algorithm") not in ALGORITHMS:
         problems.append(f"未知的抽取算法 {commitment.get('algorithm')!r}")
@@ -350,16 +352,38 @@ def _parse(files: dict[str, bytes], out: Outcome) -> tuple[dict, dict, dict] | N
     strata = commitment.get("strata")
     if not (isinstance(strata, list) and strata and all(
             isinstance(s, dict) and isinstance(s.get("label"), str) and isinstance(s.get("leaves"), list)
-            and isinstance(s.get("size"), int) and isinstance(s.get("sample_size"), int) for s in strata)):
+            and all(isinstance(x, str) for x in s["leaves"])
+            and _int(s.get("size")) and _int(s.get("sample_size")) for s in strata)):
         problems.append("承诺的分层（strata）格式不对")
+    return problems
+
+
+def _parse(files: dict[str, bytes], out: Outcome) -> tuple[dict, dict, dict] | None:
+    docs = []
+    for kind in (COMMITMENT_TYPE, REVEAL_TYPE, RECEIPT_TYPE):
+        name = FILE_NAMES[kind]
+        try:
+            doc = json.loads(files[kind].decode("utf-8"))
+        except (KeyError, UnicodeDecodeError, ValueError):
+            out.fail("format", f"{name} 不是 UTF-8 JSON")
+            continue
+        if not isinstance(doc, dict) or doc.get("type") != kind:
+            out.fail("format", f"{name} 的 type 应为 {kind}")
+        elif not _int(doc.get("version")) or doc.get("version") != FORMAT_VERSION:
+            out.fail("format", f"{name} 的版本 {doc.get('version')!r} 不受支持（本验证程序支持 {FORMAT_VERSION}）")
+        docs.append(doc)
+    if out.failed:
+        return None
+    commitment, reveal, receipt = docs
+    problems = commitment_problems(commitment)
     if not (isinstance(reveal.get("attempts"), list) and reveal["attempts"] and all(
             isinstance(a, dict) and isinstance(a.get("source"), dict) for a in reveal["attempts"])):
         problems.append("揭示文件没有抽取记录（attempts）")
     drawn = receipt.get("strata")
     if not (isinstance(drawn, list) and all(
-            isinstance(s, dict) and isinstance(s.get("drawn"), list)
+            isinstance(s, dict) and isinstance(s.get("label"), str) and isinstance(s.get("drawn"), list)
             and all(isinstance(m, dict) for m in s["drawn"]) for s in drawn)):
-        problems.append("回执的抽中名单格式不对")
+        problems.append("回执的抽中名单格式不对（每个分层须有文字标签 label 和抽中名单 drawn）")
     for problem in problems:
         out.fail("format", problem)
     if problems:
@@ -370,9 +394,9 @@ def _parse(files: dict[str, bytes], out: Outcome) -> tuple[dict, dict, dict] | N
 
 def _check_links(files, commitment, reveal, receipt, out: Outcome) -> None:
     for key in ("task_id", "draw_id"):
-        values = {commitment.get(key), reveal.get(key), receipt.get(key)}
-        if len(values) != 1:
-            out.fail("links", f"三个文件的 {key} 不一致：{sorted(map(str, values))}")
+        values = [commitment.get(key), reveal.get(key), receipt.get(key)]
+        if not values[0] == values[1] == values[2]:
+            out.fail("links", f"三个文件的 {key} 不一致：{sorted(set(map(str, values)))}")
     commitment_hash = sha256_hex(files[COMMITMENT_TYPE])
     reveal_hash = sha256_hex(files[REVEAL_TYPE])
     if reveal.get("commitment_sha256") != commitment_hash:
@@ -392,7 +416,7 @@ def _check_population(commitment: dict, out: Outcome) -> None:
         total += len(leaves)
         if any(not isinstance(x, str) or not _HEX64.fullmatch(x) for x in leaves):
             out.fail("population-order", f"分层 {label} 含有不是 SHA-256 摘要的成员")
-        elif any(a >= b for a, b in itertools.pairwise(leaves)):
+        elif any(a >= b for a, b in zip(leaves, leaves[1:])):  # noqa: RUF007 (3.8)
             out.fail("population-order", f"分层 {label} 的成员没有按规范（升序、无重复）排列：名录被重新排序或有重复")
         if len(leaves) > size:
             out.fail("population-padded", f"分层 {label} 承诺 {size} 个成员，名单中却有 {len(leaves)} 个（多 {len(leaves) - size} 个）")
@@ -403,9 +427,10 @@ def _check_population(commitment: dict, out: Outcome) -> None:
     declared = commitment.get("population_size")
     if declared != sum(s["size"] for s in strata):
         out.fail("population-digest", f"名录总数 {declared} 与各分层数量之和 {sum(s['size'] for s in strata)} 不符")
-    if total > (declared or 0) and not out.results["population-padded"][1]:
+    declared = declared if _int(declared) else 0
+    if total > declared and not out.results["population-padded"][1]:
         out.fail("population-padded", f"名录总数为 {declared}，名单中却有 {total} 个成员")
-    if total < (declared or 0) and not out.results["population-trimmed"][1]:
+    if total < declared and not out.results["population-trimmed"][1]:
         out.fail("population-trimmed", f"名录总数为 {declared}，名单中只有 {total} 个成员")
     if population_digest(strata) != commitment.get("population_digest"):
         out.fail("population-digest", "名录摘要（population_digest）与各分层不符")
@@ -434,10 +459,14 @@ def _check_attempts(commitment: dict, attempts: list[dict], receipt: dict, out: 
         out.fail("attempts", f"抽取次数编号应为 1、2、…，实为 {numbers}：有抽取记录被删除或改动")
     if attempts[0].get("source") != commitment["source"]:
         out.fail("attempts", "第 1 次抽取使用的随机来源不是承诺中约定的来源")
-    for before, after in itertools.pairwise(attempts):
+    for before, after in zip(attempts, attempts[1:]):  # noqa: RUF007 (3.8)
         if before.get("status") != "void" or not str(before.get("reason") or "").strip():
             out.fail("attempts", f"第 {after.get('attempt')} 次抽取之前的一次没有作废理由")
         voided, announced = parse_time(before.get("voided_at")), parse_time(after.get("announced_at"))
+        when = source_time(before["source"])
+        if before.get("value") is not None and (voided is None or when is None or voided >= when):
+            out.fail("attempts", f"第 {before.get('attempt')} 次抽取在其随机数产生（{when.isoformat() if when else '?'}）"
+                                 f"之后才作废，而揭示文件记录了这个随机数：作废时抽取结果已可知，重新抽取无效")
         if voided is None or announced is None or announced < voided:
             out.fail("attempts", f"第 {after.get('attempt')} 次抽取没有在上一次作废时登记随机来源")
         if after["source"].get("kind") != commitment["source"].get("kind"):
@@ -512,16 +541,23 @@ def find_member(files: dict[str, bytes], member_id: str, salt: str) -> dict[str,
         ``{"stratum", "size", "sample_size", "drawn", "rank"}``, or ``None`` when the leaf is
         in no stratum of the commitment (the member was left out of the population).
     """
-    commitment = json.loads(files[COMMITMENT_TYPE].decode("utf-8"))
-    receipt = json.loads(files[RECEIPT_TYPE].decode("utf-8"))
+    try:
+        commitment = json.loads(files[COMMITMENT_TYPE].decode("utf-8"))
+        receipt = json.loads(files[RECEIPT_TYPE].decode("utf-8"))
+    except (KeyError, UnicodeDecodeError, ValueError):
+        return None
+    if commitment_problems(commitment):
+        return None
     leaf = member_leaf(salt.strip().lower(), member_id.strip())
+    listed = receipt.get("strata") if isinstance(receipt, dict) else None
     drawn = {
-        (stratum.get("label"), item.get("id")): item.get("rank")
-        for stratum in receipt.get("strata", [])
-        for item in stratum.get("drawn", [])
+        (str(stratum.get("label")), str(item.get("id"))): item.get("rank")
+        for stratum in (listed if isinstance(listed, list) else [])
+        if isinstance(stratum, dict) and isinstance(stratum.get("drawn"), list)
+        for item in stratum["drawn"] if isinstance(item, dict)
     }
-    for stratum in commitment.get("strata", []):
-        if leaf in stratum.get("leaves", []):
+    for stratum in commitment["strata"]:
+        if leaf in stratum["leaves"]:
             rank = drawn.get((stratum["label"], member_id.strip()))
             return {"stratum": stratum["label"], "size": stratum.get("size"),
                     "sample_size": stratum.get("sample_size"), "drawn": rank is not None,

@@ -1764,7 +1764,8 @@ def corpus_stats(tasks: list[Task], exports: list[ExportFile], inspections: list
 # --------------------------------------------------------------------------------------
 
 DRAWS_DIR = "draws"
-DRAW_INPUTS = f"{DRAWS_DIR}/inputs"
+PRIVATE_DIR = REPO_ROOT / "demo" / "private"
+"""Where the demo regulator's private draw inputs go: never inside data/, which is published."""
 DRAW_SECRET = b"gongkai-demo-secret-NOT-for-real-use-0001"
 """The demo regulator's secret (salts, strata order, pseudonyms). Public here because the
 demo is synthetic: a real secret is kept by the regulator and never put in data/."""
@@ -1803,9 +1804,9 @@ def _drand_value(source: dict) -> dict:
             "signature": signature, "note": "虚构示例值，不是 drand 的真实输出"}
 
 
-def write_population(out: Path, entities: list[Entity]) -> Path:
+def write_population(private: Path, entities: list[Entity]) -> Path:
     """检查对象名录 (targets): every entity with its internal 信用风险分类; a few 注销."""
-    path = out / DRAW_INPUTS / "检查对象名录_2024.csv"
+    path = private / "检查对象名录_2024.csv"
     rows = [[e.name, e.code, e.entity_type, e.industry,
              "注销" if int(sha256_hex(e.code), 16) % 45 == 0 else "存续", e.risk] for e in entities]
     write_csv(path, ["企业名称", "统一社会信用代码", "主体类型", "所属行业", "登记状态", "信用风险分类"],
@@ -1813,7 +1814,7 @@ def write_population(out: Path, entities: list[Entity]) -> Path:
     return path
 
 
-def write_inspector_list(out: Path, inspectors: dict[str, list[Inspector]], recusals: dict[str, list[str]]) -> Path:
+def write_inspector_list(private: Path, inspectors: dict[str, list[Inspector]], recusals: dict[str, list[str]]) -> Path:
     """执法检查人员名录 with 执法资质 and 回避对象 (JSON: inputs only, never published)."""
     rows = []
     for pool in inspectors.values():
@@ -1821,7 +1822,7 @@ def write_inspector_list(out: Path, inspectors: dict[str, list[Inspector]], recu
             rows.append({"inspector_id": person.inspector_id, "name": person.name, "department": person.department,
                          "expertise": [EXPERTISE[n % len(EXPERTISE)], EXPERTISE[(n + 1) % len(EXPERTISE)]],
                          "recusals": recusals.get(person.inspector_id, [])})
-    path = out / DRAW_INPUTS / "执法检查人员名录_2024.json"
+    path = private / "执法检查人员名录_2024.json"
     path.write_text(json.dumps(rows, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return path
 
@@ -1861,19 +1862,46 @@ def _run_draw(out: Path, spec, strata, excluded, committed_at: str, reveal_by: s
     return receipt_doc
 
 
+def write_private_readme(private: Path) -> None:
+    """demo/private/README.md: what these files are, and that they are never published."""
+    (private / "README.md").write_text("""# 演示用的监管部门内部抽取输入（不公开）
+
+本文件夹由 `scripts/make_demo_data.py` 生成，是演示数据中**监管部门自己保管、不得公开**的抽取输入：
+
+| 文件 | 内容 |
+|---|---|
+| 检查对象名录_2024.csv | 检查对象名录：全部主体，含内部的信用风险分类和个体工商户经营者字号 |
+| 执法检查人员名录_2024.json | 执法检查人员名录：姓名、执法资质、回避对象 |
+| 演示密钥.key | 演示用密钥（盐值、分层顺序、化名都由它派生）；真实密钥由监管部门保管 |
+
+它们只用于 `gongkai draw commit/reveal/salt`，**不得放进 `data/`**：`data/` 中的文件会被
+`gongkai validate/build` 读入并公开（名录会作为“检查对象名录”出现在数据质量报告中）。
+公开的只有 `data/draws/` 中的承诺、揭示记录、回执和抽取记录表。例如，告知某一主体它自己的盐值：
+
+    gongkai draw salt data/draws/GK-140902202411041039-D --member 统一社会信用代码 --secret-file demo/private/演示密钥.key
+
+These are the demo regulator's private draw inputs (population with risk classes, inspector list,
+secret). They are never published and must never be put in data/.
+""", encoding="utf-8")
+    (private / "演示密钥.key").write_bytes(DRAW_SECRET + b"\n")
+
+
 def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, Item], earlier: list[Task],
-                           entities: list[Entity], inspectors: dict[str, list[Inspector]]) -> dict:
+                           entities: list[Entity], inspectors: dict[str, list[Inspector]],
+                           private: Path = PRIVATE_DIR) -> dict:
     """Tasks of late 2024 drawn with gongkai's verifiable draw (targets, then inspectors).
 
     Uses no shared random state (the rest of the corpus is unchanged by it): the population
-    and inspector list are written as inputs, then each draw is committed to a future drand
+    and inspector list are written as the regulator's private inputs into ``private`` (never
+    into ``out``, which is published), then each draw is committed to a future drand
     round (or, RFC 3797 style, to public lottery numbers), revealed with a fictional value
     and written as commitment, reveal and receipt files plus a 抽取记录 table.
     """
     from generator import draws
 
-    (out / DRAW_INPUTS).mkdir(parents=True, exist_ok=True)
-    population_path = write_population(out, entities)
+    private.mkdir(parents=True, exist_ok=True)
+    write_private_readme(private)
+    population_path = write_population(private, entities)
     population = draws.read_population(population_path)
     tasks, targets_receipts, specs = [], {}, {}
     for seq, (plan_seq, scope_key, shorts, ratios, created, expertise, mode, topic) in enumerate(VERIFIABLE_TASKS, 1039):
@@ -1911,7 +1939,7 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
         _, expertise, _ = specs[task.task_id]
         person = next(p for n, p in enumerate(sc_pool) if expertise in (EXPERTISE[n % 5], EXPERTISE[(n + 1) % 5]))
         recusals.setdefault(person.inspector_id, []).append(task.drawn[0]["id"])
-    inspector_rows = draws.read_inspectors(write_inspector_list(out, inspectors, recusals))
+    inspector_rows = draws.read_inspectors(write_inspector_list(private, inspectors, recusals))
     for task in tasks:
         created_on, expertise, mode = specs[task.task_id]
         spec = draws.DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-R", kind=draws.INSPECTORS_KIND,
@@ -1938,15 +1966,16 @@ def _append_draws_readme(out: Path, tasks: list[Task]) -> None:
 
 | 路径 | 内容 |
 |---|---|
-| draws/inputs/检查对象名录_2024.csv | 检查对象名录（含内部的信用风险分类和全部个体工商户名称；只作抽取输入，不公开） |
-| draws/inputs/执法检查人员名录_2024.json | 执法检查人员名录，含执法资质和回避对象（只作抽取输入，不公开） |
 | draws/抽查任务_2024_可验证抽取.csv | 这 {len(tasks)} 个任务 |
 | draws/GK-<任务编号>-D/ | 检查对象抽取：commitment.json、reveal.json、receipt.json、抽取记录.csv |
 | draws/GK-<任务编号>-R/ | 执法检查人员抽取（化名公布） |
 
 第一个任务用 drand 主网的未来轮次；第二个任务的第一次抽取因“随机数未能按时取得”登记作废后改用下一轮，
-作废记录保留在 reveal.json 中；第三个任务用 RFC 3797 方式的公开号码。**drand 轮次的随机数和彩票号码都是虚构的示例值**
-（reveal.json 中注明），不是真实输出。演示密钥写在 `scripts/make_demo_data.py` 中，真实密钥不得放入 data/。
+作废记录保留在 reveal.json 中（作废时那一轮的随机数没有取得、没有记录，所以重抽有效；随机数已记录后不能再作废）；第三个任务用 RFC 3797 方式的公开号码。**drand 轮次的随机数和彩票号码都是虚构的示例值**
+（reveal.json 中注明），不是真实输出。
+
+抽取的输入——含内部信用风险分类的检查对象名录、执法检查人员名录和演示密钥——是监管部门自己保管的，
+**不在 data/ 中**（data/ 中的一切都会被读入并公开），而在仓库根目录的 `demo/private/`（由同一脚本生成）。
 算法与威胁模型见 `docs/draws.md`。
 """
     with (out / "README.md").open("a", encoding="utf-8") as handle:
@@ -2064,7 +2093,7 @@ def write_planted_overdue(out: Path, planted: list[dict]) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def generate(out: Path) -> dict:
+def generate(out: Path, private: Path = PRIVATE_DIR) -> dict:
     """Generate the whole corpus into ``out`` and return summary statistics."""
     rng = Random(SEED)
     items = build_items()
@@ -2095,7 +2124,7 @@ def generate(out: Path) -> dict:
     write_readme(out, stats, planted, exports)
     write_planted_overdue(out, overdue)
     stats["planted"] = len(planted)
-    stats.update(write_verifiable_draws(out, plans, items, tasks, entities, inspectors))
+    stats.update(write_verifiable_draws(out, plans, items, tasks, entities, inspectors, private))
     stats["planted_overdue"] = len(overdue)
     return stats
 
@@ -2105,8 +2134,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "data",
                         help="output directory (default: data/ in the repository root)")
+    parser.add_argument("--private", type=Path, default=PRIVATE_DIR,
+                        help="where the regulator's private draw inputs go (default: demo/private/)")
     args = parser.parse_args(argv)
-    stats = generate(args.out)
+    stats = generate(args.out, args.private)
     for key, value in stats.items():
         print(f"{key}: {value}")
 

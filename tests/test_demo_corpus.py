@@ -108,12 +108,24 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_generator_reproduces_the_committed_corpus(tmp_path: Path) -> None:
+    out, private = tmp_path / "data", tmp_path / "private"
     subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "make_demo_data.py"), "--out", str(tmp_path)],
+        [sys.executable, str(ROOT / "scripts" / "make_demo_data.py"), "--out", str(out),
+         "--private", str(private)],
         check=True,
         capture_output=True,
     )
-    assert _digest(tmp_path) == _digest(DATA)
+    assert _digest(out) == _digest(DATA)
+    assert _digest(private) == _digest(ROOT / "demo" / "private")
+
+
+def test_no_private_draw_input_is_in_the_published_data(report: Report) -> None:
+    """The regulator's population (with 信用风险分类) is a draw input, kept in demo/private/:
+    nothing in data/ is read as a 检查对象名录, and the quality report counts no such rows."""
+    assert [f.path for f in report.files if f.kind == "targets"] == []
+    assert report.to_dict()["records"].get("targets", 0) == 0
+    names = {p.name for p in (ROOT / "demo" / "private").iterdir()}
+    assert {"检查对象名录_2024.csv", "执法检查人员名录_2024.json", "README.md"} <= names
 
 
 def test_planted_overdue_cases(report: Report) -> None:

@@ -24,7 +24,7 @@ import feedparser
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from helpers import DATA_DIR, valid_code
+from helpers import DATA_DIR, valid_code, write_csv
 
 from generator import draws
 from generator import verify_draw as vd
@@ -38,6 +38,8 @@ COMMITTED_AT = "2024-12-02T09:00:00+08:00"
 REVEALED_AT = "2024-12-02T10:05:00+08:00"
 REVEAL_BY = "2024-12-03T18:00:00+08:00"
 DEMO_DRAWS = sorted(p.parent for p in (DATA_DIR / "draws").glob("*/commitment.json"))
+PRIVATE_DIR = DATA_DIR.parent / "demo" / "private"
+JS_VERIFIER = DATA_DIR.parent / "overrides" / "assets" / "javascripts" / "gongkai-verify-draw.js"
 
 
 def _round_after(moment: str) -> int:
@@ -190,11 +192,17 @@ def _relink(commitment: dict, reveal: dict, receipt: dict) -> dict[str, bytes]:
     return {"commitment.json": c, "reveal.json": r, "receipt.json": draws.dump(receipt)}
 
 
+def _strata(made) -> list[draws.Stratum]:
+    """The made draw's strata as the regulator sees them (with the secret)."""
+    spec = draws.load_spec(made["task"])
+    members, _ = draws.target_members(draws.read_population(made["population"]), spec)
+    return draws.build_strata(members, spec, SECRET)
+
+
 def _undrawn_member(made, commitment: dict, receipt: dict) -> tuple[str, dict]:
     """An undrawn member of a stratum with its real salt (what the regulator could swap in)."""
     spec = draws.load_spec(made["task"])
-    members, _ = draws.target_members(draws.read_population(made["population"]), spec)
-    strata = draws.build_strata(members, spec, SECRET)
+    strata = _strata(made)
     stratum = next(s for s in strata if s.sample_size and len(s.leaves) > s.sample_size)
     drawn = {m["id"] for s in receipt["strata"] for m in s["drawn"]}
     member = next(m for m in stratum.leaves.values() if m.member_id not in drawn)
@@ -251,6 +259,16 @@ def tamper_cases(made) -> dict[str, tuple[dict[str, bytes], str]]:
     hidden["attempt"] = 2
     cases["silent-redraw"] = ({**original, "receipt.json": draws.dump(hidden)}, "attempts")
 
+    cases["voided-after-randomness-known"] = (_redraw_after_seeing(made, original), "attempts")
+
+    unhashable = copy.deepcopy(t)
+    unhashable["strata"][0]["label"] = ["S1"]
+    cases["receipt-label-not-text"] = ({**original, "receipt.json": draws.dump(unhashable)}, "format")
+
+    far = copy.deepcopy(c)
+    far["source"]["round"] = 10**30
+    cases["drand-round-beyond-year-9999"] = ({**original, "commitment.json": draws.dump(far)}, "format")
+
     late = copy.deepcopy(t)
     late["drawn_at"] = "2024-12-05T09:00:00+08:00"
     cases["late-reveal"] = ({**original, "receipt.json": draws.dump(late)}, "reveal-timing")
@@ -263,6 +281,24 @@ def tamper_cases(made) -> dict[str, tuple[dict[str, bytes], str]]:
         {**original, "commitment.json": original["commitment.json"].replace(b'"reveal_by"', b'"reveal_by" ', 1)},
         "links")
     return cases
+
+
+def _redraw_after_seeing(made, original: dict[str, bytes]) -> dict[str, bytes]:
+    """What `draw void` used to allow: the used attempt (its value recorded) voided after its
+    round came out, then a later round drawn. Every hash re-chained, the receipt recomputed."""
+    commitment, reveal = json.loads(original["commitment.json"]), json.loads(original["reveal.json"])
+    first = reveal["attempts"][0]
+    later = {**first["source"], "round": first["source"]["round"] + 40}
+    reveal["attempts"] = [
+        {**first, "status": "void", "reason": "抽取结果不理想", "voided_at": "2024-12-02T10:10:00+08:00"},
+        {"attempt": 2, "source": later, "announced_at": "2024-12-02T10:10:00+08:00", "status": "used",
+         "value": _drand_value(later["round"]), "recorded_at": "2024-12-02T10:40:00+08:00"},
+    ]
+    assert vd.source_time(first["source"]) <= vd.parse_time("2024-12-02T10:10:00+08:00")
+    reveal_bytes = draws.dump(reveal)
+    receipt = draws.make_receipt(original["commitment.json"], reveal_bytes, _strata(made), SECRET)
+    assert commitment["draw_id"] == receipt["draw_id"]
+    return {**original, "reveal.json": reveal_bytes, "receipt.json": draws.dump(receipt)}
 
 
 EXPECTED_EXTRA = {
@@ -280,7 +316,7 @@ EXPECTED_EXTRA = {
 def test_every_tamper_case_fails_its_own_check(made, tmp_path) -> None:
     cases = tamper_cases(made)
     primaries = [check for _, check in cases.values()]
-    assert len(set(primaries)) == len(vd.CHECKS) - 1  # every check but "format" has a case
+    assert set(primaries) == set(vd.CHECKS)  # every check has a case
     for name, (files, check) in cases.items():
         result = citizen_verify(files, tmp_path)
         assert not result["ok"], name
@@ -399,7 +435,7 @@ def _published_blobs(site: Path):
 
 def test_no_published_file_names_an_undrawn_sole_trader_or_a_firm_class(demo_site) -> None:
     site, _ = demo_site
-    population = DATA_DIR / "draws" / "inputs" / "检查对象名录_2024.csv"
+    population = PRIVATE_DIR / "检查对象名录_2024.csv"
     with population.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     from generator.validate import validate_folder
@@ -505,3 +541,283 @@ def test_an_undrawn_firm_finds_itself_with_its_own_salt(made, tmp_path: Path) ->
     salt_1 = draws.member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", one)
     result = runner.invoke(cli, ["verify", str(made["dir"]), "--member", one, "--salt", salt_1])
     assert result.exit_code == 0 and "被抽中（第" in result.output
+
+
+# --------------------------------------------------------------------------------------
+# Review fixes: privacy wording, voids after the randomness is known, malformed files,
+# Python 3.8, pending draws on the task page, private inputs outside data/, drand chains
+# --------------------------------------------------------------------------------------
+
+
+def test_the_task_page_says_a_drawn_firms_stratum_can_reveal_its_class_group(demo_site) -> None:
+    site, _ = demo_site
+    shown = 0
+    for folder in DEMO_DRAWS:
+        commitment = json.loads((folder / "commitment.json").read_text(encoding="utf-8"))
+        if commitment["drawn_kind"] != draws.TARGETS_KIND:
+            continue
+        page = (site / "task" / commitment["task_id"] / "index.html").read_text(encoding="utf-8")
+        soup = BeautifulSoup(page, "html.parser")
+        note = soup.find(id=f"draw-{commitment['draw_id']}").find_next("p", attrs={"data-draw-privacy": True})
+        text = note.get_text("")
+        assert "未抽中的主体不公开名称、代码或信用风险分类" in text
+        assert len(commitment["strata"]) > 1 and "抽中主体所在的分层会透露它属于哪一组信用风险分类" in text
+        assert "不对应信用风险分类" not in page
+        shown += 1
+    assert shown == 3
+
+
+def test_one_stratum_reveals_no_class(made) -> None:
+    """`counts: {"*": n}` (or one ratio for every class) puts every firm in one stratum."""
+    rows = draws.read_population(made["population"])
+    for extra in ({"counts": {"*": 12}}, {"ratios": {"*": 0.05}}):
+        spec = draws.DrawSpec(task_id="T", draw_id="GK-T-1", **extra)
+        members, _ = draws.target_members(rows, spec)
+        strata = draws.build_strata(members, spec, SECRET)
+        assert len(strata) == 1 and sorted(strata[0].groups) == ["A", "B", "C", "D"], extra
+        assert strata[0].sample_size == (12 if "counts" in extra else math.ceil(len(members) * 0.05))
+    named = draws.DrawSpec(task_id="T", draw_id="GK-T-1", counts={"D": 3, "*": 5})
+    strata = draws.build_strata(draws.target_members(rows, named)[0], named, SECRET)
+    assert sorted((s.groups, s.sample_size) for s in strata) == [(["A", "B", "C"], 5), (["D"], 3)]
+
+
+def test_a_used_attempt_cannot_be_voided(made, tmp_path) -> None:
+    folder = tmp_path / "used"
+    shutil.copytree(made["dir"], folder)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    result = CliRunner().invoke(cli, ["draw", "void", str(folder), "--reason", "结果不理想",
+                                      "--at", "2024-12-02T10:10:00+08:00", "--drand-round", str(made["round"] + 40)])
+    assert result.exit_code == 2, result.output
+    assert "不能再作废重抽" in result.output and "随机数已经产生并记录" in result.output
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing written, receipt kept
+    # A value recorded on a pending attempt (hand-edited) is refused as well.
+    attempts = json.loads(before["reveal.json"])["attempts"]
+    attempts[-1]["status"] = "pending"
+    with pytest.raises(draws.GongkaiError, match="不能再作废重抽"):
+        draws.void_attempt(attempts, "理由", "2024-12-02T10:10:00+08:00",
+                           {**attempts[-1]["source"], "round": made["round"] + 40})
+
+
+def test_a_void_after_the_round_without_its_value_is_allowed(made, tmp_path) -> None:
+    """The beacon was unavailable: the round is past, but no value was ever recorded."""
+    commitment = json.loads((made["dir"] / "commitment.json").read_text(encoding="utf-8"))
+    attempts = [draws.first_attempt(commitment)]
+    at = "2024-12-02T10:10:00+08:00"
+    assert vd.source_time(commitment["source"]) < vd.parse_time(at)
+    log = draws.void_attempt(attempts, "信标不可用", at, {**commitment["source"], "round": made["round"] + 40})
+    assert [a["status"] for a in log] == ["void", "pending"] and "value" not in log[0]
+
+
+def test_the_demo_redraw_voided_an_attempt_whose_value_was_never_recorded() -> None:
+    redraws = [json.loads((f / "reveal.json").read_text(encoding="utf-8"))["attempts"] for f in DEMO_DRAWS]
+    voided = [a for attempts in redraws for a in attempts if a["status"] == "void"]
+    assert len(voided) == 1 and "value" not in voided[0] and voided[0]["reason"]
+
+
+MUTATIONS = (None, [], {}, "x", 10**30, -1, True, 1.5, ["a"], {"a": 1}, 0)
+
+
+def _mutants(files: dict[str, bytes], values=MUTATIONS):
+    """Every value of every file (the first two items of each list) replaced by each of ``values``."""
+    def paths(doc, prefix=()):
+        yield prefix
+        children = doc.items() if isinstance(doc, dict) else enumerate(doc[:2]) if isinstance(doc, list) else ()
+        for key, child in children:
+            yield from paths(child, (*prefix, key))
+
+    for name in NAMES:
+        original = json.loads(files[name])
+        for n, path in enumerate(paths(original)):
+            for value in values if values is not None else (MUTATIONS[n % len(MUTATIONS)],):
+                doc = copy.deepcopy(original)
+                if not path:
+                    doc = value
+                else:
+                    target = doc
+                    for key in path[:-1]:
+                        target = target[key]
+                    target[path[-1]] = value
+                yield f"{name}{list(path)}={value!r}", {**files, name: json.dumps(doc).encode("utf-8")}
+
+
+def test_malformed_files_fail_a_named_check_and_never_raise(made) -> None:
+    files = _files(made["dir"])
+    count = 0
+    for where, mutant in _mutants(files):
+        keyed = {k: mutant[v] for k, v in vd.FILE_NAMES.items()}
+        try:
+            outcome = vd.verify_draw(keyed).to_dict()
+            vd.find_member(keyed, valid_code(3), "0" * 32)
+        except Exception as exc:  # noqa: BLE001 - the point: nothing may escape
+            pytest.fail(f"{where}: {type(exc).__name__}: {exc}")
+        assert set(outcome["failed"]) <= set(vd.CHECKS)
+        count += 1
+    assert count > 1000
+
+
+def test_malformed_files_give_a_named_failure_in_the_published_verifier_and_the_cli(made, tmp_path) -> None:
+    cases = tamper_cases(made)
+    for name in ("receipt-label-not-text", "drand-round-beyond-year-9999"):
+        files, _ = cases[name]
+        assert citizen_verify(files, tmp_path)["failed"] == ["format"], name
+        folder = tmp_path / name
+        folder.mkdir()
+        for file_name, data in files.items():
+            (folder / file_name).write_bytes(data)
+        result = CliRunner().invoke(cli, ["verify", str(folder)])
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), (name, result.exception)
+        assert "✘ format" in result.output, name
+
+
+def test_draw_commands_reject_malformed_inputs_in_chinese(made, tmp_path) -> None:
+    runner = CliRunner()
+    folder = tmp_path / "broken"
+    shutil.copytree(made["dir"], folder)
+    (folder / "reveal.json").write_text('{"attempts": 3}', encoding="utf-8")
+    result = runner.invoke(cli, ["draw", "void", str(folder), "--reason", "x", "--at", "2024-12-02T10:10:00+08:00",
+                                 "--drand-round", str(made["round"] + 40)])
+    assert result.exit_code == 2 and "reveal.json" in result.output and "attempts" in result.output, result.output
+    (folder / "reveal.json").write_text("{not json", encoding="utf-8")
+    result = runner.invoke(cli, ["draw", "reveal", str(folder), *made["common"], "--value", str(made["root"] / "value.json"),
+                                 "--at", REVEALED_AT])
+    assert result.exit_code == 2 and "不是可读的抽取记录" in result.output, result.output
+
+    inspectors = tmp_path / "inspectors.json"
+    inspectors.write_text(json.dumps([{"inspector_id": "Z1", "department": "局"}]), encoding="utf-8")
+    task = tmp_path / "task-r.yml"
+    task.write_text("task_id: T-2024-1\ndraw_id: GK-T-2024-1-R\nkind: 执法检查人员\ncounts: {'*': 1}\n", encoding="utf-8")
+    bad_receipt = tmp_path / "receipt.json"
+    for body, message in (('{"strata": [{"drawn": [{"id": ["x"]}]}]}', "抽中者的编号（id）应为文字"),
+                          ("[]", "不是可读的检查对象抽取回执")):
+        bad_receipt.write_text(body, encoding="utf-8")
+        result = runner.invoke(cli, ["draw", "commit", "--task", str(task), "--inspectors", str(inspectors),
+                                     "--recuse-against", str(bad_receipt), "--secret-file", str(made["secret"]),
+                                     "--drand-round", str(made["round"]), "--at", COMMITTED_AT,
+                                     "--reveal-by", REVEAL_BY, "--out", str(tmp_path / "r")])
+        assert result.exit_code == 2 and "--recuse-against" in result.output and message in result.output, body
+
+    for body, key in (("ratios: [0.05, 0.1]", "ratios"), ("ratios: {A: 5}", "ratios"), ("counts: {A: 1.5}", "counts"),
+                      ("ratios: {A: 0.1}\nindustries: 餐饮服务", "industries"),
+                      ("ratios: {A: 0.1}\nexclude: [1, 2]", "exclude"), ("ratios: {A: 0.1}\npseudonymous: 否", "pseudonymous"),
+                      ("ratios: {A: 0.1}\ntask_id: [1]", "task_id")):
+        spec = tmp_path / "spec.yml"
+        spec.write_text(f"draw_id: GK-1\n{body}\n" + ("" if "task_id" in body else "task_id: T-1\n"), encoding="utf-8")
+        with pytest.raises(draws.GongkaiError, match=f"的 {key} 应为"):
+            draws.load_spec(spec)
+        result = runner.invoke(cli, ["draw", "commit", "--task", str(spec), *made["common"][2:], "--drand-round",
+                                     str(made["round"]), "--at", COMMITTED_AT, "--reveal-by", REVEAL_BY,
+                                     "--out", str(tmp_path / "x")])
+        assert result.exit_code == 2 and f"的 {key} 应为" in result.output and "Traceback" not in result.output, body
+
+
+def _commit(made, root: Path, draw_id: str) -> Path:
+    """Commit another draw of the made task under ``draw_id``; returns its folder."""
+    task = root / f"{draw_id}.yml"
+    task.write_text(made["task"].read_text(encoding="utf-8").replace("GK-T-2024-1-D", draw_id), encoding="utf-8")
+    out = root / draw_id
+    common = ["--task", str(task), *made["common"][2:]]
+    result = CliRunner().invoke(cli, ["draw", "commit", *common, "--drand-round", str(made["round"]),
+                                      "--at", COMMITTED_AT, "--reveal-by", REVEAL_BY, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.slow
+def test_bad_draws_do_not_stop_the_build_and_pending_voids_show(made, tmp_path, capsys) -> None:
+    from generator.build import build_site
+
+    data = tmp_path / "data"
+    (data / "draws").mkdir(parents=True)
+    write_csv(data / "tasks.csv", ["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项"],
+              [["T-2024-1", "餐饮服务食品安全抽查", "示例县市场监督管理局", "SJ-1"]])
+    shutil.copytree(made["dir"], data / "draws" / "ok")
+    shutil.copytree(made["dir"], data / "draws" / "ok-again")  # the same draw_id twice
+    pending = _commit(made, data / "draws", "GK-T-2024-1-D2")
+    runner = CliRunner()
+    voided = runner.invoke(cli, ["draw", "void", str(pending), "--reason", "第一轮随机数未能取得",
+                                 "--at", "2024-12-02T10:10:00+08:00", "--drand-round", str(made["round"] + 40)])
+    assert voided.exit_code == 0, voided.output
+    broken = _commit(made, data / "draws", "GK-T-2024-1-D3")
+    shutil.copyfile(made["dir"] / "reveal.json", broken / "reveal.json")
+    (broken / "receipt.json").write_text('{"type": "gongkai-draw-receipt", "version": 1, "strata": 3}', encoding="utf-8")
+    (data / "draws" / "not-json").mkdir()
+    (data / "draws" / "not-json" / "commitment.json").write_text("{oops", encoding="utf-8")
+    (data / "draws" / "far").mkdir()
+    far = json.loads((made["dir"] / "commitment.json").read_text(encoding="utf-8"))
+    far["source"]["round"] = 10**30
+    (data / "draws" / "far" / "commitment.json").write_bytes(draws.dump(far))
+    capsys.readouterr()
+    site = tmp_path / "site"
+    build_site(data, site)
+    warnings = capsys.readouterr().err
+    for where in ("draws/not-json/commitment.json", "draws/far/commitment.json", "draws/ok-again",
+                  "draws/GK-T-2024-1-D3"):
+        assert where in warnings, where
+    assert "Traceback" not in warnings
+    published = sorted(p.name for p in (site / "draws").iterdir() if p.is_dir())
+    assert published == ["GK-T-2024-1-D", "GK-T-2024-1-D2", "GK-T-2024-1-D3"]
+    page = next(site.glob("task/*/index.html"))
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    statuses = {h["id"]: h.find_next("p")["data-draw-status"] for h in soup.select("h2[id^=draw-]")}
+    assert statuses == {"draw-GK-T-2024-1-D": "verified", "draw-GK-T-2024-1-D2": "pending",
+                        "draw-GK-T-2024-1-D3": "failed"}
+    section = soup.find(id="draw-GK-T-2024-1-D2")
+    void_note = section.find_next("p", attrs={"data-draw-voided": True})
+    assert "第 1 次" in void_note.get_text() and "第一轮随机数未能取得" in void_note.get_text()
+    assert "2024-12-02T10:10:00+08:00" in void_note.get_text()
+    assert "下一次使用" in section.find_next("p").get_text() and str(made["round"] + 40) in section.find_next("p").get_text()
+    hrefs = [a["href"] for a in soup.find_all("a", href=True)]
+    assert any(h.endswith("draws/GK-T-2024-1-D2/reveal.json") for h in hrefs)
+    assert not any(h.endswith("draws/GK-T-2024-1-D2/receipt.json") for h in hrefs)
+    assert "format" in soup.find(id="draw-GK-T-2024-1-D3").find_next("p").get_text()
+
+
+def test_the_published_verifier_runs_on_python_3_8(made, tmp_path) -> None:
+    import ast
+
+    source = Path(vd.__file__).read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    attributes = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)}
+    names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+    assert not {"UTC", "pairwise"} & (attributes | names)  # added in Python 3.11 and 3.10
+    assert "Python 3.8" in ast.get_docstring(tree)
+    assert "Python 3.8" in (DATA_DIR.parent / "site_src" / "verify.md").read_text(encoding="utf-8")
+    assert vd.parse_time("2024-12-02T01:00:00Z") == vd.parse_time("2024-12-02T09:00:00+08:00")
+    old = sorted(shutil.which(f"python3.{minor}") or "" for minor in (8, 9, 10))
+    old += sorted(str(p) for p in Path.home().glob(".pyenv/versions/3.8*/bin/python3.8"))
+    runnable = [p for p in old if p and subprocess.run([p, "-c", "pass"], capture_output=True, check=False).returncode == 0]
+    if not runnable:
+        pytest.skip("no Python 3.8–3.10 interpreter here: only the syntax check above ran")
+    shutil.copyfile(vd.__file__, tmp_path / "verify_draw.py")
+    run = subprocess.run([runnable[0], "-I", str(tmp_path / "verify_draw.py"), "--json", str(made["dir"])],
+                         capture_output=True, text=True, check=False)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout)["ok"] is True
+
+
+def test_the_demo_keeps_its_private_inputs_out_of_the_published_data() -> None:
+    from generator.validate import validate_folder
+
+    report = validate_folder(DATA_DIR)
+    assert {f.kind for f in report.files} & {"targets"} == set()
+    assert not list(DATA_DIR.rglob("检查对象名录*")) and not list(DATA_DIR.rglob("执法检查人员名录*"))
+    assert (PRIVATE_DIR / "检查对象名录_2024.csv").is_file() and (PRIVATE_DIR / "执法检查人员名录_2024.json").is_file()
+    assert "不公开" in (PRIVATE_DIR / "README.md").read_text(encoding="utf-8")
+    # The private key file is the demo secret the draws were made with: a firm's salt checks.
+    receipt = json.loads((DEMO_DRAWS[0] / "receipt.json").read_text(encoding="utf-8"))
+    member = receipt["strata"][0]["drawn"][0]
+    secret = (PRIVATE_DIR / "演示密钥.key").read_bytes().strip()
+    assert draws.member_salt(secret, receipt["task_id"], receipt["draw_id"], member["id"]) == member["salt"]
+
+
+def test_drand_chains_are_named_once() -> None:
+    import re
+
+    from generator.cli import draw_commit_command
+
+    option = next(p for p in draw_commit_command.params if p.name == "drand_chain")
+    assert sorted(option.type.choices) == sorted(vd.DRAND_CHAINS)
+    assert vd.KNOWN_DRAND_CHAINS == {c: (g, p) for c, g, p in vd.DRAND_CHAINS.values()}
+    table = JS_VERIFIER.read_text(encoding="utf-8").split("KNOWN_DRAND_CHAINS = {", 1)[1].split("}", 1)[0]
+    js = {h: (int(g), int(p)) for h, g, p in re.findall(r'"([0-9a-f]{64})": \[(\d+), (\d+)\]', table)}
+    assert js == vd.KNOWN_DRAND_CHAINS

@@ -26,6 +26,7 @@
     ["selection", "抽取结果可复现 / selection reproduces"],
     ["reveal-timing", "按时揭示 / revealed in time"]
   ];
+  var MAX_TIMESTAMP = 253402300799; // the last second of year 9999 (UTC), as in verify_draw.py
   var HEX64 = /^[0-9a-f]{64}$/;
   var HEX = /^(?:[0-9a-f]{2})+$/;
   var TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)$/;
@@ -124,12 +125,15 @@
   }
   function isPositiveInt(v) { return Number.isInteger(v) && v > 0; }
   function sourceTime(source) {
+    if (!isObj(source)) return null;
     var kind = source.kind;
     if (kind === "drand") {
-      var known = KNOWN_DRAND_CHAINS[source.chain_hash || ""];
+      var chain = String(source.chain_hash === undefined ? "" : source.chain_hash);
+      var known = Object.prototype.hasOwnProperty.call(KNOWN_DRAND_CHAINS, chain) ? KNOWN_DRAND_CHAINS[chain] : null;
       if (known && (source.genesis_time !== known[0] || source.period !== known[1])) return null;
       if (![source.genesis_time, source.period, source.round].every(isPositiveInt)) return null;
-      return (source.genesis_time + (source.round - 1) * source.period) * 1000;
+      var seconds = source.genesis_time + (source.round - 1) * source.period;
+      return seconds > MAX_TIMESTAMP ? null : seconds * 1000;
     }
     if (kind === "nist-beacon") return parseTime(source.pulse_time);
     if (kind === "public-numbers") return parseTime(source.available_at);
@@ -205,14 +209,16 @@
     else if (sourceTime(c.source) === null) problems.push("随机来源的时间（轮次、脉冲时间或开奖时间）无法确定");
     if (parseTime(c.committed_at) === null) problems.push("承诺时间 committed_at 不是带时区的 ISO 8601 时间");
     var strataOk = Array.isArray(c.strata) && c.strata.length > 0 && c.strata.every(function (s) {
-      return isObj(s) && typeof s.label === "string" && Array.isArray(s.leaves) && Number.isInteger(s.size) && Number.isInteger(s.sample_size);
+      return isObj(s) && typeof s.label === "string" && Array.isArray(s.leaves)
+        && s.leaves.every(function (x) { return typeof x === "string"; })
+        && Number.isInteger(s.size) && Number.isInteger(s.sample_size);
     });
     if (!strataOk) problems.push("承诺的分层（strata）格式不对");
     if (!(Array.isArray(r.attempts) && r.attempts.length && r.attempts.every(function (a) { return isObj(a) && isObj(a.source); }))) {
       problems.push("揭示文件没有抽取记录（attempts）");
     }
-    if (!(Array.isArray(t.strata) && t.strata.every(function (s) { return isObj(s) && Array.isArray(s.drawn) && s.drawn.every(isObj); }))) {
-      problems.push("回执的抽中名单格式不对");
+    if (!(Array.isArray(t.strata) && t.strata.every(function (s) { return isObj(s) && typeof s.label === "string" && Array.isArray(s.drawn) && s.drawn.every(isObj); }))) {
+      problems.push("回执的抽中名单格式不对（每个分层须有文字标签 label 和抽中名单 drawn）");
     }
     problems.forEach(function (p) { out.fail("format", p); });
     if (problems.length) return null;
@@ -228,7 +234,7 @@
 
     // links
     ["task_id", "draw_id"].forEach(function (key) {
-      if (!(commitment[key] === reveal[key] && reveal[key] === receipt[key])) out.fail("links", "三个文件的 " + key + " 不一致");
+      if (!(same(commitment[key], reveal[key]) && same(reveal[key], receipt[key]))) out.fail("links", "三个文件的 " + key + " 不一致");
     });
     var commitmentHash = await sha256(files["gongkai-draw-commitment"]);
     var revealHash = await sha256(files["gongkai-draw-reveal"]);
@@ -250,8 +256,9 @@
     }
     var declared = commitment.population_size;
     if (declared !== sizes) out.fail("population-digest", "名录总数 " + declared + " 与各分层数量之和 " + sizes + " 不符");
-    if (total > (declared || 0) && !out.results["population-padded"].messages.length) out.fail("population-padded", "名录总数为 " + declared + "，名单中却有 " + total + " 个成员");
-    if (total < (declared || 0) && !out.results["population-trimmed"].messages.length) out.fail("population-trimmed", "名录总数为 " + declared + "，名单中只有 " + total + " 个成员");
+    declared = Number.isInteger(declared) ? declared : 0;
+    if (total > declared && !out.results["population-padded"].messages.length) out.fail("population-padded", "名录总数为 " + declared + "，名单中却有 " + total + " 个成员");
+    if (total < declared && !out.results["population-trimmed"].messages.length) out.fail("population-trimmed", "名录总数为 " + declared + "，名单中只有 " + total + " 个成员");
     if (await populationDigest(strata) !== commitment.population_digest) out.fail("population-digest", "名录摘要（population_digest）与各分层不符");
     ["population-order", "population-padded", "population-trimmed", "population-digest"].forEach(function (c) { out.passed(c); });
 
@@ -277,6 +284,10 @@
       if (before.status !== "void" || !String(before.reason || "").trim()) out.fail("attempts", "第 " + after.attempt + " 次抽取之前的一次没有作废理由");
       var voided = parseTime(before.voided_at), announced = parseTime(after.announced_at);
       if (voided === null || announced === null || announced < voided) out.fail("attempts", "第 " + after.attempt + " 次抽取没有在上一次作废时登记随机来源");
+      var when = sourceTime(before.source);
+      if (before.value !== undefined && before.value !== null && (voided === null || when === null || voided >= when)) {
+        out.fail("attempts", "第 " + before.attempt + " 次抽取在其随机数产生（" + (when === null ? "?" : iso(when)) + "）之后才作废，而揭示文件记录了这个随机数：作废时抽取结果已可知，重新抽取无效");
+      }
       if (after.source.kind !== commitment.source.kind) out.fail("attempts", "第 " + after.attempt + " 次抽取换了随机来源类型");
     }
     var last = attempts[attempts.length - 1];
