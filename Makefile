@@ -35,8 +35,8 @@ test: $(STAMP) browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 
 lint: $(STAMP)
-	@if [ -x $(BIN)/ruff ]; then $(BIN)/ruff check generator tests overrides; \
-	elif command -v ruff >/dev/null; then ruff check generator tests overrides; \
+	@if [ -x $(BIN)/ruff ]; then $(BIN)/ruff check generator tests overrides benchmarks scripts; \
+	elif command -v ruff >/dev/null; then ruff check generator tests overrides benchmarks scripts; \
 	else echo "ruff 未安装，跳过 lint（pip install ruff）"; fi
 
 clean:

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
-from generator.validate import validate_folder  # noqa: E402
+from generator.validate import validate_folder
 
 
 def main() -> None:

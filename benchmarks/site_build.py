@@ -25,18 +25,18 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_corpus  # noqa: E402
+from corpus import write_corpus
 
-from generator.build import CONFIG_FILE  # noqa: E402
-from generator.model import build_model  # noqa: E402
-from generator.records import (  # noqa: E402
+from generator.build import CONFIG_FILE
+from generator.model import build_model
+from generator.records import (
     SHELL_PAGE,
     SHELL_SOURCE,
     read_shell,
     render_records,
     write_records,
 )
-from generator.validate import validate_folder  # noqa: E402
+from generator.validate import validate_folder
 
 MKDOCS_SAMPLE = 1000
 WORKERS = max(2, min(4, os.cpu_count() or 1))
@@ -102,7 +102,13 @@ def bench(results: int, full: bool) -> None:
             peak = done.stderr.strip().splitlines()[-1].split()[-1] if timed else "?"
             peak_text = f"{int(peak) / 1024:,.0f} MiB" if peak.isdigit() else "unknown"
             print(f"{'':>8}          whole gongkai build: {seconds:.1f} s, peak RSS {peak_text}, "
-                  f"exit {done.returncode}")
+                  f"exit {done.returncode} ({EXIT_MEANING.get(done.returncode, '失败 / failed')})")
+
+
+EXIT_MEANING = {
+    0: "全部行有效 / every row valid",
+    1: "已生成，有行被隔离（合成数据含演示的预置错误）/ built, planted errors quarantined",
+}
 
 
 def main() -> None:

@@ -1921,7 +1921,7 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
         if mode == "rfc3797":
             source = {"kind": "public-numbers", "available_at": _at(created_on, 21, 30),
                       "sources": [f"中国福利彩票双色球 {YEAR}年第{135 + seq - 1039}期开奖号码（红球6个）",
-                                  f"同期蓝球号码", f"福彩3D {YEAR}年第{310 + seq - 1039}期开奖号码"]}
+                                  "同期蓝球号码", f"福彩3D {YEAR}年第{310 + seq - 1039}期开奖号码"]}
         else:
             source = _drand_source(_at(created_on, 10))
         receipt = _run_draw(out, spec, strata, excluded, committed_at, _at(created_on + dt.timedelta(days=2), 18),
@@ -2037,7 +2037,7 @@ def plant_overdue(exports: list[ExportFile], tasks: list[Task], inspections: lis
     copies = [r for r in export.rows if r.inspections[0].task is task
               and r.entity is template.entity and not r.planted]
     for row in copies:
-        values = dict(row.values, **{"检查对象名称": entity.name, "信用代码": entity.code})
+        values = dict(row.values, 检查对象名称=entity.name, 信用代码=entity.code)
         added = [replace(i, entity=entity) for i in row.inspections]
         inspections.extend(added)
         export.rows.append(Row(values, entity, added, protected=True,
