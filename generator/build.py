@@ -42,6 +42,7 @@ from generator.pages import (
 from generator.records import read_shell, write_records, write_shell_source
 from generator.releases import ReleaseNotes, annotate_model, load_previous, prepare_notes
 from generator.search import build_search_index
+from generator.sitemap import write_sitemap
 from generator.statistics import Statistics, empty_statistics, statistics_for_folder
 from generator.statistics_pages import inject_charts, statistics_table
 from generator.validate import validate_folder
@@ -205,6 +206,8 @@ def publish_site(
             write_records(model, staging, shell, workers=_record_workers(model))
         with status("正在生成订阅源…", progress):
             write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
+        with _source_date_epoch(report.get("data_as_of")):
+            write_sitemap(staging, model, config.site_url)
         build_search_index(model, staging, progress=progress)
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)

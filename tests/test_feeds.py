@@ -6,6 +6,7 @@ Expected entries are counted here from the model directly, not through generator
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import posixpath
 import re
 import shutil
@@ -13,6 +14,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlsplit
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -85,8 +87,12 @@ def _expected(model: Model) -> dict[str, dict[str, dt.date]]:
         for t in model.tasks.values()
         for d in t.get("verifiable_draws") or []
     }
-    return {"plan": plans, "result-batch": batches, "handbook": handbook,  # type: ignore[dict-item]
-            "draw-commitment": commitments}
+    return {
+        "plan": plans,
+        "result-batch": batches,
+        "handbook": handbook,  # type: ignore[dict-item]
+        "draw-commitment": commitments,
+    }
 
 
 def _ids(parsed: feedparser.FeedParserDict, prefix: str = "tag:gongkai,2024:") -> list[str]:
@@ -417,7 +423,9 @@ def test_a_second_build_in_another_time_zone_gives_the_same_feeds(
 
 
 @pytest.mark.slow
-def test_configured_site_url_reaches_the_feeds(project_copy: Path, tmp_path: Path) -> None:
+def test_configured_site_url_reaches_the_feeds_and_sitemap(
+    project_copy: Path, tmp_path: Path, model: Model
+) -> None:
     config = project_copy.read_text(encoding="utf-8")
     config = config.replace("# site_url:", "site_url:", 1)
     project_copy.write_text(config, encoding="utf-8")
@@ -429,6 +437,20 @@ def test_configured_site_url_reaches_the_feeds(project_copy: Path, tmp_path: Pat
     parsed = _parse(site / "feed.rss")
     assert parsed.entries and all(e.id.startswith(f"tag:{host},2024:") for e in parsed.entries)
     assert all(e.link.startswith(url.group(1)) for e in parsed.entries)
+    # The sitemap lists every live page, record pages included, and no page that is not there.
+    sitemap = ElementTree.parse(site / "sitemap.xml").getroot()
+    spaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    locations = [loc.text or "" for loc in sitemap.iterfind("s:url/s:loc", spaces)]
+    assert len(locations) == len(set(locations)) and locations
+    relative = [loc.removeprefix(url.group(1)) for loc in locations]
+    assert all((site / path / "index.html").is_file() for path in relative)
+    enterprise = next(iter(model.enterprises.values()))
+    assert f"enterprise/{enterprise.slug}/" in relative and "open-data/" in relative
+    assert not any(path.startswith(("record/", "result/")) for path in relative)
+    assert (
+        gzip.decompress((site / "sitemap.xml.gz").read_bytes())
+        == (site / "sitemap.xml").read_bytes()
+    )
     shutil.rmtree(site)
 
 

@@ -1,0 +1,72 @@
+"""Tests for generator.sitemap: live pages only, absolute addresses, split at the protocol's limit."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from generator import sitemap
+from generator.model import build_model
+from generator.sitemap import write_sitemap
+
+BASE = "https://example.gov.cn/gongkai/"
+SPACES = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def _site(tmp_path: Path, pages: list[str], listed: list[str]) -> Path:
+    """A site folder with ``pages`` written and a MkDocs-style sitemap listing ``listed``."""
+    site = tmp_path / "site"
+    for page in pages:
+        (site / page).mkdir(parents=True, exist_ok=True)
+        (site / page / "index.html").write_text("<html></html>", encoding="utf-8")
+    entries = "".join(
+        f"<url>\n <loc>{BASE}{page}</loc>\n <lastmod>2024-12-01</lastmod>\n</url>\n"
+        for page in listed
+    )
+    (site / "sitemap.xml").write_text(
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="{SPACES["s"]}">\n'
+        f"{entries}</urlset>\n",
+        encoding="utf-8",
+    )
+    return site
+
+
+def _locations(path: Path, element: str = "url") -> list[str]:
+    root = ElementTree.parse(path).getroot()
+    return [loc.text or "" for loc in root.iterfind(f"s:{element}/s:loc", SPACES)]
+
+
+def test_pages_the_build_removed_leave_the_sitemap(tmp_path: Path) -> None:
+    site = _site(tmp_path, ["", "items/"], ["", "items/", "record/shell/"])
+    assert write_sitemap(site, build_model({}, "2024-12-01"), BASE) == 2
+    assert _locations(site / "sitemap.xml") == [BASE, BASE + "items/"]
+    assert "<lastmod>2024-12-01</lastmod>" in (site / "sitemap.xml").read_text(encoding="utf-8")
+
+
+def test_without_site_url_the_sitemap_is_left_as_mkdocs_wrote_it(tmp_path: Path) -> None:
+    site = _site(tmp_path, [""], ["", "record/shell/"])
+    before = (site / "sitemap.xml").read_bytes()
+    assert write_sitemap(site, build_model({}, "2024-12-01"), None) == 0
+    assert (site / "sitemap.xml").read_bytes() == before
+
+
+def test_more_pages_than_one_file_holds_make_a_sitemap_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sitemap, "MAX_URLS", 10)
+    pages = [""] + [f"p{n:02d}/" for n in range(24)]
+    site = _site(tmp_path, pages, pages)
+    assert write_sitemap(site, build_model({}, "2024-12-01"), BASE) == 25
+    parts = _locations(site / "sitemap.xml", "sitemap")
+    assert parts == [f"{BASE}sitemap-{n}.xml" for n in (1, 2, 3)]
+    listed = [loc for n in (1, 2, 3) for loc in _locations(site / f"sitemap-{n}.xml")]
+    assert listed == [BASE + page for page in pages]
+    for name in ("sitemap.xml", "sitemap-3.xml"):
+        assert gzip.decompress((site / f"{name}.gz").read_bytes()) == (site / name).read_bytes()
+    # A smaller rebuild leaves no stale part behind.
+    monkeypatch.setattr(sitemap, "MAX_URLS", 50_000)
+    write_sitemap(site, build_model({}, "2024-12-01"), BASE)
+    assert not list(site.glob("sitemap-*"))
