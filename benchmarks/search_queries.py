@@ -34,21 +34,15 @@ from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_DIR))
+sys.path.insert(0, str(PROJECT_DIR / "tests"))
 
+from helpers import CHROMIUM, CHROMIUM_ARGS  # the launch flags the browser tests use
 from stdnum.cn import uscc
 
 from generator import search
 from generator.model import Model, build_model
 from generator.search import PAGEFIND_DIR, build_search_index, search_records
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 COUNTIES = [
     ("140105", "太原市小店区"), ("140106", "太原市迎泽区"), ("140107", "太原市杏花岭区"),
