@@ -366,7 +366,7 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
     try:
         value = json.loads(value_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise GongkaiError(f"无法读取随机数 {value_file}：{exc}") from exc
+        raise GongkaiError(f"无法读取随机数 {value_file}（不是 UTF-8 JSON：{exc}）。{draws.VALUE_EXAMPLES}") from exc
     reveal = draws.dump(draws.make_reveal(commitment_bytes, _attempt_log(draw_dir, commitment_bytes), value, revealed_at))
     receipt_doc = draws.make_receipt(commitment_bytes, reveal, strata, secret)
     receipt = draws.dump(receipt_doc)
@@ -438,6 +438,10 @@ def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
     from generator import draws
 
     commitment = _json_document(_read_draw_file(draw_dir, "commitment.json"), draw_dir / "commitment.json")
+    if commitment.get("drawn_kind") == draws.TARGETS_KIND:
+        from generator.values import normalise_identifier
+
+        member = normalise_identifier(member)  # as the 名录 writes codes: "…x" is "…X"
     salt = draws.member_salt(secret_file.read_bytes().strip(), commitment.get("task_id"),
                              commitment.get("draw_id"), member.strip())  # fmt: skip
     click.echo(salt)
