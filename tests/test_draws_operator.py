@@ -235,3 +235,33 @@ def test_verifying_a_draw_not_yet_revealed_says_so(tmp_path) -> None:
     assert code == 0, out
     code, out = _draw_cmd("verify", str(draw))
     assert code == 2 and "这次抽取尚未揭示" in out, out
+
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "draws.md"
+
+
+def _doc_blocks(language: str) -> list[str]:
+    import re
+
+    return re.findall(rf"```{language}\n(.*?)```", DOCS.read_text(encoding="utf-8"), flags=re.DOTALL)
+
+
+def test_the_documented_task_definition_and_sources_work(tmp_path) -> None:
+    """An operator copies the examples of docs/draws.md: the task definition loads, and each
+    documented source with its documented value gives a seed, later than the commitment."""
+    from generator import draws
+
+    (task,) = _doc_blocks("yaml")
+    (tmp_path / "task.yml").write_text(task, encoding="utf-8")
+    spec = draws.load_spec(tmp_path / "task.yml")
+    assert spec.ratios == {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.3}
+    assert spec.exclude == {"91330106MA2B0AAA5X": "本年度已就同一事项检查"}
+    blocks = [json.loads(b) for b in _doc_blocks("json")]
+    pairs = list(zip(blocks[::2], blocks[1::2]))
+    assert sorted(source["kind"] for source, _ in pairs) == sorted(vd.SOURCE_KINDS)
+    for source, value in pairs:
+        seed, why = vd.derive_seed(source, value)
+        assert seed, (source["kind"], why)
+        assert vd.source_time(source) > vd.parse_time(COMMITTED_AT), source["kind"]
+    lottery = next(value for source, value in pairs if source["kind"] == "public-numbers")
+    assert vd.derive_seed(blocks[2], lottery)[0] == "3.11.17.22.28.31./9./0.4.7./"
