@@ -581,6 +581,7 @@ def _member_in(commitment: dict, receipt: Any, member_id: str, leaf: str) -> dic
 
 def format_member(member_id: str, found: dict[str, Any] | None) -> str:
     """One line on a member's own place in the draw."""
+    member_id = member_id.strip()
     if found is None:
         return f"✘ {member_id} 不在本次抽取的名录中（或盐值有误）/ not in the committed population"
     where = f"分层 {found['stratum']}（共 {found['size']} 户，抽取 {found['sample_size']} 户）"

@@ -228,6 +228,7 @@ def test_a_citizen_finds_its_firm_whatever_case_it_types(tmp_path) -> None:
     files = vd.load_files([draw])
     found = vd.find_member(files, typed, salts.pop())
     assert found is not None and found["drawn"] is False
+    assert vd.format_member(typed, found).startswith(f"✔ {member.lower()} 在名录中")
 
 
 def test_verifying_a_draw_not_yet_revealed_says_so(tmp_path) -> None:
