@@ -153,6 +153,8 @@ def publish_site(
     from mkdocs.config import load_config
 
     config_file = Path(config_file or CONFIG_FILE)
+    # MkDocs reads a relative site_dir against mkdocs.yml's folder, not the working directory.
+    out_dir = Path(out_dir).absolute()
     model = model or build_model({}, report.get("data_as_of"))
     notes = notes or prepare_notes(model, published_tables(), None, [])
     statistics = statistics or empty_statistics(report.get("data_as_of"))

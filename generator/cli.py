@@ -182,7 +182,7 @@ def draw_input_options(command: Any) -> Any:
     """Options shared by ``draw commit`` and ``draw reveal``: the regulator's private inputs."""
     for option in reversed([
         click.option("--task", "task_file", type=_input, required=True,
-                     help="任务定义（YAML）：任务、抽取比例或数量、排除规则。Task definition (YAML)."),
+                     help="任务定义（YAML，示例见 docs/draws.md）：任务、抽取比例或数量、排除规则。Task definition (YAML)."),
         click.option("--population", type=_input,
                      help="检查对象名录（XLSX/CSV）。Population export (targets)."),
         click.option("--inspectors", type=_input,
@@ -259,7 +259,7 @@ source_options = [
     click.option("--drand-chain", type=click.Choice(sorted(_DRAND_CHAINS)), default="default", show_default=True,
                  help="drand 链。drand chain."),
     click.option("--source", "source_file", type=_input,
-                 help="随机来源定义（JSON：drand、nist-beacon 或 public-numbers）。Source definition."),
+                 help="随机来源定义（JSON：drand、nist-beacon 或 public-numbers，写法见 docs/draws.md）。Source definition."),
 ]
 
 
@@ -345,7 +345,7 @@ for _option in source_options:
 @draw_dir_argument
 @draw_input_options
 @click.option("--value", "value_file", type=_input, required=True,
-              help="随机来源公布的值（JSON，如 drand 的 /public/<round> 响应）。The source's value.")
+              help="随机来源公布的值（JSON，如 drand 的 /public/<round> 响应；写法见 docs/draws.md）。The source's value.")
 @click.option("--at", "revealed_at", required=True, help="揭示时间（ISO 8601，带时区）。Reveal time.")
 def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None, inspectors: Path | None,
                         recuse_against: Path | None, secret_file: Path, value_file: Path, revealed_at: str) -> None:
@@ -366,7 +366,7 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
     try:
         value = json.loads(value_file.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise GongkaiError(f"无法读取随机数 {value_file}：{exc}") from exc
+        raise GongkaiError(f"无法读取随机数 {value_file}（不是 UTF-8 JSON：{exc}）。{draws.VALUE_EXAMPLES}") from exc
     reveal = draws.dump(draws.make_reveal(commitment_bytes, _attempt_log(draw_dir, commitment_bytes), value, revealed_at))
     receipt_doc = draws.make_receipt(commitment_bytes, reveal, strata, secret)
     receipt = draws.dump(receipt_doc)
@@ -438,6 +438,10 @@ def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
     from generator import draws
 
     commitment = _json_document(_read_draw_file(draw_dir, "commitment.json"), draw_dir / "commitment.json")
+    if commitment.get("drawn_kind") == draws.TARGETS_KIND:
+        from generator.values import normalise_identifier
+
+        member = normalise_identifier(member)  # as the 名录 writes codes: "…x" is "…X"
     salt = draws.member_salt(secret_file.read_bytes().strip(), commitment.get("task_id"),
                              commitment.get("draw_id"), member.strip())  # fmt: skip
     click.echo(salt)

@@ -43,8 +43,9 @@ from generator.errors import GongkaiError
 
 TARGETS_KIND = "检查对象"
 INSPECTORS_KIND = "执法检查人员"
-CLOSED_STATUSES = ("注销", "已注销", "吊销", "被吊销", "已吊销", "撤销", "被撤销", "迁出")
-"""登记状态 values that take a firm out of the population (exclusion "已注销、吊销或迁出")."""
+CLOSED_WORDS = ("注销", "吊销", "撤销", "迁出")
+"""A 登记状态 holding one of these takes a firm out of the population (exclusion "已注销、吊销或
+迁出"): ``注销``, ``已注销``, ``被吊销`` and gsxt's ``吊销，未注销`` / ``吊销，已注销`` alike."""
 EXCLUDED_CLOSED = "已注销、吊销或迁出"
 EXCLUDED_LISTED = "按任务规定排除（如本年度已就同一事项检查）"
 EXCLUDED_RECUSAL = "回避"
@@ -111,6 +112,13 @@ def load_spec(path: Path) -> DrawSpec:
     spec = DrawSpec(**_checked_spec_values(path, data))
     if spec.kind not in (TARGETS_KIND, INSPECTORS_KIND):
         raise GongkaiError(f"任务定义的 kind 应为“{TARGETS_KIND}”或“{INSPECTORS_KIND}”，而不是“{spec.kind}”")
+    if spec.kind == TARGETS_KIND:
+        from generator.values import normalise_identifier
+
+        spec.ratios = _class_keys(path, "ratios", spec.ratios)
+        spec.counts = _class_keys(path, "counts", spec.counts)
+        # Codes as the 名录 has them (upper case, no spaces), so that "…x" excludes "…X".
+        spec.exclude = {normalise_identifier(code): reason for code, reason in spec.exclude.items()}
     if spec.algorithm not in vd.ALGORITHMS:
         raise GongkaiError(f"未知的抽取算法 {spec.algorithm}。可用：{'、'.join(vd.ALGORITHMS)}")
     if not (spec.ratios or spec.counts):
@@ -165,6 +173,34 @@ def _checked_spec_values(path: Path, data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _class_keys(path: Path, key: str, values: dict[str, Any]) -> dict[str, Any]:
+    """``ratios``/``counts`` keyed by canonical risk class: ``A类``, ``低风险``… are read as the
+    名录 reads them (the schema's valueSynonyms); ``*`` is every class not named.
+
+    Raises:
+        GongkaiError: a key is no risk class, or two keys name the same class.
+    """
+    from generator.schemas import load_schemas
+
+    risk = load_schemas()["targets"].field("risk_class")
+    known = "、".join([*risk.enum, *risk.value_synonyms])
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        canonical = name if name == "*" else risk.canonical_value(name.strip())
+        if canonical != "*" and canonical not in risk.enum:
+            raise GongkaiError(f"任务定义 {path} 的 {key} 中“{name}”不是信用风险分类。可用：{known}，"
+                               "或用 \"*\" 表示其余分类")
+        if canonical in out:
+            raise GongkaiError(f"任务定义 {path} 的 {key} 中分类 {canonical} 写了两次（含同义写法）")
+        out[canonical] = value
+    return out
+
+
+def is_closed(status: Any) -> bool:
+    """Whether a 登记状态 takes a firm out of the population (deregistered, revoked, moved out)."""
+    return any(word in str(status or "") for word in CLOSED_WORDS)
+
+
 def read_population(path: Path) -> list[dict[str, Any]]:
     """The 检查对象名录 export as normalised rows (the ``targets`` table schema).
 
@@ -177,6 +213,9 @@ def read_population(path: Path) -> list[dict[str, Any]]:
     table = read_export(path, path.name)
     if table.kind != "targets":
         raise GongkaiError(f"{path} 不是检查对象名录（识别为其他表）。请导出含“统一社会信用代码”“信用风险分类”的名录")
+    if "uscc" not in {c.field for c in table.columns}:
+        raise GongkaiError(f"{path} 没有“统一社会信用代码”列（也可写作“注册号/统一社会信用代码”“统一社会信用代码/注册号”"
+                           "“注册号”）。请导出含代码列的名录")
     records, _ = normalise_table(table)
     rows = [r.values for r in records]
     seen = Counter(r.get("uscc") for r in rows)
@@ -215,23 +254,41 @@ def read_inspectors(path: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def target_members(rows: list[dict[str, Any]], spec: DrawSpec) -> tuple[list[Member], dict[str, int]]:
-    """The task's candidates from the 名录 (scope filter, then exclusions) and exclusion counts."""
+def target_members(rows: list[dict[str, Any]], spec: DrawSpec,
+                   warn: Callable[[str], None] | None = None) -> tuple[list[Member], dict[str, int]]:
+    """The task's candidates from the 名录 (scope filter, then exclusions) and exclusion counts.
+
+    Codes the task excludes but the 名录 does not hold are reported to ``warn`` (standard
+    error by default): a typo there would silently leave a firm in the draw.
+    """
     members, excluded = [], Counter()
+    absent = sorted(set(spec.exclude) - {row.get("uscc") for row in rows})
+    if absent:
+        say = warn or (lambda message: print(message, file=sys.stderr))
+        say(f"提醒：任务定义 exclude 中有 {len(absent)} 个代码不在名录中，未起作用：{'、'.join(absent[:5])}"
+            f"{'…' if len(absent) > 5 else ''}。请核对代码")
+    by_class = spec.ratios or spec.counts
+    if "*" not in by_class and rows and not any(row.get("risk_class") for row in rows):
+        raise GongkaiError("名录中没有信用风险分类（没有“信用风险分类”列，或该列全空），无法按分类抽取。"
+                           "请导出含信用风险分类的名录；不分类抽取请在任务定义中写 ratios: {\"*\": 比例} 或 counts: {\"*\": 数量}")
     for row in rows:
         if spec.industries and row.get("industry") not in spec.industries:
             continue
         if spec.entity_types and row.get("entity_type") not in spec.entity_types:
             continue
-        if (row.get("status") or "").strip() in CLOSED_STATUSES:
+        if is_closed(row.get("status")):
             excluded[EXCLUDED_CLOSED] += 1
             continue
         if row["uscc"] in spec.exclude:
             excluded[spec.exclude[row["uscc"]] or EXCLUDED_LISTED] += 1
             continue
         group = row.get("risk_class") or ""
-        if spec.ratios and group not in spec.ratios and "*" not in spec.ratios:
-            raise GongkaiError(f"{row['uscc']} 的信用风险分类“{group}”在任务定义的 ratios 中没有抽取比例")
+        if group not in by_class and "*" not in by_class:
+            which = f"的信用风险分类“{group}”" if group else "没有信用风险分类"
+            key = "ratios" if spec.ratios else "counts"
+            raise GongkaiError(f"{row['uscc']}（{row.get('entity_name') or ''}）{which}，任务定义的 {key} 中没有它的"
+                               f"{'抽取比例' if spec.ratios else '抽取数量'}。请补全名录，或在 {key} 中加上该分类，"
+                               "或用 \"*\" 给其余分类定一个值")
         fields_ = {k: row.get(k) for k in TARGET_FIELDS if row.get(k)}
         members.append(Member(row["uscc"], group, fields_))
     return members, dict(sorted(excluded.items()))
@@ -318,7 +375,11 @@ def build_strata(members: list[Member], spec: DrawSpec, secret: bytes) -> list[S
         groups = bins[key]
         group_members = [m for g in groups for m in by_group[g]]
         if spec.counts:
-            n = min(spec.counts.get(key.split(":", 1)[1], 0), len(group_members))
+            n = spec.counts.get(key.split(":", 1)[1], 0)
+            if n > len(group_members):
+                what = "符合条件的执法检查人员" if spec.kind == INSPECTORS_KIND else f"分类 {'、'.join(groups)} 的检查对象"
+                raise GongkaiError(f"{what}只有 {len(group_members)} 个，少于任务定义 counts 要求抽取的 {n} 个。"
+                                   "请减少抽取数量，或核对名录和排除规则")
         else:
             n = min(math.ceil(len(group_members) * float(key.split(":", 1)[1]) - 1e-9), len(group_members))
         leaves = {}
@@ -344,10 +405,13 @@ def make_commitment(spec: DrawSpec, strata: list[Stratum], exclusions: dict[str,
     if when is None:
         raise GongkaiError("无法确定随机来源的产生时间。drand 须写明 chain_hash、genesis_time、period、round")
     if when <= at:
-        raise GongkaiError(f"随机来源在 {when.isoformat()} 产生，不晚于承诺时间 {committed_at}。"
-                           "请选择承诺公布之后才产生的轮次或开奖")
+        hint = "请选择承诺公布之后才产生的轮次或开奖"
+        if source.get("kind") == "drand":
+            first = (int(at.timestamp()) - source["genesis_time"]) // source["period"] + 2
+            hint = f"承诺时间之后的第一个 drand 轮次是 {first}（请留出公布承诺的时间，选更晚的轮次）"
+        raise GongkaiError(f"随机来源在 {_local(when, committed_at)} 产生，不晚于承诺时间 {committed_at}。{hint}")
     if deadline < when:
-        raise GongkaiError("揭示期限早于随机数产生的时间。请把 reveal_by 设在随机数产生之后")
+        raise GongkaiError(f"揭示期限 {reveal_by} 早于随机数产生的时间 {_local(when, reveal_by)}。请把 --reveal-by 设在随机数产生之后")
     public = [{"label": s.label, "size": len(s.leaves), "sample_size": s.sample_size,
                "digest": vd.stratum_digest(list(s.leaves)), "leaves": list(s.leaves)} for s in strata]
     class_map = json.dumps({s.label: s.groups for s in strata}, sort_keys=True, ensure_ascii=False)
@@ -421,6 +485,19 @@ def void_attempt(attempts: list[dict[str, Any]], reason: str, at: str, next_sour
     return log
 
 
+VALUE_EXAMPLES = ("例如 drand：{\"round\": 轮次, \"randomness\": \"…\", \"signature\": \"…\"}（即 /public/<轮次> 的响应）；"
+                  "NIST 信标：{\"pulse_time\": \"…\", \"output_value\": \"…\"}；公开号码：{\"numbers\": [[3, 11, 17], [9]]}"
+                  "（每个来源一组整数，顺序同承诺中的 sources）。见 docs/draws.md")
+
+
+def _local(moment: vd.dt.datetime | None, like: str) -> str:
+    """``moment`` in the UTC offset of the time ``like`` (the operator's own), ISO 8601."""
+    other = vd.parse_time(like)
+    if moment is None:
+        return "?"
+    return moment.astimezone(other.tzinfo).isoformat() if other else moment.isoformat()
+
+
 def make_reveal(commitment_bytes: bytes, attempts: list[dict[str, Any]], value: dict[str, Any],
                 recorded_at: str) -> dict[str, Any]:
     """The reveal document: the attempt log with ``value`` recorded on the pending attempt.
@@ -435,12 +512,17 @@ def make_reveal(commitment_bytes: bytes, attempts: list[dict[str, Any]], value: 
         raise GongkaiError("没有待揭示的抽取。重新抽取请先用 gongkai draw void 登记作废理由")
     if not isinstance(current.get("source"), dict):
         raise GongkaiError(f"第 {current.get('attempt')} 次抽取没有约定随机来源（reveal.json 被改动过？）")
+    if not isinstance(value, dict):
+        raise GongkaiError(f"--value 应为随机来源公布的 JSON 对象，{VALUE_EXAMPLES}")
     seed, why = vd.derive_seed(current["source"], value)
     if seed is None:
-        raise GongkaiError(f"随机数不可用：{why}")
+        raise GongkaiError(f"随机数不可用：{why}。{VALUE_EXAMPLES}")
     when, moment = vd.source_time(current["source"]), vd.parse_time(recorded_at)
-    if when is None or moment is None or moment < when:
-        raise GongkaiError(f"揭示时间 {recorded_at} 早于随机数产生的时间 {when.isoformat()}")
+    if moment is None:
+        raise GongkaiError(f"揭示时间 {recorded_at} 不是带时区的 ISO 8601 时间，例如 2024-12-02T10:05:00+08:00")
+    if when is None or moment < when:
+        raise GongkaiError(f"揭示时间 {recorded_at} 早于随机数产生的时间 {_local(when, recorded_at)}。"
+                           "请在随机数产生之后揭示")
     current.update(value=value, recorded_at=recorded_at, status="used")
     return {
         "type": vd.REVEAL_TYPE,

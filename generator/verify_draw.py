@@ -27,6 +27,7 @@ import hashlib
 import json
 import re
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,7 @@ def load_files(paths: list[Path]) -> dict[str, bytes]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files += [path / name for name in FILE_NAMES.values()]
+            files += [path / name for name in FILE_NAMES.values() if (path / name).exists()]
         else:
             files.append(path)
     found: dict[str, bytes] = {}
@@ -293,6 +294,9 @@ def load_files(paths: list[Path]) -> dict[str, bytes]:
             raise ValueError(f"给出了两个 {FILE_NAMES.get(kind, kind)}")
         found[kind] = raw
     missing = [FILE_NAMES[k] for k in FILE_NAMES if k not in found]
+    if missing == [FILE_NAMES[REVEAL_TYPE], FILE_NAMES[RECEIPT_TYPE]]:
+        raise ValueError("只有承诺（commitment.json），这次抽取尚未揭示：随机数产生并抽取后，"
+                         "网站会公布 reveal.json 和 receipt.json，届时再验证")
     if missing:
         raise ValueError("缺少文件：" + "、".join(missing) + "（需要承诺、揭示、回执三个文件）")
     return found
@@ -548,7 +552,17 @@ def find_member(files: dict[str, bytes], member_id: str, salt: str) -> dict[str,
         return None
     if commitment_problems(commitment):
         return None
-    leaf = member_leaf(salt.strip().lower(), member_id.strip())
+    typed = member_id.strip()
+    # A code as the 名录 writes it: NFKC, no spaces, upper case ("…x" typed for "…X").
+    folded = unicodedata.normalize("NFKC", "".join(unicodedata.normalize("NFKC", typed).split()).upper())
+    for candidate in dict.fromkeys((typed, folded)):
+        found = _member_in(commitment, receipt, candidate, member_leaf(salt.strip().lower(), candidate))
+        if found is not None:
+            return found
+    return None
+
+
+def _member_in(commitment: dict, receipt: Any, member_id: str, leaf: str) -> dict[str, Any] | None:
     listed = receipt.get("strata") if isinstance(receipt, dict) else None
     drawn = {
         (str(stratum.get("label")), str(item.get("id"))): item.get("rank")
@@ -558,7 +572,7 @@ def find_member(files: dict[str, bytes], member_id: str, salt: str) -> dict[str,
     }
     for stratum in commitment["strata"]:
         if leaf in stratum["leaves"]:
-            rank = drawn.get((stratum["label"], member_id.strip()))
+            rank = drawn.get((stratum["label"], member_id))
             return {"stratum": stratum["label"], "size": stratum.get("size"),
                     "sample_size": stratum.get("sample_size"), "drawn": rank is not None,
                     "rank": rank}  # fmt: skip
@@ -567,6 +581,7 @@ def find_member(files: dict[str, bytes], member_id: str, salt: str) -> dict[str,
 
 def format_member(member_id: str, found: dict[str, Any] | None) -> str:
     """One line on a member's own place in the draw."""
+    member_id = member_id.strip()
     if found is None:
         return f"✘ {member_id} 不在本次抽取的名录中（或盐值有误）/ not in the committed population"
     where = f"分层 {found['stratum']}（共 {found['size']} 户，抽取 {found['sample_size']} 户）"
