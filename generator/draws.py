@@ -30,6 +30,7 @@ import json
 import math
 import shutil
 import sys
+import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ import yaml
 
 from generator import verify_draw as vd
 from generator.errors import GongkaiError
+from generator.values import normalise_identifier
 
 TARGETS_KIND = "检查对象"
 INSPECTORS_KIND = "执法检查人员"
@@ -757,14 +759,52 @@ def publish_draws(draws: list[dict[str, Any]], site_dir: Path) -> list[str]:
     return sorted(written)
 
 
-def attach_draws(model: Any, draws: list[dict[str, Any]]) -> None:
-    """Give each task of the model the summaries of its verifiable draws (``verifiable_draws``)."""
+def attach_draws(
+    model: Any, draws: list[dict[str, Any]], warn: Callable[[str], None] | None = None
+) -> None:
+    """Give each task of the model the summaries of its verifiable draws (``verifiable_draws``).
+
+    A draw whose rows also stand in the published 抽取记录 table is compared with them: the
+    receipt is what the verifiers check, the table is what the downloads and statistics use,
+    so any disagreement is shown on the task page (``table_problems``) and reported to ``warn``.
+    """
+    say = warn or (lambda message: print(message, file=sys.stderr))
     for task in model.tasks.values():
         task.setdefault("verifiable_draws", [])
     for entry in draws:
         task = model.tasks.get(entry["task_id"] or "")
-        if task is not None:
-            task["verifiable_draws"].append(draw_summary(entry))
+        if task is None:
+            continue
+        summary = draw_summary(entry)
+        rows = [r for r in model.draws.get(task["task_id"], []) if r.get("draw_id") == entry["draw_id"]]
+        summary["table_problems"] = table_disagreements(summary, rows)
+        if summary["table_problems"]:
+            say(f"提醒：抽取 {entry['draw_id']} 的抽取记录表与核验回执不一致（{'；'.join(summary['table_problems'])}）。"
+                "请用 gongkai draw reveal 生成的抽取记录.csv 替换手工修改过的表")
+        task["verifiable_draws"].append(summary)
+
+
+def table_disagreements(summary: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
+    """How the 抽取记录 rows of a revealed draw differ from its receipt, in Chinese; [] if not."""
+    if summary["verified"] is None or not rows:
+        return []
+    drawn = {normalise_identifier(str(m.get("id") or "")): m for m in summary["drawn"]}
+    listed = {normalise_identifier(str(r.get("uscc") or r.get("inspector_id") or "")): r for r in rows}
+    problems = [f"回执抽中的 {code} 不在表中" for code in sorted(drawn.keys() - listed.keys())]
+    problems += [f"表中的 {code} 不在回执抽中名单中" for code in sorted(listed.keys() - drawn.keys())]
+    problems += [
+        f"{code} 的名称与回执不同" for code in sorted(drawn.keys() & listed.keys())
+        if drawn[code].get("entity_name") and listed[code].get("entity_name")
+        and _same_text(drawn[code]["entity_name"]) != _same_text(listed[code]["entity_name"])
+    ]
+    if summary["seed"] and any(r.get("seed") and r["seed"] != summary["seed"] for r in rows):
+        problems.append("随机种子与回执不同")
+    return problems
+
+
+def _same_text(text: Any) -> str:
+    """A name as compared: NFKC (full-width forms folded), outer spaces dropped."""
+    return unicodedata.normalize("NFKC", str(text)).strip()
 
 
 def _safe_id(value: Any) -> bool:

@@ -29,6 +29,9 @@ from helpers import DATA_DIR, valid_code, write_csv
 from generator import draws
 from generator import verify_draw as vd
 from generator.cli import cli
+from generator.model import build_model
+from generator.records import render_records
+from generator.validate import validate_folder
 
 RFC_KEY = "7.8.11.17.19.25.46./8285182./60115701./2.3.18.26.32.33.42./"
 RFC_SELECTION = [138, 151, 89, 112, 117, 145, 118, 143, 144, 122]
@@ -409,6 +412,33 @@ def test_task_page_shows_its_draw(demo_site) -> None:
     hrefs = {a["href"] for a in soup.find_all("a")}
     assert "../../verify/" in hrefs and f"../../draws/{commitment['draw_id']}/receipt.json" in hrefs
     assert soup.select_one("[data-draw-status=verified]") is not None
+    assert soup.select_one("[data-draw-status=table-mismatch]") is None  # table and receipt agree
+
+
+def test_a_draws_table_edited_after_the_reveal_is_flagged_on_the_task_page(tmp_path) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    table = next((data / "draws").glob("*/抽取记录.csv"))
+    text = table.read_text(encoding="utf-8-sig")
+    first = next(csv.DictReader(io.StringIO(text)))
+    swapped = valid_code(9876)
+    table.write_text(text.replace(first["统一社会信用代码"], swapped, 1), encoding="utf-8-sig")
+    validated = validate_folder(data)
+    model = build_model(validated.public_tables(), validated.data_as_of)
+    warnings: list[str] = []
+    draws.attach_draws(model, draws.load_draws(data), warn=warnings.append)
+    task = model.tasks[first["抽查任务编号"]]
+    (summary,) = [d for d in task["verifiable_draws"] if d["draw_id"] == first["抽取批次编号"]]
+    assert summary["verified"] is True  # the receipt itself still verifies
+    assert summary["table_problems"] == [
+        f"回执抽中的 {first['统一社会信用代码']} 不在表中",
+        f"表中的 {swapped} 不在回执抽中名单中",
+    ]
+    assert len(warnings) == 1 and first["抽取批次编号"] in warnings[0]
+    (page,) = [p for p in render_records(model) if p.kind == "task" and p.slug == task["slug"]]
+    soup = BeautifulSoup(page.content, "html.parser")
+    flagged = soup.select_one("[data-draw-status=table-mismatch]")
+    assert flagged is not None and swapped in flagged.get_text()
 
 
 def test_commitments_are_in_the_feed(demo_site) -> None:
