@@ -122,8 +122,8 @@ KPIS: tuple[Kpi, ...] = (
         "抽查结果公示率",
         "已公示的检查户次",
         "应公示的检查户次",
-        "已公示检查结果的检查户次 ÷ 应公示的检查户次。应公示：已公示，或检查完成（未检查的"
-        "按任务结束日）后已超过20个工作日",
+        "全部检查结果都已公示的检查户次 ÷ 应公示的检查户次。应公示：已公示，或检查完成（未检查的"
+        "按任务结束日）后已超过20个工作日；只公示了部分检查结果的户次不算已公示",
         1.0,
         "忻州市2024年：抽查检查结果公示率达100%",
     ),
@@ -277,9 +277,15 @@ class Inspection:
 
     @property
     def published_on(self) -> dt.date | None:
-        """The earliest 公示日期 of its results."""
+        """The earliest 公示日期 of its results (when it first appeared: the 月报表's month)."""
         days = [r["published_on"] for r in self.results if r.get("published_on")]
         return dt.date.fromisoformat(min(days)) if days else None
+
+    @property
+    def published(self) -> bool:
+        """Whether every one of its results has a 公示日期: a result left unpublished beside a
+        published one is still a result due (公示率, 逾期未公示)."""
+        return bool(self.results) and all(r.get("published_on") for r in self.results)
 
     @property
     def day(self) -> dt.date | None:
@@ -399,7 +405,7 @@ def compute_statistics(
         if day is None:
             continue
         department = inspection.department
-        published = inspection.published_on is not None
+        published = inspection.published
         due = published or context.overdue(inspection)
         unknown = inspection.no_calendar and not published and not inspection.held
         if due or unknown:
@@ -845,7 +851,7 @@ class _Context:
 
     def overdue(self, inspection: Inspection) -> bool:
         """Unpublished, not withheld or quarantined, and past its deadline on the as-of date."""
-        if inspection.published_on is not None or inspection.held or self.as_of is None:
+        if inspection.published or inspection.held or self.as_of is None:
             return False
         due = self.due_on(inspection)
         return due is not None and due < self.as_of
@@ -910,9 +916,7 @@ class _Context:
                     "inspected_on": _iso(inspection.inspected_on),
                     "due_on": _iso(due),
                     "overdue_workdays": None if late is UNKNOWN else late,
-                    "reason": "已检查，超过20个工作日未公示结果"
-                    if inspection.checked
-                    else "已抽中，超过20个工作日未见检查结果",
+                    "reason": _overdue_reason(inspection),
                 }
             )
         return sorted(
@@ -948,11 +952,11 @@ class _Context:
                                    "overdue", "pending", "undetermined", "not_drawn",
                                    "tasks_without_draw"), 0),
                 )  # fmt: skip
-                unpublished = inspection.drawn and inspection.published_on is None
+                unpublished = inspection.drawn and not inspection.published
                 overdue = self.overdue(inspection)
                 row["drawn"] += inspection.drawn
                 row["checked"] += inspection.drawn and inspection.checked
-                row["published"] += inspection.drawn and inspection.published_on is not None
+                row["published"] += inspection.drawn and inspection.published
                 row["withheld"] += unpublished and inspection.held == "withheld"
                 row["quarantined"] += unpublished and inspection.held == "quarantined"
                 row["overdue"] += unpublished and overdue
@@ -1077,7 +1081,11 @@ class _Context:
                     "drawn": _suppressed(drawn),
                     "checked": _suppressed(checked),
                     "problems": _suppressed(problems),
-                    "problem_rate": problems / checked if checked >= SMALL_CELL else None,
+                    # The rate times the checked count gives the problems back: no rate
+                    # when either count is suppressed.
+                    "problem_rate": problems / checked
+                    if checked >= SMALL_CELL and _suppressed(problems) == problems
+                    else None,
                 }
             )
         return rows
@@ -1207,6 +1215,14 @@ def _row_label(row: Mapping[str, Any]) -> str:
         f"{row.get('result_id') or ''}（任务 {row.get('task_id') or row.get('task_name') or '不详'}，"
         f"统一社会信用代码 {row.get('uscc')}）"
     )
+
+
+def _overdue_reason(inspection: Inspection) -> str:
+    if not inspection.checked:
+        return "已抽中，超过20个工作日未见检查结果"
+    if inspection.published_on is not None:
+        return "已检查，部分检查结果超过20个工作日未公示"
+    return "已检查，超过20个工作日未公示结果"
 
 
 def _suppressed(count: int) -> int | str:

@@ -40,6 +40,7 @@ from generator.statistics import (
     DEADLINE_WORKDAYS,
     KPI_BY_NAME,
     KPIS,
+    PLAN_DEADLINE,
     RISK_CLASSES,
     STATISTICS_FIELDS,
     TOTAL,
@@ -230,7 +231,7 @@ def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
                 NO_VALUE if figure.denominator is None else _count(figure.denominator),
                 UNCOMPUTABLE if figure.denominator is None else _percent(figure.value),
                 _percent(figure.target),
-                _verdict(figure.value, figure.target),
+                _period_verdict(statistics, figure),
             )
         )
     if not rows:
@@ -311,7 +312,7 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
         "## 公示核对：抽中 → 检查 → 公示 {#reconciliation}",
         (
             "每个被抽中的市场主体都应有检查结果并按时公示。下表逐部门核对：抽中的户次中，有检查结果的、"
-            "已公示的、依法不予公示的、结果数据有误被隔离（见数据质量报告）的、逾期未公示的和期限未到的；"
+            "检查结果全部公示的、依法不予公示的、结果数据有误被隔离（见数据质量报告）的、逾期未公示的和期限未到的；"
             "最后一列是有检查结果但抽取记录中没有的户次。统一社会信用代码有误而被隔离的检查结果，"
             "若其代码与本任务某个抽中主体的代码只差一两位，或是 Excel 把该代码变成数字后的样子"
             "（如 9.11409E+17），或本任务只有这一条代码无法辨认的结果和一个未公示的抽中主体，"
@@ -342,7 +343,7 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
         "## 逾期未公示 {#overdue}",
         (
             f"已抽中的市场主体，在检查完成（未检查的按任务结束日）后超过{DEADLINE_WORKDAYS}个工作日，"
-            "本站仍没有其公示的检查结果；依法不予公示和数据有误待更正的不在此列。"
+            "本站仍没有其公示的检查结果，或只公示了其中一部分；依法不予公示和数据有误待更正的不在此列。"
         ),
     ]
     if statistics.overdue:
@@ -778,6 +779,23 @@ def _verdict(value: float | None, target: float | None) -> str:
     if value is None or target is None:
         return NO_VALUE
     return "达标" if value >= target - 1e-12 else "未达标"
+
+
+def _period_verdict(statistics: Statistics, figure: Any) -> str:
+    """达标 or not, but not for a month against a yearly target (coverage), nor for plan
+    completion while 20 December of its year is still ahead of the data's date."""
+    if figure.kpi == "coverage" and len(figure.period) == 7:
+        return "按年度评判"
+    verdict = _verdict(figure.value, figure.target)
+    month, day = PLAN_DEADLINE
+    if (
+        figure.kpi == "plan_completion"
+        and verdict == "未达标"
+        and statistics.as_of is not None
+        and statistics.as_of < f"{figure.period}-{month:02d}-{day:02d}"
+    ):
+        return f"期限未到（{month}月{day}日）"
+    return verdict
 
 
 def _or_dash(value: object) -> str:

@@ -568,3 +568,85 @@ def test_demo_coverage_denominator_is_the_largest_directory(demo) -> None:
     ]
     coverage = demo.figure(TOTAL, "2024", "coverage")
     assert coverage.denominator == max(sizes) and coverage.numerator <= coverage.denominator
+
+
+# Held-out review: partly published checks, suppressed risk-class rates, page verdicts
+
+# T9 (甲局) drew E1–E5 on Mon 4 Nov 2024; E1, E3, E5 are class A, E2, E4 class B. E1's
+# check of I1 was published, its check of I2 never was. E3 alone had a problem.
+PARTIAL = {
+    **TABLES,
+    "tasks": [{"task_id": "T9", "plan_id": "P1", "name": "任务九", "lead_department": A,
+               "start": "2024-11-04", "end": "2024-11-29"}],
+    "draws": [_draw("T9", e, "2024-11-04", risk, 100, "d9")
+              for e, risk in ((E1, "A"), (E2, "B"), (E3, "A"), (E4, "B"), (E5, "A"))],
+    "results": [
+        _result("T9", E1, "I1", "2024-11-11", "2024-11-15", OK),
+        _result("T9", E1, "I2", "2024-11-11", None, OK),
+        _result("T9", E2, "I1", "2024-11-12", "2024-11-20", OK),
+        _result("T9", E3, "I1", "2024-11-12", "2024-11-20", FIXED, "责令整改", "2024-11-20"),
+        _result("T9", E4, "I1", "2024-11-12", "2024-11-20", OK),
+        _result("T9", E5, "I1", "2024-11-13", "2024-11-20", OK),
+    ],
+}  # fmt: skip
+
+
+def test_a_check_published_only_in_part_is_still_due() -> None:
+    stats = compute_statistics(PARTIAL, as_of="2024-12-31", calendar=WorkCalendar())
+    # E1's deadline: 20 working days after Mon 11 Nov = Mon 9 Dec (no holiday in between);
+    # on 31 Dec it is 16 working days late (10–13, 16–20, 23–27, 30, 31 Dec).
+    # 公示率: E2–E5 fully published, E1 not: 4 of 5 (it used to read 5 of 5 while 及时公示率
+    # already counted E1 as not published in time: 4 of 5).
+    assert _figures(stats, A, "2024")["publication_rate"] == (4, 5)
+    assert _figures(stats, A, "2024")["timely_publication_rate"] == (4, 5)
+    assert [
+        (r["uscc"], r["due_on"], r["overdue_workdays"], r["reason"]) for r in stats.overdue
+    ] == [(E1, "2024-12-09", 16, "已检查，部分检查结果超过20个工作日未公示")]
+    row = next(r for r in stats.reconciliation if r["department"] == A)
+    assert (row["drawn"], row["checked"], row["published"], row["overdue"]) == (5, 5, 4, 1)
+    # The 月报表 counts a check in the month its results first appeared (15 Nov for E1).
+    assert stats.monthly["2024-11"][A]["published"] == 5
+    # Before its deadline E1 is pending: in no denominator, not on the list.
+    early = compute_statistics(PARTIAL, as_of="2024-12-06", calendar=WorkCalendar())
+    assert _figures(early, A, "2024")["publication_rate"] == (4, 4)
+    assert early.overdue == []
+
+
+def test_a_risk_class_rate_never_gives_a_suppressed_count_back() -> None:
+    stats = compute_statistics(PARTIAL, as_of="2024-12-31", calendar=WorkCalendar())
+    classes = {r["risk_class"]: r for r in stats.risk_classes}
+    # Class A: 3 drawn, 3 checked, 1 with a problem, shown as "<3"; 1/3 would reveal it.
+    assert (classes["A"]["drawn"], classes["A"]["checked"], classes["A"]["problems"]) == (
+        3, 3, "<3"
+    )  # fmt: skip
+    assert classes["A"]["problem_rate"] is None
+    # With no problem at all the rate gives nothing away.
+    clean = {**PARTIAL, "results": [r for r in PARTIAL["results"] if r["uscc"] != E3]
+             + [_result("T9", E3, "I1", "2024-11-12", "2024-11-20", OK)]}  # fmt: skip
+    rows = compute_statistics(clean, as_of="2024-12-31", calendar=WorkCalendar()).risk_classes
+    assert next(r for r in rows if r["risk_class"] == "A")["problem_rate"] == 0
+
+
+def _verdict(markdown: str, title: str) -> str:
+    """The 是否达标 cell of the first table row of ``title`` (the year or month table)."""
+    line = next(x for x in markdown.splitlines() if x.startswith(f"| {title} |"))
+    return line.rstrip(" |").rsplit("|", 1)[-1].strip()
+
+
+def test_the_page_judges_no_month_by_a_yearly_target_nor_a_deadline_not_yet_come(stats) -> None:
+    from generator.model import Model
+    from generator.statistics_pages import month_page, render_statistics_pages
+
+    pages = render_statistics_pages(stats, Model(None, {}, {}, {}, {}, {}, [], {}))
+    # On 31 Oct 2024 the 20 December deadline is ahead: T2, not done yet, is no failure.
+    assert _verdict(pages["statistics/index.md"], "计划完成率") == "期限未到（12月20日）"
+    # 0.6 % checked in one month is not measured against the 5 % of a year.
+    month = pages[month_page("2024-09")]
+    assert _verdict(month, "抽查覆盖率") == "按年度评判"
+    assert _verdict(month, "抽查结果公示率") == "未达标"  # 5 of 6
+    late = compute_statistics(
+        TABLES, as_of="2024-12-31", calendar=WorkCalendar(), settings=SETTINGS,
+        held_back=HELD_BACK,
+    )  # fmt: skip
+    pages = render_statistics_pages(late, Model(None, {}, {}, {}, {}, {}, [], {}))
+    assert _verdict(pages["statistics/index.md"], "计划完成率") == "未达标"
