@@ -9,8 +9,10 @@ from typing import Any
 
 import click
 
-from generator import __version__
+from generator import __version__, clickzh
 from generator.verify_draw import DRAND_CHAINS
+
+clickzh.install()  # before the commands are declared: click.Path names its noun when created
 
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
