@@ -6,8 +6,11 @@ the record shell that the build cuts out. This stage rewrites the sitemap once t
 pages exist: MkDocs' pages that are still in the site, then each enterprise, task, plan and
 item page. Withdrawal notices are not listed: a withdrawn record leaves the sitemap.
 
-A sitemap file holds at most 50,000 addresses; beyond that ``sitemap.xml`` becomes a sitemap
-index of ``sitemap-1.xml``, ``sitemap-2.xml`` …, each with its ``.gz`` twin as MkDocs makes.
+``sitemap.xml`` itself is always a small sitemap index of ``sitemap-1.xml``, ``sitemap-2.xml``
+… (at most 50,000 addresses each, the protocol's limit), each with its ``.gz`` twin as MkDocs
+makes: Material's JavaScript fetches ``sitemap.xml`` on every page view (next to each
+``<link rel="alternate">``, see ``feeds.feed_file``), and a list of every record page would
+cost each visitor megabytes at province scale.
 """
 
 from __future__ import annotations
@@ -55,9 +58,6 @@ def write_sitemap(site_dir: Path, model: Model, site_url: str | None) -> int:
     for stale in site_dir.glob("sitemap-*.xml*"):
         stale.unlink()
     chunks = [entries[i : i + MAX_URLS] for i in range(0, len(entries), MAX_URLS)] or [[]]
-    if len(chunks) == 1:
-        _write(site_dir / SITEMAP, _urlset(chunks[0]))
-        return len(entries)
     names = [f"sitemap-{n}.xml" for n in range(1, len(chunks) + 1)]
     for name, chunk in zip(names, chunks, strict=True):
         _write(site_dir / name, _urlset(chunk))

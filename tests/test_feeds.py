@@ -438,8 +438,11 @@ def test_configured_site_url_reaches_the_feeds_and_sitemap(
     assert parsed.entries and all(e.id.startswith(f"tag:{host},2024:") for e in parsed.entries)
     assert all(e.link.startswith(url.group(1)) for e in parsed.entries)
     # The sitemap lists every live page, record pages included, and no page that is not there.
-    sitemap = ElementTree.parse(site / "sitemap.xml").getroot()
     spaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ElementTree.parse(site / "sitemap.xml").getroot()
+    parts = [loc.text or "" for loc in index.iterfind("s:sitemap/s:loc", spaces)]
+    assert parts == [f"{url.group(1)}sitemap-1.xml"]
+    sitemap = ElementTree.parse(site / "sitemap-1.xml").getroot()
     locations = [loc.text or "" for loc in sitemap.iterfind("s:url/s:loc", spaces)]
     assert len(locations) == len(set(locations)) and locations
     relative = [loc.removeprefix(url.group(1)) for loc in locations]

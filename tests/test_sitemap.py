@@ -1,4 +1,4 @@
-"""Tests for generator.sitemap: live pages only, absolute addresses, split at the protocol's limit."""
+"""Tests for generator.sitemap: live pages only, a small index, parts at the protocol's limit."""
 
 from __future__ import annotations
 
@@ -42,8 +42,10 @@ def _locations(path: Path, element: str = "url") -> list[str]:
 def test_pages_the_build_removed_leave_the_sitemap(tmp_path: Path) -> None:
     site = _site(tmp_path, ["", "items/"], ["", "items/", "record/shell/"])
     assert write_sitemap(site, build_model({}, "2024-12-01"), BASE) == 2
-    assert _locations(site / "sitemap.xml") == [BASE, BASE + "items/"]
-    assert "<lastmod>2024-12-01</lastmod>" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    # sitemap.xml stays small (Material fetches it on every page view): an index of the parts.
+    assert _locations(site / "sitemap.xml", "sitemap") == [BASE + "sitemap-1.xml"]
+    assert _locations(site / "sitemap-1.xml") == [BASE, BASE + "items/"]
+    assert "<lastmod>2024-12-01</lastmod>" in (site / "sitemap-1.xml").read_text(encoding="utf-8")
 
 
 def test_without_site_url_the_sitemap_is_left_as_mkdocs_wrote_it(tmp_path: Path) -> None:
@@ -69,4 +71,4 @@ def test_more_pages_than_one_file_holds_make_a_sitemap_index(
     # A smaller rebuild leaves no stale part behind.
     monkeypatch.setattr(sitemap, "MAX_URLS", 50_000)
     write_sitemap(site, build_model({}, "2024-12-01"), BASE)
-    assert not list(site.glob("sitemap-*"))
+    assert sorted(p.name for p in site.glob("sitemap-*")) == ["sitemap-1.xml", "sitemap-1.xml.gz"]
