@@ -93,8 +93,8 @@ ISSUE_CODES: dict[str, IssueCode] = {
     ),
     "duplicate-column": IssueCode(
         "warning",
-        "列「{column}」与列「{other}」对应同一字段，已使用前者",
-        "请删除重复的列",
+        "列「{column}」与列「{other}」对应同一字段：以「{other}」为准，「{other}」为空的行取「{column}」的值",
+        "两列含义相同（如统一社会信用代码与注册号）时无需修改；含义不同时请删除或改名其中一列",
     ),
     "extra-sheets": IssueCode(
         "warning", "工作簿有多个工作表，只读取了「{detail}」", "如其他工作表也有数据，请另存为单独的文件"

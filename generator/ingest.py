@@ -54,6 +54,9 @@ class Column:
     index: int
     header: str
     field: str | None
+    fallback: bool = False
+    """A second column for a field already mapped: it fills only the rows where the first is blank
+    (``统一社会信用代码`` and ``注册号`` side by side, as platform data-centre exports have them)."""
 
 
 @dataclass
@@ -534,14 +537,14 @@ def read_export(path: Path, display_path: str) -> ExportTable:
     notes = list(sheet.notes)
     for index, (header, field_name) in enumerate(zip(guess.headers, guess.fields)):
         text = " ".join(header.split())
-        if field_name and field_name in seen:
+        fallback = bool(field_name and field_name in seen)
+        if fallback:
             notes.append(("duplicate-column", {"column": text, "other": seen[field_name]}))
-            field_name = None
         elif field_name:
             seen[field_name] = text
         elif text and not kind.is_ignored(text):
             notes.append(("unknown-column", {"column": text}))
-        columns.append(Column(index, text, field_name))
+        columns.append(Column(index, text, field_name, fallback))
     missing = [
         spec.name
         for spec in kind.fields
@@ -582,14 +585,17 @@ def _data_rows(
             spec = specs[column.field]  # type: ignore[index]
             if spec.publicity == "withheld":
                 continue  # dropped before anything else can see it
+            if column.fallback and values.get(spec.name) is not None:
+                continue  # the first column for this field has a value
             raw = cells[column.index] if column.index < len(cells) else None
             if raw is not None and (not raw.strip() or not spec.descriptor.get("keepBytes")):
                 raw = raw.strip() or None  # names keep their bytes, but blank is blank
-            if raw is None and spec.fill_down:
-                raw = previous.get(spec.name)
             if raw is not None and spec.publicity == "masked":
                 raw = mask_value(raw, spec.mask)
             values[spec.name] = raw
+        for name, value in values.items():
+            if value is None and specs[name].fill_down:
+                values[name] = previous.get(name)
         previous = values
         yield SourceRow(number, values)
 

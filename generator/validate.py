@@ -646,6 +646,7 @@ def _cross_checks(
         sources = by_kind.get("tasks", []) + by_kind.get("results", [])
         by_kind["plans"] = _derive_parents(sources, state, _PLAN_FROM_CHILD)
         derived["plans"] = len(by_kind["plans"])
+    _fill_from_parents(by_kind, state)
     _link_items(by_kind, headers, state, "items" in present)
     ordered = {}
     for kind_name in schemas:
@@ -760,6 +761,28 @@ def _derive_parents(
             if value and not parent.values.get(target):
                 parent.values[target] = value
     return list(parents.values())
+
+
+_RESULT_FROM_TASK = {"plan_id": "plan_id", "plan_name": "plan_name", "task_name": "name", "check_type": "check_type"}
+
+
+def _fill_from_parents(by_kind: dict[str, list[Record]], state: _Accounting) -> None:
+    """Give results their task's plan, task name and check type where their file has none.
+
+    An export without a 抽查计划编号 column would otherwise publish results whose plan is known
+    (from the task list) but blank, and a reader grouping ``results.csv`` by plan loses them.
+    """
+    tasks = {r.values.get("task_id"): r.values for r in by_kind.get("tasks", []) if state.is_live(r)}
+    plans = {r.values.get("plan_id"): r.values for r in by_kind.get("plans", []) if state.is_live(r)}
+    for record in by_kind.get("results", []):
+        values = record.values
+        task = tasks.get(values.get("task_id")) or {}
+        for target, source in _RESULT_FROM_TASK.items():
+            if not values.get(target) and task.get(source):
+                values[target] = task[source]
+        plan = plans.get(values.get("plan_id")) or {}
+        if not values.get("plan_name") and plan.get("name"):
+            values["plan_name"] = plan["name"]
 
 
 def _number_sub_items(items: list[Record]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import openpyxl
 from stdnum.cn import uscc
@@ -46,3 +47,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def type_query(page, query: str) -> list[str]:
+    """Search with the header box; the result links shown, in order."""
+    box = page.locator(".gongkai-search input[name=query]")
+    box.click()
+    box.fill(query)
+    page.wait_for_function(
+        "q => document.querySelector('[data-gongkai-search]').dataset.gongkaiSearched"
+        " === window.gongkaiSearch.queryWords(q).join(' ')",
+        arg=query,
+    )
+    links = page.locator(".gongkai-search .md-search-result__link")
+    return [urlsplit(links.nth(i).get_attribute("href")).path for i in range(links.count())]

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import personal_values
+from helpers import personal_values, type_query
 
 from generator import search
 from generator.build import PROJECT_DIR
@@ -225,20 +225,6 @@ def page(browser, base_url: str):
     assert errors == []
 
 
-def _type_query(page, query: str) -> list[str]:
-    """Search with the header box; the result links shown, in order."""
-    box = page.locator(".gongkai-search input[name=query]")
-    box.click()
-    box.fill(query)
-    page.wait_for_function(
-        "q => document.querySelector('[data-gongkai-search]').dataset.gongkaiSearched"
-        " === window.gongkaiSearch.queryWords(q).join(' ')",
-        arg=query,
-    )
-    links = page.locator(".gongkai-search .md-search-result__link")
-    return [urlsplit(links.nth(i).get_attribute("href")).path for i in range(links.count())]
-
-
 SEARCH_ALL = """async ([query, filters]) => {
   const pagefind = await window.gongkaiSearch.load();
   const words = window.gongkaiSearch.queryWords(query || "").join(" ");
@@ -252,18 +238,18 @@ SEARCH_ALL = """async ([query, filters]) => {
 def test_exact_code_and_full_name_find_the_enterprise_first(page, base_url: str) -> None:
     page.goto(base_url)
     expected = "/" + record_path("enterprise", CODE)
-    assert _type_query(page, CODE)[0] == expected
-    assert _type_query(page, CODE.lower()) == [expected]
-    assert _type_query(page, NAME)[0] == expected
+    assert type_query(page, CODE)[0] == expected
+    assert type_query(page, CODE.lower()) == [expected]
+    assert type_query(page, NAME)[0] == expected
 
 
 @pytest.mark.slow
 def test_box_works_on_nested_record_pages(page, base_url: str, model: Model) -> None:
     task = next(iter(model.tasks.values()))
     page.goto(base_url + record_path("task", task["slug"]))
-    assert _type_query(page, NAME)[0] == "/" + record_path("enterprise", CODE)
+    assert type_query(page, NAME)[0] == "/" + record_path("enterprise", CODE)
     page.goto(base_url + "quality/")
-    assert _type_query(page, task["task_id"])[0] == "/" + record_path("task", task["slug"])
+    assert type_query(page, task["task_id"])[0] == "/" + record_path("task", task["slug"])
 
 
 @pytest.mark.slow
@@ -284,14 +270,14 @@ def test_two_and_four_character_parts_find_exactly_the_names_holding_them(
 @pytest.mark.slow
 def test_tasks_and_items_are_found_by_chinese_words(page, base_url: str, model: Model) -> None:
     page.goto(base_url)
-    found = _type_query(page, "食品安全")
+    found = type_query(page, "食品安全")
     tasks = {"/" + record_path("task", t["slug"]) for t in model.tasks.values() if "食品安全" in t["name"]}
     items = {"/" + record_path("item", i["slug"]) for i in model.items.values() if "食品安全" in i["name"]}
     everything = set(page.evaluate(SEARCH_ALL, ["食品安全", None]))
     assert tasks and items and tasks | items <= everything
     assert found[0] in tasks | items
     # The editorial pages are in the index too, first when their title holds the query.
-    assert _type_query(page, "质量")[0] == "/quality/"
+    assert type_query(page, "质量")[0] == "/quality/"
 
 
 @pytest.mark.slow
@@ -308,7 +294,7 @@ def test_filters_narrow_the_results(page, base_url: str, model: Model) -> None:
     tasks = set(page.evaluate(SEARCH_ALL, ["餐饮", {FILTER_KIND: "抽查任务"}]))
     assert tasks and all(u.startswith("/task/") for u in tasks)
     # And in the box: choosing a 类别 keeps only that kind.
-    _type_query(page, "饸饹")
+    type_query(page, "饸饹")
     page.select_option(".gongkai-search select[name='类别']", "抽查任务")
     page.wait_for_function(
         "() => [...document.querySelectorAll('.gongkai-search .md-search-result__link')]"

@@ -43,6 +43,18 @@ def test_tasks_and_plans_are_derived_from_result_columns(tmp_path: Path) -> None
     assert report.to_dict()["derived_records"] == {"tasks": 2, "plans": 1}
 
 
+def test_results_without_plan_columns_take_their_tasks_plan(tmp_path: Path) -> None:
+    # A department's export has no 抽查计划编号 / 抽查类型 column; another file names the plan.
+    _write(tmp_path, "a.csv", [_row("T1", GOOD_A)])
+    _write(tmp_path, "b.csv", ["T1,示例县市场监督管理局,乙店," + GOOD_B + ",事项甲,未发现问题,2024-05-07"],
+           header="抽查任务编号,检查实施机关,企业名称,统一社会信用代码,检查事项,检查结果,检查完成日期\n")
+    report = validate_folder(tmp_path)
+    results = {r["uscc"]: r for r in report.public_tables()["results"]}
+    fields = ("plan_id", "plan_name", "task_name", "check_type")
+    assert [results[GOOD_B][f] for f in fields] == ["P1", "计划一", "任务T1", "定向"]
+    assert [results[GOOD_A][f] for f in fields] == [results[GOOD_B][f] for f in fields]
+
+
 def test_allowlisted_code_is_accepted_despite_its_check_character(tmp_path: Path) -> None:
     bad = GOOD_A[:-1] + ("0" if GOOD_A[-1] != "0" else "1")
     _write(tmp_path, "r.csv", [_row("T1", bad)])
