@@ -41,7 +41,7 @@ import yaml
 
 from generator import verify_draw as vd
 from generator.errors import GongkaiError
-from generator.values import normalise_identifier
+from generator.values import check_entity_code, normalise_identifier
 
 TARGETS_KIND = "检查对象"
 INSPECTORS_KIND = "执法检查人员"
@@ -203,8 +203,12 @@ def is_closed(status: Any) -> bool:
     return any(word in str(status or "") for word in CLOSED_WORDS)
 
 
-def read_population(path: Path) -> list[dict[str, Any]]:
+def read_population(path: Path, warn: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """The 检查对象名录 export as normalised rows (the ``targets`` table schema).
+
+    Codes that fail their check character stay in the population (the regulator may have
+    confirmed them), but are reported to ``warn`` (standard error by default): if drawn,
+    their rows in the 抽取记录 table are quarantined unless ``uscc_allowlist`` lists them.
 
     Raises:
         GongkaiError: the file is not a 检查对象名录, or a code is missing or repeated.
@@ -227,6 +231,13 @@ def read_population(path: Path) -> list[dict[str, Any]]:
     repeated = sorted(code for code, n in seen.items() if n > 1)
     if repeated:
         raise GongkaiError(f"{path} 中代码重复：{'、'.join(repeated[:5])}。名录中每个主体只能出现一次")
+    failing = [r for r in records if check_entity_code(r.values["uscc"]) is not None]
+    if failing:
+        say = warn or (lambda message: print(message, file=sys.stderr))
+        examples = "、".join(f"第 {r.row} 行 {r.values['uscc']}" for r in failing[:3])
+        say(f"提醒：{path.name} 中有 {len(failing)} 个代码校验位不通过（{examples}{' 等' if len(failing) > 3 else ''}）。"
+            "它们仍参加抽取，但抽中后抽取记录表中的这一行会被隔离；请先向登记机关核实，"
+            "确认无误的代码写入数据目录 gongkai.yml 的 uscc_allowlist")
     return rows
 
 

@@ -171,6 +171,18 @@ def test_exclusions_match_codes_however_typed_and_unknown_codes_are_reported(tmp
     assert commitment["exclusions"] == {"已检查": 1, "本年度已就同一事项检查": 1}
 
 
+def test_codes_failing_their_check_character_are_drawn_but_reported_at_commit(tmp_path) -> None:
+    rows = _rows(12)
+    good = valid_code(5)
+    bad = good[:-1] + next(c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if c != good[-1])
+    rows[5][1] = bad
+    code, out, draw = _commit(tmp_path, TASK + "ratios: {'*': 0.5}\n", _population(tmp_path / "名录.csv", rows))
+    assert code == 0, out
+    assert f"1 个代码校验位不通过（第 7 行 {bad}）" in out and "uscc_allowlist" in out
+    commitment = json.loads((draw / "commitment.json").read_text(encoding="utf-8"))
+    assert commitment["population_size"] == 12  # still drawn from: the regulator may confirm it
+
+
 def test_a_past_drand_round_names_the_first_round_that_would_do(tmp_path) -> None:
     population = _population(tmp_path / "名录.csv", _rows())
     code, out, _ = _commit(tmp_path, TASK + "ratios: {'*': 0.1}\n", population, "--drand-round", str(ROUND - 200))
