@@ -764,10 +764,14 @@ def _derive_parents(
 
 
 _RESULT_FROM_TASK = {"plan_id": "plan_id", "plan_name": "plan_name", "task_name": "name", "check_type": "check_type"}
+_TYPE_FROM_USCC = {"92": "个体工商户", "93": "农民专业合作社"}
+"""主体类型 read from a 统一社会信用代码's first two characters (GB 32100: 登记管理部门 9 =
+market regulation, 机构类别 2 / 3). Category 1 (企业) also covers other forms, so it is not read."""
 
 
 def _fill_from_parents(by_kind: dict[str, list[Record]], state: _Accounting) -> None:
-    """Give results their task's plan, task name and check type where their file has none.
+    """Give results their task's plan, task name and check type where their file has none,
+    and a sole trader's or cooperative's 主体类型 from its code.
 
     An export without a 抽查计划编号 column would otherwise publish results whose plan is known
     (from the task list) but blank, and a reader grouping ``results.csv`` by plan loses them.
@@ -783,6 +787,9 @@ def _fill_from_parents(by_kind: dict[str, list[Record]], state: _Accounting) -> 
         plan = plans.get(values.get("plan_id")) or {}
         if not values.get("plan_name") and plan.get("name"):
             values["plan_name"] = plan["name"]
+        code = values.get("uscc") or ""
+        if not values.get("entity_type") and len(code) == 18 and code[:2] in _TYPE_FROM_USCC:
+            values["entity_type"] = _TYPE_FROM_USCC[code[:2]]
 
 
 def _number_sub_items(items: list[Record]) -> None:

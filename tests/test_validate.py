@@ -55,6 +55,21 @@ def test_results_without_plan_columns_take_their_tasks_plan(tmp_path: Path) -> N
     assert [results[GOOD_A][f] for f in fields] == [results[GOOD_B][f] for f in fields]
 
 
+def test_sole_traders_and_cooperatives_get_their_type_from_the_code(tmp_path: Path) -> None:
+    coop = _code("93140902MA0K11111")
+    header = HEADER.replace(",信用风险分类\n", ",主体类型\n")
+    _write(tmp_path, "r.csv", [
+        _row("T1", GOOD_A).rsplit(",", 1)[0] + ",",            # 91…: left blank, 企业 is not certain
+        _row("T1", GOOD_B).rsplit(",", 1)[0] + ",",            # 92…: 个体工商户
+        _row("T1", coop).rsplit(",", 1)[0] + ",",              # 93…: 农民专业合作社
+        _row("T2", GOOD_B).rsplit(",", 1)[0] + ",其他",         # a stated type is kept
+    ], header=header)
+    report = validate_folder(tmp_path)
+    types = {(r["task_id"], r["uscc"]): r.get("entity_type") for r in report.public_tables()["results"]}
+    assert types == {("T1", GOOD_A): None, ("T1", GOOD_B): "个体工商户", ("T1", coop): "农民专业合作社",
+                     ("T2", GOOD_B): "其他"}
+
+
 def test_allowlisted_code_is_accepted_despite_its_check_character(tmp_path: Path) -> None:
     bad = GOOD_A[:-1] + ("0" if GOOD_A[-1] != "0" else "1")
     _write(tmp_path, "r.csv", [_row("T1", bad)])
