@@ -37,8 +37,12 @@ SHELL_PAGE = "generated/record/shell.md"
 SHELL_URL = "record/shell/"
 """Where MkDocs builds it: two folders deep, like record pages (the hook drops generated/)."""
 SHELL_MARKER = "GONGKAI-RECORD-CONTENT"
+# Record pages have no nav entry and no TOC: hiding both gives their wide tables the width.
 SHELL_SOURCE = f"""---
 title: 记录
+hide:
+- navigation
+- toc
 ---
 
 <div class="gongkai-record">{SHELL_MARKER}</div>

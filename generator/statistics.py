@@ -59,6 +59,8 @@ single firm's class can be inferred from a table."""
 PENDING_OUTCOME = "发现问题待后续处理"
 NO_DISPOSAL = "无需处置"
 UNKNOWN_DEPARTMENT = "未注明部门"
+DECLARED_SOURCE = "发布机关申报的年初企业数"
+"""Where a coverage denominator came from when ``directory_sizes`` in gongkai.yml gave it."""
 STRATIFIED = "分层"
 """The risk-class row of firms drawn by a verifiable stratified draw: which stratum holds
 which class is sealed in the commitment (``strata_map_sha256``), so their class is unknown."""
@@ -99,8 +101,8 @@ KPIS: tuple[Kpi, ...] = (
         "抽查覆盖率",
         "被检查的市场主体（去重）",
         "检查对象名录库规模",
-        "本期被检查过的不同市场主体数 ÷ 检查对象名录库的主体数（年初企业数：在 gongkai.yml 的 "
-        "directory_sizes 中申报；未申报时取本年各次抽取所用名录库中最大的一个，因为各次抽取的名录库多有"
+        "本期被检查过的不同市场主体数 ÷ 检查对象名录库的主体数（发布机关申报的年初企业数；"
+        "未申报时取本年各次抽取所用名录库中最大的一个，因为各次抽取的名录库多有"
         "重叠；只有被检查的主体多于最大的名录库时，才取各名录库（按名录摘要去重）之和）",
         0.05,
         "长安区2024年方案：不低于上年底企业数的5%；忻州市2024年：不低于3%",
@@ -572,7 +574,7 @@ def _coverage(
     for (department, period), checked in firms.items():
         year = period[:4]
         size = declared.get((year, department))
-        source = "gongkai.yml"
+        source = DECLARED_SOURCE
         if size is None and (department, year) in populations:
             # Draws of one year mostly reuse overlapping directories: their sum counts a
             # firm many times. The largest one is the floor, unless fewer than were checked.
@@ -1142,6 +1144,7 @@ class _Context:
                     "tasks_organised": [
                         f"{name}（{tid}）" for name, tid in sorted(data["tasks_organised"])
                     ],
+                    "task_ids": [tid for _, tid in sorted(data["tasks_organised"])],
                     "checks": len(data["tasks_checked"]),
                     "inspections": data["inspections"],
                     "problems": data["problems"],

@@ -31,6 +31,7 @@ from generator.pages import (
     _front_matter,
     _href,
     _Markdown,
+    _record_link,
     _root_of,
     _table,
     escape_markdown_cell,
@@ -112,7 +113,7 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
             charts.append((year, name, title))
     files[STATISTICS_PAGE] = _render_index(statistics, model, charts)
     for month in statistics.months:
-        files[month_page(month)] = _render_month(statistics, month)
+        files[month_page(month)] = _render_month(statistics, model, month)
     return files
 
 
@@ -274,8 +275,8 @@ def _directory_blocks(statistics: Statistics) -> list[str]:
     return [
         "### 抽查覆盖率的分母 {#directory}",
         (
-            "覆盖率的分母是检查对象名录库的主体数。优先取数据目录 gongkai.yml 中 directory_sizes 申报的"
-            "年初企业数；未申报时取本年各次抽取所用名录库中最大的一个（各次抽取的名录库多有重叠，相加会"
+            "覆盖率的分母是检查对象名录库的主体数。优先取发布机关申报的年初企业数；"
+            "未申报时取本年各次抽取所用名录库中最大的一个（各次抽取的名录库多有重叠，相加会"
             "重复计算同一主体，所以这只是名录库规模的下限，覆盖率可能偏高）；被检查的主体多于最大的名录库"
             "时，取各名录库（按名录摘要去重）之和。"
         ),
@@ -435,8 +436,9 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
     ]
 
 
-def _render_month(statistics: Statistics, month: str) -> str:
+def _render_month(statistics: Statistics, model: Model, month: str) -> str:
     year, number = month.split("-")
+    root = _root_of(month_page(month))
     data = statistics.monthly.get(month, {})
     # A month may have figures (a deadline fell in it) but nothing to report.
     columns = [d for d in data if d == TOTAL] + [d for d in data if d != TOTAL]
@@ -464,9 +466,10 @@ def _render_month(statistics: Statistics, month: str) -> str:
     for who in columns:
         entry = data[who]
         parts.append(f"**{escape_markdown_cell(who)}**")
+        organised = zip(entry["tasks_organised"], entry["task_ids"])
         parts.append(
             "本月组织随机抽查的任务："
-            + ("；".join(escape_markdown_cell(t) for t in entry["tasks_organised"]) or "无")
+            + ("；".join(_organised_task(model, root, t, i) for t, i in organised) or "无")
         )
         if entry["units"]:
             parts.append(
@@ -620,7 +623,7 @@ def _line_chart(
     left, right, top, bottom = 60, 20, 30, 60
     plot_w, plot_h = _CHART_WIDTH - left - right, height - top - bottom
     values = [v for line in series.values() for v in line if v is not None]
-    high = 1.0 if percent else max([1, *values])
+    high = 1.0 if percent else _nice_top(max([1, *values]), steps=4)
     low = 0.0
     if percent and values and min(values) > 0.8 and (target is None or target > 0.8):
         low = 0.8  # rates near 100 %: show the differences
@@ -664,6 +667,16 @@ def _line_chart(
     parts.append(_legend(height, legend, target=target is not None))
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _nice_top(value: float, *, steps: int) -> int:
+    """The axis top for counts: ``steps`` equal whole steps of 1, 2, 3, 4, 5, 6 or 8 × 10^k."""
+    need = value / steps
+    magnitude = 1
+    while magnitude * 10 < need:
+        magnitude *= 10
+    step = next(f * magnitude for f in (1, 2, 3, 4, 5, 6, 8, 10) if f * magnitude >= need)
+    return step * steps
 
 
 def _svg_open(title: str, height: int) -> str:
@@ -754,6 +767,14 @@ def _firm_cells(model: Model, root: str, row: dict[str, Any]) -> tuple[object, .
         _enterprise_cell(model, root, row),
         row["uscc"],
     )
+
+
+def _organised_task(model: Model, root: str, text: str, task_id: str) -> str:
+    """A month's 本月组织随机抽查的任务 entry, ``名称（编号）``, linked to its task page."""
+    task = model.tasks.get(task_id)
+    if task is None:
+        return escape_markdown_cell(text)
+    return f"{_record_link(root, 'task', task)}（{escape_markdown_cell(task_id)}）"
 
 
 def _task_cell(model: Model, root: str, row: dict[str, Any]) -> object:

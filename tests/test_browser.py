@@ -90,6 +90,38 @@ def test_tables_fit_a_phone_without_widening_the_page(browser, site_url, demo_mo
     page.close()
 
 
+def test_record_tables_use_the_page_width_on_a_desktop(browser, site_url, demo_model) -> None:
+    task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
+    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/")
+    # No empty nav or TOC columns beside a record: the 结果公告 table shows all its columns.
+    table = page.locator("#results ~ * table, #results ~ table").first
+    box = "t => t.closest('.md-typeset__scrollwrap') || t"  # Material wraps tables in a scroller
+    assert table.evaluate(f"t => ({box})(t).scrollWidth <= ({box})(t).clientWidth + 1")
+    assert page.locator(".md-sidebar--primary").first.is_hidden()
+    page.close()
+
+
+def test_record_tables_with_a_class_look_like_the_others(browser, site_url, demo_model) -> None:
+    enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
+    page, _ = _visit(browser, f"{site_url}enterprise/{enterprise.slug}/")
+    style = "e => { const s = getComputedStyle(e); return [s.borderTopStyle, s.paddingLeft]; }"
+    burden = page.locator("table.gongkai-burden")
+    plain = page.locator(".gongkai-history table").last
+    assert burden.evaluate(style) == plain.evaluate(style)  # the table border
+    cell = "t => getComputedStyle(t.querySelector('td')).paddingLeft"
+    assert burden.evaluate(cell) == plain.evaluate(cell) != "0px"
+    page.close()
+
+
+def test_draw_verifier_says_when_it_is_ready(browser, site_url) -> None:
+    page, seen = _visit(browser, site_url + "verify/")
+    result = page.locator("[data-draw-result][data-status=ready]")
+    result.wait_for()
+    assert "载入" not in result.inner_text() and "就绪" in result.inner_text()
+    assert seen["errors"] == []
+    page.close()
+
+
 # Hostile data
 
 HOSTILE = [

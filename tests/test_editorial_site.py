@@ -153,6 +153,29 @@ def test_home_page_shows_figures_and_latest_publications(demo_site, demo_model):
         assert (site / _resolve("", a["href"]) / "index.html").is_file()
 
 
+def test_home_page_leads_to_every_section(demo_site):
+    site, _ = demo_site
+    browse = _article(_soup(site, "")).find(id="浏览本站").find_next("ul")
+    targets = {_resolve("", a["href"]) for a in browse.find_all("a")}
+    for url in ("items/", "plans/", "tasks/", "handbook/", "statistics/", "open-data/", "quality/",
+                "verify/"):
+        assert url in targets, url
+        assert (site / url / "index.html").is_file()
+
+
+def test_verify_page_tells_a_firm_how_to_find_itself(demo_site):
+    site, _ = demo_site
+    article = _article(_soup(site, "verify/"))
+    section = article.find(id="查自己是否在名录中")
+    assert section is not None
+    command = section.find_next("pre").get_text()
+    assert "verify_draw.py" in command and "--member" in command and "--salt" in command
+    # Readers of the site cannot open the repository's docs/: the page stands on its own.
+    assert "docs/" not in article.get_text()
+    script = [a for a in article.find_all("a") if a["href"].endswith("verify_draw.py")]
+    assert script and all((site / _resolve("verify/", a["href"]).rstrip("/")).is_file() for a in script)
+
+
 def test_data_driven_pages_pass_the_allowlist(demo_site, demo_model):
     site, _ = demo_site
     for url in DATA_DRIVEN + _handbook_urls(demo_model):

@@ -90,6 +90,37 @@ def test_problem_results_link_to_their_check_item(demo: tuple[Path, Model]) -> N
     assert item_link["href"].startswith("../../item/")
 
 
+def test_problem_results_link_to_the_handbook_section(demo: tuple[Path, Model]) -> None:
+    site, model = demo
+    enterprise = next(
+        e for e in model.enterprises.values()
+        if any(r["problem"] and r["item_ref"] and model.items[r["item_ref"]]["handbook"] for r in e.results)
+    )  # fmt: skip
+    page = _page(site, "enterprise", enterprise.slug)
+    howto = page.select(".gongkai-outcome--problem + br + a.gongkai-howto")
+    assert howto and all(a.get_text().startswith("如何整改：") for a in howto)
+    for link in howto:
+        path, anchor = link["href"].split("#")
+        handbook = (site / "enterprise" / enterprise.slug / path / "index.html").resolve()
+        section = BeautifulSoup(handbook.read_text(encoding="utf-8"), "html.parser").find(id=anchor)
+        assert section is not None and section.get_text().strip("¶ ") in link.get_text()
+    # Results without a problem get no such link.
+    for cell in page.select(".gongkai-outcome"):
+        if "gongkai-outcome--problem" not in cell["class"]:
+            assert cell.find_next_sibling("a") is None
+
+
+def test_task_page_shows_draw_time_as_date_and_time(demo: tuple[Path, Model]) -> None:
+    site, model = demo
+    task = next(t for t in model.tasks.values() if t.get("draw") and t["draw"].get("drawn_at"))
+    facts = {
+        th.get_text(): th.find_next_sibling("td").get_text()
+        for th in _page(site, "task", task["slug"]).select("th[scope=row]")
+    }
+    assert facts["抽取时间"] == task["draw"]["drawn_at"].replace("T", " ")
+    assert "名录库数量" not in facts  # one word for the directory size on the whole page
+
+
 def test_record_pages_share_the_site_shell(demo: tuple[Path, Model]) -> None:
     site, model = demo
     page = _page(site, "plan", next(iter(model.plans.values()))["slug"])

@@ -14,6 +14,7 @@ from helpers import DATA_DIR
 from generator.errors import ConfigError
 from generator.settings import Settings
 from generator.statistics import (
+    DECLARED_SOURCE,
     KPI_BY_NAME,
     KPIS,
     TOTAL,
@@ -200,7 +201,7 @@ def test_values_targets_and_csv_rows(stats) -> None:
     assert stats.figure(A, "2024", "coverage").target == 0.05
     assert stats.figure(B, "2024-05", "plan_completion") is None
     assert [r["kpi"] for r in stats.rows()[:9]] == [k.name for k in KPIS]
-    assert stats.directory_sources[(A, "2024")] == "gongkai.yml"
+    assert stats.directory_sources[(A, "2024")] == DECLARED_SOURCE
     assert stats.directory_sources[(B, "2024")] == "抽取记录中最大的名录库"
 
 

@@ -118,3 +118,43 @@ def test_statistics_page_in_chromium(browser, site_url) -> None:
     foreign = [u for u in requests if urlsplit(u).hostname not in ("127.0.0.1", None)]
     assert foreign == [] and errors == []
     assert requests
+
+
+def test_month_page_links_the_tasks_behind_its_figures(demo_site, demo_statistics) -> None:
+    site = demo_site[0]
+    organised = demo_statistics.monthly["2024-05"]["全部部门"]["tasks_organised"]
+    soup = BeautifulSoup((site / "statistics" / "2024-05" / "index.html").read_text("utf-8"), "html.parser")
+    paragraph = next(p for p in soup.find_all("p") if p.get_text().startswith("本月组织随机抽查的任务："))
+    links = paragraph.find_all("a")
+    assert len(links) == len(organised) > 0
+    for link, entry in zip(links, organised):
+        assert entry.startswith(link.get_text())
+        target = (site / "statistics" / "2024-05" / link["href"] / "index.html").resolve()
+        assert target.is_file() and link.get_text() in target.read_text("utf-8")
+
+
+def test_public_text_names_no_configuration_keys(demo_site) -> None:
+    text = _page(demo_site[0]).get_text()
+    assert "gongkai.yml" not in text and "directory_sizes" not in text
+
+
+def test_count_chart_axis_has_round_steps(demo_site) -> None:
+    svg = (demo_site[0] / "generated" / "statistics" / "charts" / "inspections-2024.svg").read_text("utf-8")
+    labels = [t.get_text() for t in BeautifulSoup(svg, "html.parser").find_all("text", attrs={"text-anchor": "end"})]
+    ticks = [int(t.replace(",", "")) for t in labels]
+    assert ticks[0] == 0 and len(ticks) == 5
+    step = ticks[1]
+    assert ticks == [step * n for n in range(5)]
+    assert str(step).rstrip("0") in {"1", "2", "3", "4", "5", "6", "8"}
+
+
+def test_charts_stay_readable_on_a_phone(browser, site_url) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    page.goto(site_url + "statistics/", wait_until="networkidle")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 391  # charts scroll in their box
+    smallest = page.evaluate(
+        "Math.min(...[...document.querySelectorAll('svg.gongkai-chart text')]"
+        ".map(t => t.getBoundingClientRect().height).filter(h => h > 0))"
+    )
+    assert smallest >= 8  # px on screen: the 11-unit axis labels, not shrunk to a third
+    page.close()

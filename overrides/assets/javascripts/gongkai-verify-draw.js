@@ -421,6 +421,7 @@
       return;
     }
     result.setAttribute("data-status", "ready");
+    result.textContent = "验证程序已就绪：请选择文件。";
     input.addEventListener("change", async function () {
       result.setAttribute("data-status", "running");
       try {
