@@ -91,7 +91,7 @@ FILTER_DEPARTMENT = "部门"
 FILTER_YEAR = "年度"
 FILTER_OUTCOME = "检查结果"
 KIND_LABELS = {
-    "enterprise": "企业",
+    "enterprise": "市场主体",
     "task": "抽查任务",
     "plan": "抽查计划",
     "item": "抽查事项",

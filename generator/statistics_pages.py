@@ -199,7 +199,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         "## 按月统计 {#months}",
         (
             "每月的数字与长安区“双随机、一公开”月报表第二部分的各项一致，也可以用 "
-            "`gongkai report monthly` 直接生成月报表（XLSX）。"
+            "`gongkai report monthly` 直接生成月报表（XLSX，供发布机关报送）。"
         ),
         _table(
             ("月份", "抽查次数", "检查户次", "发现问题户次", "公示户次"),
@@ -452,7 +452,7 @@ def _render_month(statistics: Statistics, model: Model, month: str) -> str:
         f"# {year} 年 {int(number)} 月统计",
         (
             "本页各项数字对应长安区“双随机、一公开”监管工作月报表的“二、开展情况”，"
-            "与 `gongkai report monthly` 生成的月报表相同。[返回统计](index.md)"
+            "与发布机关用 `gongkai report monthly` 生成的月报表相同。[返回统计](index.md)"
         ),
         "## 本月开展情况",
         _table(

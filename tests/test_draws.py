@@ -406,9 +406,16 @@ def test_task_page_shows_its_draw(demo_site) -> None:
         assert value in text, value
     for stratum in commitment["strata"]:
         assert soup.find("td", string=stratum["label"]) is not None
+    linked = 0
     for member in (m for s in receipt["strata"] for m in s["drawn"]):
         assert soup.find("td", string=member["id"]) is not None
-        assert soup.find("td", string=member["fields"]["entity_name"]) is not None
+        name = soup.find("td", string=member["fields"]["entity_name"])
+        assert name is not None
+        # A drawn firm with published results links to its enterprise page.
+        if (site / "enterprise" / member["id"] / "index.html").is_file():
+            assert name.a is not None and name.a["href"] == f"../../enterprise/{member['id']}/"
+            linked += 1
+    assert linked > 0
     hrefs = {a["href"] for a in soup.find_all("a")}
     assert "../../verify/" in hrefs and f"../../draws/{commitment['draw_id']}/receipt.json" in hrefs
     assert soup.select_one("[data-draw-status=verified]") is not None

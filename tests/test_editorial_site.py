@@ -117,6 +117,9 @@ def test_tasks_page_has_one_row_per_task(demo_site, demo_model):
         assert cells[0] == task["name"]
         assert cells[4] == f"{len(task['results']):,}"
         assert (site / path / "index.html").is_file()
+    # Units differ between columns (firms drawn, result rows), so the headers say which.
+    headers = [th.get_text() for th in _article(_soup(site, "tasks/")).find("table").find_all("th")]
+    assert headers[3:] == ["抽取（户）", "检查结果（条）", "发现问题（条）"]
 
 
 def test_each_handbook_page_has_its_sections(demo_site, demo_model):
@@ -161,6 +164,8 @@ def test_home_page_leads_to_every_section(demo_site):
                 "verify/"):
         assert url in targets, url
         assert (site / url / "index.html").is_file()
+    # The footer speaks Chinese only: no "Made with Material for MkDocs".
+    assert "Made with" not in (site / "index.html").read_text(encoding="utf-8")
 
 
 def test_verify_page_tells_a_firm_how_to_find_itself(demo_site):

@@ -108,7 +108,7 @@ def test_enterprise_record_holds_names_code_and_filters(model: Model, records) -
     assert record.title == NAME
     assert (CODE, search.WEIGHT_CODE) in record.fields
     assert {text for text, _ in record.fields} == {CODE, *enterprise.names}
-    assert record.filters[FILTER_KIND] == ["企业"]
+    assert record.filters[FILTER_KIND] == ["市场主体"]
     assert record.filters[FILTER_DEPARTMENT] == sorted({r["authority"] for r in enterprise.results})
     assert record.filters[FILTER_YEAR] == sorted({r["inspected_on"][:4] for r in enterprise.results})
     assert record.filters[FILTER_OUTCOME] == sorted({r["outcome"] for r in enterprise.results})
