@@ -81,8 +81,7 @@ def build_site(
             without a declared 撤回 (:func:`generator.releases.check_deletions`).
 
     Returns:
-        The quality report as ``Report.to_dict()`` gives it, plus ``undeclared_deletions``
-        (per table, records of ``previous`` gone without a declared 撤回).
+        The quality report as ``Report.to_dict()`` gives it.
 
     Raises:
         BuildAbort: The row counts do not balance, or many published records vanished
@@ -102,7 +101,7 @@ def build_site(
     attach_draws(model, draws)
     statistics = statistics_for_folder(validated, data_dir, draws=draws, site_build=True)
     notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
-    deletions = check_deletions(notes, allow=allow_mass_deletion)
+    check_deletions(notes, allow=allow_mass_deletion)
     publish_site(
         report,
         out_dir,
@@ -113,7 +112,7 @@ def build_site(
         notes=notes,
         draws=draws,
     )
-    return {**report, "undeclared_deletions": deletions}
+    return report
 
 
 def check_balance(report: dict[str, Any]) -> None:

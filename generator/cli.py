@@ -171,7 +171,9 @@ def build_command(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
     )
-    gone = summary.get("undeclared_deletions") or {}
+    from generator.releases import published_deletions
+
+    gone = published_deletions(out_dir) if previous is not None else {}
     if gone:
         from generator.datasets import published_tables
 

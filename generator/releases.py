@@ -465,12 +465,34 @@ def undeclared_deletions(notes: ReleaseNotes) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+def published_deletions(site_dir: Path) -> dict[str, int]:
+    """Per table, the records a built site's release deleted without a declared 撤回.
+
+    Read from the site's own ``delta.json`` and ``changes.json``, like :func:`load_previous`.
+    """
+    data = site_dir / DATA_FOLDER
+    if not (data / DELTA_FILE).is_file():
+        return {}
+    history = json.loads((data / HISTORY_FILE).read_text(encoding="utf-8"))
+    version = history["releases"][0]["version"]
+    declared = {
+        (w["table"], w["id"]) for w in history.get("withdrawals", [])
+        if w["release"] == version and w["declared"]
+    }  # fmt: skip
+    counts: Counter[str] = Counter()
+    for line in (data / DELTA_FILE).read_text(encoding="utf-8").splitlines():
+        change = json.loads(line)
+        if change["op"] == "DEL" and (change["table"], change["id"]) not in declared:
+            counts[change["table"]] += 1
+    return dict(sorted(counts.items()))
+
+
 def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, int]:
     """Refuse a release in which many published records vanish without a declared 撤回.
 
     Every such record would be published as withdrawn (a result) or deleted: a results file
     the operator forgot, or one that could not be read this time, would publish hundreds of
-    withdrawals nobody made. Below the threshold, the counts are returned for a warning.
+    withdrawals nobody made. Returns the counts per table.
 
     Raises:
         BuildAbort: the threshold is crossed and ``allow`` is not set; nothing was published.

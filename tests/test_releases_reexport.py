@@ -24,7 +24,7 @@ import pytest
 from generator.build import build_site
 from generator.datasets import published_tables
 from generator.errors import BuildAbort
-from generator.releases import QUARANTINED_REASON, changed_fields
+from generator.releases import QUARANTINED_REASON, changed_fields, published_deletions
 from generator.schemas import match_outcome
 from generator.values import parse_date
 from tests.helpers import DATA_DIR
@@ -214,12 +214,12 @@ def test_a_few_results_gone_are_published_with_a_warning_and_quarantine_is_no_wi
     broken[header.index("检查时间")] = "2024-13-45"
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
-    report = build_site(data, tmp_path / "site", previous=reexport["first"])
+    build_site(data, tmp_path / "site", previous=reexport["first"])
     lines = [json.loads(line) for line in
              (tmp_path / "site" / "data" / "delta.json").read_text("utf-8").splitlines()]  # fmt: skip
     assert lines and {line["op"] for line in lines} == {"DEL"}
     assert {line["reason"] for line in lines} == {QUARANTINED_REASON}
-    assert report["undeclared_deletions"] == {"results": len(lines)}
+    assert published_deletions(tmp_path / "site") == {"results": len(lines)}
 
 
 def test_the_guard_counts_only_undeclared_disappearances(reexport, tmp_path: Path) -> None:
@@ -233,8 +233,8 @@ def test_the_guard_counts_only_undeclared_disappearances(reexport, tmp_path: Pat
             for n, row in enumerate(rows)]  # fmt: skip
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
-    report = build_site(data, tmp_path / "site", previous=reexport["first"])
-    assert report["undeclared_deletions"] == {}
+    build_site(data, tmp_path / "site", previous=reexport["first"])
+    assert published_deletions(tmp_path / "site") == {}
     history = json.loads((tmp_path / "site" / "data" / "changes.json").read_text("utf-8"))
     assert len(history["withdrawals"]) > 180 and all(w["declared"] for w in history["withdrawals"])
     # The same withdrawals undeclared (rows deleted) are refused.
