@@ -40,7 +40,13 @@ from generator.pages import (
     write_generated_pages,
 )
 from generator.records import read_shell, write_records, write_shell_source
-from generator.releases import ReleaseNotes, annotate_model, load_previous, prepare_notes
+from generator.releases import (
+    ReleaseNotes,
+    annotate_model,
+    check_deletions,
+    load_previous,
+    prepare_notes,
+)
 from generator.search import build_search_index
 from generator.sitemap import write_sitemap
 from generator.statistics import Statistics, empty_statistics, statistics_for_folder
@@ -60,6 +66,7 @@ def build_site(
     progress: bool = False,
     config_file: Path | None = None,
     previous: Path | None = None,
+    allow_mass_deletion: bool = False,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -70,12 +77,15 @@ def build_site(
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
         previous: The last published site (may be ``out_dir`` itself): its release history
             is carried forward and ``data/delta.json`` lists what changed since.
+        allow_mass_deletion: Publish even when many of ``previous``'s records vanished
+            without a declared 撤回 (:func:`generator.releases.check_deletions`).
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
 
     Raises:
-        BuildAbort: The row counts do not balance; nothing was published.
+        BuildAbort: The row counts do not balance, or many published records vanished
+            without a declared 撤回; nothing was published.
         ConfigError: ``out_dir`` is unsafe to replace, or ``previous`` is no gongkai site.
     """
     config_file = Path(config_file or CONFIG_FILE)
@@ -90,7 +100,8 @@ def build_site(
     draws = load_draws(data_dir)
     attach_draws(model, draws)
     statistics = statistics_for_folder(validated, data_dir, draws=draws, site_build=True)
-    notes = prepare_notes(model, tables, last, validated.withdrawals)
+    notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
+    check_deletions(notes, allow=allow_mass_deletion)
     publish_site(
         report,
         out_dir,

@@ -127,9 +127,22 @@ def _print_summary(summary: dict[str, Any]) -> None:
         "and data/delta.json lists what changed since."
     ),
 )
+@click.option(
+    "--allow-mass-deletion",
+    is_flag=True,
+    default=False,
+    help=(
+        "确认大批已公示的记录从数据中消失（未声明撤回）也照常发布；否则生成中止。"
+        "Publish even when many records of --previous vanished without a declared 撤回."
+    ),
+)
 @click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")
 def build_command(
-    data_dir: Path, out_dir: Path, previous: Path | None, progress: bool | None
+    data_dir: Path,
+    out_dir: Path,
+    previous: Path | None,
+    allow_mass_deletion: bool,
+    progress: bool | None,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
@@ -147,11 +160,30 @@ def build_command(
     from generator.build import build_site
 
     show_progress = sys.stderr.isatty() if progress is None else progress
-    summary = build_site(data_dir, out_dir, progress=show_progress, previous=previous)
+    summary = build_site(
+        data_dir,
+        out_dir,
+        progress=show_progress,
+        previous=previous,
+        allow_mass_deletion=allow_mass_deletion,
+    )
     click.echo(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
     )
+    from generator.releases import published_deletions
+
+    gone = published_deletions(out_dir) if previous is not None else {}
+    if gone:
+        from generator.datasets import published_tables
+
+        titles = {name: table.title for name, table in published_tables().items()}
+        counts = "，".join(f"{titles.get(name, name)} {n} 条" for name, n in gone.items())
+        click.echo(
+            f"注意：上一版公示的记录中有 {counts} 在本次数据中消失且未声明撤回，"
+            "已作为未说明原因的删除或撤回发布（见 data/delta.json）。",
+            err=True,
+        )
     if summary["errors"]:
         click.echo("有行被隔离，详见网站的“数据质量报告”或 gongkai validate。", err=True)
     sys.exit(1 if summary["errors"] else 0)

@@ -20,6 +20,7 @@ withdrawals become notices (撤回公告) at the record's address, and feed entr
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -35,7 +36,7 @@ from generator.datasets import (
     published_tables,
     sorted_rows,
 )
-from generator.errors import ConfigError
+from generator.errors import BuildAbort, ConfigError
 from generator.model import Model, record_slug
 from generator.records import industry_slug, record_path
 from generator.schemas import FieldSpec, KindSchema
@@ -52,6 +53,12 @@ _QUOTED_NAMES = frozenset(
 """Text fields whose old value a correction may quote: names of things, never free text."""
 UNDECLARED_REASON = "数据来源中已无此记录，发布机关未说明撤回原因"
 """The reason shown for a result that vanished from the data without a declared 撤回."""
+QUARANTINED_REASON = "本次数据中该记录有误，暂停公示，待发布机关更正后恢复"
+"""The reason shown for a result whose row is still in the data but was quarantined."""
+WITHHELD_REASON = "发布机关已将该记录改为不予公示"
+"""The reason shown for a result whose row is now marked 不予公示."""
+_HELD_REASONS = {"quarantined": QUARANTINED_REASON, "withheld": WITHHELD_REASON}
+"""Reasons by ``Report.held_back`` state (``generator.validate`` imports this module)."""
 
 
 def record_id(table: Table | KindSchema, row: Mapping[str, Any]) -> str:
@@ -64,10 +71,12 @@ def quotable(spec: FieldSpec) -> bool:
 
     Free text (findings, notes, handbook bodies) may hold what should never have been
     published — a phone number typed into 备注 — and a correction must not publish it twice:
-    only values of enums, dates, numbers, identifiers and names of things are quoted.
+    only values of enums, dates, numbers, identifiers, names of things and restatements of
+    a controlled value (a wording the vocabulary matched, a code) are quoted.
     """
     return bool(
         spec.enum or spec.identifier or spec.type != "string" or spec.name in _QUOTED_NAMES
+        or restates(spec)
     )
 
 
@@ -76,7 +85,7 @@ def describe_change(change: Mapping[str, Any]) -> str:
     before, after = change.get("before"), change.get("after")
     if before == NOT_QUOTED:
         return f"{change['title']}已更正{NOT_QUOTED}"
-    shown = ["（空）" if v in (None, "") else str(v) for v in (before, after)]
+    shown = ["（空）" if v in (None, "") else str(v).strip() for v in (before, after)]
     return f"{change['title']}：由“{shown[0]}”更正为“{shown[1]}”"
 
 
@@ -135,17 +144,53 @@ class Change:
     key: dict[str, Any]
     before: dict[str, Any] | None
     after: dict[str, Any] | None
+    changed: tuple[str, ...] = ()
+    """For a ``MOD``: the fields that changed (:func:`changed_fields`)."""
 
     @property
     def fields(self) -> list[str]:
-        """The fields whose published value changed (all of them for ADD and DEL).
-
-        A field only one of the two releases has (a column the schema gained or lost) is
-        no change of the record: otherwise a new column would "correct" every record.
-        """
+        """The fields whose published value changed (all of them for ADD and DEL)."""
         if self.before is None or self.after is None:
             return list((self.after or self.before or {}).keys())
-        return [n for n in self.after if n in self.before and self.before[n] != self.after[n]]
+        return list(self.changed)
+
+
+def fold(value: Any) -> Any:
+    """A value as a release compares it: what a re-export may change without changing a fact.
+
+    Text is compared after NFKC (full- and half-width brackets, digits and letters alike),
+    with CRLF as LF and without trailing spaces on any line or blank lines around it: names
+    keep the bytes of their export (``keepBytes``), so a regulator's next export that writes
+    ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every record.
+    """
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip() or None
+
+
+def changed_fields(
+    table: Table | KindSchema, before: Mapping[str, Any], after: Mapping[str, Any]
+) -> list[str]:
+    """The fields of a record whose published value differs between two releases.
+
+    Values compare folded (:func:`fold`). A field that restates another (``restates`` in
+    the schema: 结果原文 and 结果代码 restate 检查结果) changes only with that field:
+    ``正常`` and ``未发现问题`` are one outcome. A field only one of the two
+    releases has (a column the schema gained or lost) is no change of the record: otherwise
+    a new column would "correct" every record.
+    """
+    restated = {s.name: restates(s) for s in table.fields}
+    changed = [
+        n for n in after
+        if n in before and fold(before[n]) != fold(after[n])
+    ]  # fmt: skip
+    return [n for n in changed if not restated.get(n) or restated[n] in changed]
+
+
+def restates(spec: FieldSpec) -> str | None:
+    """The field this one restates (its code, its wording as exported), if any."""
+    return spec.descriptor.get("restates")
 
 
 def compare(
@@ -173,10 +218,11 @@ def compare(
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
             row = new_row if new_row is not None else old_row
             assert row is not None
-            change = Change(op, name, ident, {k: row.get(k) for k in table.primary_key},
-                            old_row, new_row)  # fmt: skip
-            if op != "MOD" or change.fields:
-                changes.append(change)
+            changed = changed_fields(table, old_row, new_row) if op == "MOD" else []
+            if op == "MOD" and not changed:
+                continue
+            key = {k: row.get(k) for k in table.primary_key}
+            changes.append(Change(op, name, ident, key, old_row, new_row, tuple(changed)))
     return changes
 
 
@@ -221,6 +267,8 @@ class ReleaseNotes:
     """Withdrawals the data declares (``Report.withdrawals``)."""
     model: Model
     history: dict[str, Any] = field(default_factory=dict)
+    held_back: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    """(task id, code) of results rows not published, and why (``Report.held_back``)."""
 
     def write(self, folder: Path, *, version: str, data_as_of: str | None,
               counts: Mapping[str, int]) -> list[str]:  # fmt: skip
@@ -314,10 +362,13 @@ class ReleaseNotes:
             )  # fmt: skip
         for change in self.changes:
             if change.op == "DEL" and change.table == "results":
+                before = change.before or {}
+                held = self.held_back.get((str(before.get("task_id")), str(before.get("uscc"))))
+                reason = _HELD_REASONS.get(held or "", UNDECLARED_REASON)
                 found.setdefault(
                     (change.table, change.id),
-                    self._withdrawal(change.table, change.id, change.before or {},
-                                     UNDECLARED_REASON, data_as_of, version, declared=False),
+                    self._withdrawal(change.table, change.id, before, reason, data_as_of,
+                                     version, declared=False),
                 )  # fmt: skip
         return [found[k] for k in sorted(found)]
 
@@ -366,6 +417,7 @@ class ReleaseNotes:
                     "after": after.get(n) if quotable(specs[n]) else NOT_QUOTED,
                 }
                 for n in change.fields
+                if not restates(specs[n])  # the notice names the outcome, not its code
             ],
             "pages": sorted(set(context["pages"]) | set(old_context["pages"])),
             "departments": sorted(set(context["departments"]) | set(old_context["departments"])),
@@ -386,10 +438,82 @@ def prepare_notes(
     tables: Mapping[str, Table],
     previous: PreviousSite | None,
     declared: list[dict[str, Any]],
+    held_back: Mapping[tuple[str, str], str] | None = None,
 ) -> ReleaseNotes:
-    """Compare the model's tables with the previous release (if any)."""
+    """Compare the model's tables with the previous release (if any).
+
+    ``held_back`` (``Report.held_back``) tells a result quarantined this time from one
+    that left the data: their withdrawal notices give different reasons.
+    """
     changes = compare(tables, previous.rows, model.tables) if previous is not None else []
-    return ReleaseNotes(tables, previous, changes, declared, model)
+    return ReleaseNotes(tables, previous, changes, declared, model, held_back=held_back or {})
+
+
+MASS_DELETION_SHARE = 0.05
+MASS_DELETION_MIN = 10
+"""A build refuses when, in one table, at least ``MASS_DELETION_MIN`` records and more than
+``MASS_DELETION_SHARE`` of the previous release's records vanish without a declared 撤回."""
+ALLOW_DELETION_FLAG = "--allow-mass-deletion"
+
+
+def undeclared_deletions(notes: ReleaseNotes) -> dict[str, int]:
+    """Per table, the previously published records that vanished without a declared 撤回."""
+    declared = {(w["table"], w["id"]) for w in notes.declared}
+    counts: Counter[str] = Counter(
+        c.table for c in notes.changes if c.op == "DEL" and (c.table, c.id) not in declared
+    )
+    return dict(sorted(counts.items()))
+
+
+def published_deletions(site_dir: Path) -> dict[str, int]:
+    """Per table, the records a built site's release deleted without a declared 撤回.
+
+    Read from the site's own ``delta.json`` and ``changes.json``, like :func:`load_previous`.
+    """
+    data = site_dir / DATA_FOLDER
+    if not (data / DELTA_FILE).is_file():
+        return {}
+    history = json.loads((data / HISTORY_FILE).read_text(encoding="utf-8"))
+    version = history["releases"][0]["version"]
+    declared = {
+        (w["table"], w["id"]) for w in history.get("withdrawals", [])
+        if w["release"] == version and w["declared"]
+    }  # fmt: skip
+    counts: Counter[str] = Counter()
+    for line in (data / DELTA_FILE).read_text(encoding="utf-8").splitlines():
+        change = json.loads(line)
+        if change["op"] == "DEL" and (change["table"], change["id"]) not in declared:
+            counts[change["table"]] += 1
+    return dict(sorted(counts.items()))
+
+
+def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, int]:
+    """Refuse a release in which many published records vanish without a declared 撤回.
+
+    Every such record would be published as withdrawn (a result) or deleted: a results file
+    the operator forgot, or one that could not be read this time, would publish hundreds of
+    withdrawals nobody made. Returns the counts per table.
+
+    Raises:
+        BuildAbort: the threshold is crossed and ``allow`` is not set; nothing was published.
+    """
+    counts = undeclared_deletions(notes)
+    if notes.previous is None or allow:
+        return counts
+    too_many = []
+    for name, count in counts.items():
+        before = len(notes.previous.rows.get(name, {}))
+        if count >= MASS_DELETION_MIN and count > MASS_DELETION_SHARE * before:
+            too_many.append(f"{notes.tables[name].title} {count} 条（上一版共 {before} 条）")
+    if too_many:
+        raise BuildAbort(
+            f"与上一版（{notes.previous.version}）相比，{'、'.join(too_many)}从数据中消失，"
+            "且没有在数据中声明撤回。照此发布，它们都会作为“未说明原因的撤回”公示，网站未发布。"
+            "请检查是否漏放了导出文件，或有文件本次无法读取（见 gongkai validate）；"
+            "撤回检查结果请在数据中填写公示状态“撤回”、撤回原因和撤回日期；"
+            f"如确认这些记录应当删除，请加 {ALLOW_DELETION_FLAG} 重新生成。"
+        )
+    return counts
 
 
 def annotate_model(model: Model, history: Mapping[str, Any]) -> None:

@@ -109,6 +109,8 @@ def test_delta_lists_exactly_the_added_corrected_and_withdrawn_records(releases)
     assert all(line["table"] == "results" for line in lines)
     by_op = {line["op"]: line for line in lines}
     assert by_op["MOD"]["changes"]["outcome"] == ["未发现问题", NEW_OUTCOME]
+    # The outcome's code and wording restate it: quoted in the delta, old value included.
+    assert by_op["MOD"]["changes"]["outcome_code"] == ["01", "07"]
     assert by_op["MOD"]["key"] == {"result_id": by_op["MOD"]["id"]}
     assert by_op["DEL"]["reason"] == REASON and "record" not in by_op["DEL"]
     assert by_op["ADD"]["record"]["uscc"].startswith("91140902000009")
@@ -146,6 +148,8 @@ def test_corrected_record_pages_show_a_dated_correction(releases) -> None:
         assert len(notices) == 1, page
         text = notices[0].get_text(" ", strip=True)
         assert "2024-12-01" in text and "未发现问题" in text and NEW_OUTCOME in text
+        # One line for the outcome, none for its code and wording that restate it.
+        assert "结果代码" not in text and "结果原文" not in text and "不再公示" not in text
         assert is_clean(str(notices[0]))
     # Untouched records carry no notice.
     other = site / "enterprise" / record_slug(releases["changed"]["added-1"][1]) / "index.html"
