@@ -132,8 +132,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
     is_flag=True,
     default=False,
     help=(
-        "确认大批已公示的记录从数据中消失（未声明撤回）也照常发布；否则生成中止。"
-        "Publish even when many records of --previous vanished without a declared 撤回."
+        "确认大批已公示的记录从数据中消失（未声明撤回），或某一列在大批记录中被清空，也照常发布；"
+        "否则生成中止。Publish even when many records of --previous vanished without a declared "
+        "撤回, or one field was emptied on many of them."
     ),
 )
 @click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")

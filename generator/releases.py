@@ -500,11 +500,15 @@ def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, in
     counts = undeclared_deletions(notes)
     if notes.previous is None or allow:
         return counts
-    too_many = []
-    for name, count in counts.items():
-        before = len(notes.previous.rows.get(name, {}))
-        if count >= MASS_DELETION_MIN and count > MASS_DELETION_SHARE * before:
-            too_many.append(f"{notes.tables[name].title} {count} 条（上一版共 {before} 条）")
+
+    def many(count: int, name: str) -> bool:
+        before = len(notes.previous.rows.get(name, {})) if notes.previous else 0
+        return count >= MASS_DELETION_MIN and count > MASS_DELETION_SHARE * before
+
+    too_many = [
+        f"{notes.tables[name].title} {count} 条（上一版共 {len(notes.previous.rows.get(name, {}))} 条）"
+        for name, count in counts.items() if many(count, name)
+    ]
     if too_many:
         raise BuildAbort(
             f"与上一版（{notes.previous.version}）相比，{'、'.join(too_many)}从数据中消失，"
@@ -513,7 +517,35 @@ def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, in
             "撤回检查结果请在数据中填写公示状态“撤回”、撤回原因和撤回日期；"
             f"如确认这些记录应当删除，请加 {ALLOW_DELETION_FLAG} 重新生成。"
         )
+    emptied = [
+        f"{notes.tables[name].title}的“{_field_title(notes.tables[name], field_name)}”{count} 条"
+        for (name, field_name), count in emptied_fields(notes).items() if many(count, name)
+    ]
+    if emptied:
+        raise BuildAbort(
+            f"与上一版（{notes.previous.version}）相比，{'、'.join(emptied)}由有值变为空值。"
+            "照此发布，每一条都会作为更正公示，网站未发布。这通常是本次导出漏了这一列，或换了一个"
+            "gongkai 不认识的表头（见 gongkai validate 的“未识别的列”）；请补上这一列重新导出。"
+            f"如确认这些内容应当删除，请加 {ALLOW_DELETION_FLAG} 重新生成。"
+        )
     return counts
+
+
+def emptied_fields(notes: ReleaseNotes) -> dict[tuple[str, str], int]:
+    """Per (table, field), the records whose published value this release empties.
+
+    A column left out of a re-export, or headed in a way the schema does not know, empties
+    that field on every record: published, each would be a correction nobody made.
+    """
+    counts: Counter[tuple[str, str]] = Counter(
+        (c.table, n) for c in notes.changes if c.op == "MOD"
+        for n in c.changed if fold((c.after or {}).get(n)) in (None, "")
+    )  # fmt: skip
+    return dict(sorted(counts.items()))
+
+
+def _field_title(table: Table, name: str) -> str:
+    return next((f.title or name for f in table.fields if f.name == name), name)
 
 
 def annotate_model(model: Model, history: Mapping[str, Any]) -> None:

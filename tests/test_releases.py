@@ -19,13 +19,13 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
+from helpers import DATA_DIR, valid_code
 
 from generator.build import build_site
 from generator.model import record_slug
 from generator.records import industry_slug
 from generator.releases import UNDECLARED_REASON
 from generator.sanitize import is_clean
-from tests.helpers import DATA_DIR, valid_code
 
 RESULTS_FILE = "检查结果_文旅局_2024.csv"
 CORRECTED = ("91140902MA05TE4N15", "娱乐场所经营许可情况的检查")

@@ -20,6 +20,7 @@ from pathlib import Path
 import feedparser
 import openpyxl
 import pytest
+from helpers import DATA_DIR
 
 from generator.build import build_site
 from generator.datasets import published_tables
@@ -27,7 +28,6 @@ from generator.errors import BuildAbort
 from generator.releases import QUARANTINED_REASON, changed_fields, published_deletions
 from generator.schemas import match_outcome
 from generator.values import parse_date
-from tests.helpers import DATA_DIR
 
 CULTURE = "检查结果_文旅局_2024.csv"  # UTF-8, one row per item, ISO dates
 HEALTH = "检查结果_卫健局_2024.csv"  # UTF-8-BOM, compact dates 20240522
@@ -245,3 +245,22 @@ def test_the_guard_counts_only_undeclared_disappearances(reexport, tmp_path: Pat
         csv.writer(handle).writerows([header, *rows[200:]])
     with pytest.raises(BuildAbort, match="从数据中消失"):
         build_site(data, tmp_path / "site-2", previous=reexport["first"])
+
+
+def test_a_column_left_out_of_a_re_export_stops_the_build(reexport, tmp_path: Path) -> None:
+    """Without its 公示日期 column, every 文旅局 result would be “corrected” to no date: refused."""
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    path = data / "exports" / CULTURE
+    header, rows = _read(path, "utf-8")
+    drop = header.index("公示日期")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([r[:drop] + r[drop + 1 :] for r in [header, *rows]])
+    with pytest.raises(BuildAbort, match="检查结果的“公示日期”.* 条由有值变为空值"):
+        build_site(data, tmp_path / "site", previous=reexport["first"])
+    assert not (tmp_path / "site").exists()
+    # Confirmed by the operator, the emptied dates are published as corrections.
+    build_site(data, tmp_path / "site", previous=reexport["first"], allow_mass_deletion=True)
+    lines = [json.loads(line) for line in
+             (tmp_path / "site" / "data" / "delta.json").read_text("utf-8").splitlines()]  # fmt: skip
+    assert len(lines) > 100 and all("published_on" in line["changes"] for line in lines)
