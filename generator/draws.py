@@ -30,7 +30,6 @@ import json
 import math
 import shutil
 import sys
-import unicodedata
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ import yaml
 
 from generator import verify_draw as vd
 from generator.errors import GongkaiError
-from generator.values import check_entity_code, normalise_identifier
+from generator.values import check_entity_code, fold_text, normalise_identifier
 
 TARGETS_KIND = "检查对象"
 INSPECTORS_KIND = "执法检查人员"
@@ -95,6 +94,11 @@ class DrawSpec:
 # --------------------------------------------------------------------------------------
 
 
+def _to_stderr(message: str) -> None:
+    """Where warnings go when the caller gives no ``warn``: the operator's terminal."""
+    print(message, file=sys.stderr)
+
+
 def load_spec(path: Path) -> DrawSpec:
     """Read a task definition (YAML or JSON).
 
@@ -115,8 +119,6 @@ def load_spec(path: Path) -> DrawSpec:
     if spec.kind not in (TARGETS_KIND, INSPECTORS_KIND):
         raise GongkaiError(f"任务定义的 kind 应为“{TARGETS_KIND}”或“{INSPECTORS_KIND}”，而不是“{spec.kind}”")
     if spec.kind == TARGETS_KIND:
-        from generator.values import normalise_identifier
-
         spec.ratios = _class_keys(path, "ratios", spec.ratios)
         spec.counts = _class_keys(path, "counts", spec.counts)
         # Codes as the 名录 has them (upper case, no spaces), so that "…x" excludes "…X".
@@ -233,7 +235,7 @@ def read_population(path: Path, warn: Callable[[str], None] | None = None) -> li
         raise GongkaiError(f"{path} 中代码重复：{'、'.join(repeated[:5])}。名录中每个主体只能出现一次")
     failing = [r for r in records if check_entity_code(r.values["uscc"]) is not None]
     if failing:
-        say = warn or (lambda message: print(message, file=sys.stderr))
+        say = warn or _to_stderr
         examples = "、".join(f"第 {r.row} 行 {r.values['uscc']}" for r in failing[:3])
         say(f"提醒：{path.name} 中有 {len(failing)} 个代码校验位不通过（{examples}{' 等' if len(failing) > 3 else ''}）。"
             "它们仍参加抽取，但抽中后抽取记录表中的这一行会被隔离；请先向登记机关核实，"
@@ -277,7 +279,7 @@ def target_members(rows: list[dict[str, Any]], spec: DrawSpec,
     members, excluded = [], Counter()
     absent = sorted(set(spec.exclude) - {row.get("uscc") for row in rows})
     if absent:
-        say = warn or (lambda message: print(message, file=sys.stderr))
+        say = warn or _to_stderr
         say(f"提醒：任务定义 exclude 中有 {len(absent)} 个代码不在名录中，未起作用：{'、'.join(absent[:5])}"
             f"{'…' if len(absent) > 5 else ''}。请核对代码")
     by_class = spec.ratios or spec.counts
@@ -642,7 +644,7 @@ def load_draws(data_dir: Path, warn: Callable[[str], None] | None = None) -> lis
     the ``format`` check, which its page shows. Each such problem is reported to ``warn``
     (Chinese, naming the file; standard error by default).
     """
-    say = warn or (lambda message: print(message, file=sys.stderr))
+    say = warn or _to_stderr
     draws: list[dict[str, Any]] = []
     for folder in find_draws(data_dir):
         where = folder.relative_to(data_dir).as_posix()
@@ -779,7 +781,7 @@ def attach_draws(
     receipt is what the verifiers check, the table is what the downloads and statistics use,
     so any disagreement is shown on the task page (``table_problems``) and reported to ``warn``.
     """
-    say = warn or (lambda message: print(message, file=sys.stderr))
+    say = warn or _to_stderr
     for task in model.tasks.values():
         task.setdefault("verifiable_draws", [])
     for entry in draws:
@@ -806,16 +808,11 @@ def table_disagreements(summary: dict[str, Any], rows: list[dict[str, Any]]) -> 
     problems += [
         f"{code} 的名称与回执不同" for code in sorted(drawn.keys() & listed.keys())
         if drawn[code].get("entity_name") and listed[code].get("entity_name")
-        and _same_text(drawn[code]["entity_name"]) != _same_text(listed[code]["entity_name"])
+        and fold_text(drawn[code]["entity_name"]) != fold_text(listed[code]["entity_name"])
     ]
     if summary["seed"] and any(r.get("seed") and r["seed"] != summary["seed"] for r in rows):
         problems.append("随机种子与回执不同")
     return problems
-
-
-def _same_text(text: Any) -> str:
-    """A name as compared: NFKC (full-width forms folded), outer spaces dropped."""
-    return unicodedata.normalize("NFKC", str(text)).strip()
 
 
 def _safe_id(value: Any) -> bool:

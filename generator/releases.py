@@ -20,7 +20,6 @@ withdrawals become notices (撤回公告) at the record's address, and feed entr
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from generator.errors import BuildAbort, ConfigError
 from generator.model import Model, record_slug
 from generator.records import industry_slug, record_path
 from generator.schemas import FieldSpec, KindSchema
+from generator.values import fold_text
 
 OPS = ("ADD", "MOD", "DEL")
 CHANGELOG_PAGE = "open-data/changelog/"
@@ -155,26 +155,13 @@ class Change:
         return list(self.changed)
 
 
-def fold(value: Any) -> Any:
-    """A value as a release compares it: what a re-export may change without changing a fact.
-
-    Text is compared after NFKC (full- and half-width brackets, digits and letters alike),
-    with CRLF as LF and without trailing spaces on any line or blank lines around it: names
-    keep the bytes of their export (``keepBytes``), so a regulator's next export that writes
-    ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every record.
-    """
-    if not isinstance(value, str):
-        return value
-    text = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
-    return "\n".join(line.rstrip() for line in text.split("\n")).strip() or None
-
-
 def changed_fields(
     table: Table | KindSchema, before: Mapping[str, Any], after: Mapping[str, Any]
 ) -> list[str]:
     """The fields of a record whose published value differs between two releases.
 
-    Values compare folded (:func:`fold`). A field that restates another (``restates`` in
+    Values compare folded (:func:`generator.values.fold_text`): a regulator's next export that
+    writes ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every record. A field that restates another (``restates`` in
     the schema: 结果原文 and 结果代码 restate 检查结果) changes only with that field:
     ``正常`` and ``未发现问题`` are one outcome. A field only one of the two
     releases has (a column the schema gained or lost) is no change of the record: otherwise
@@ -183,7 +170,7 @@ def changed_fields(
     restated = {s.name: restates(s) for s in table.fields}
     changed = [
         n for n in after
-        if n in before and fold(before[n]) != fold(after[n])
+        if n in before and fold_text(before[n]) != fold_text(after[n])
     ]  # fmt: skip
     return [n for n in changed if not restated.get(n) or restated[n] in changed]
 
@@ -269,6 +256,8 @@ class ReleaseNotes:
     history: dict[str, Any] = field(default_factory=dict)
     held_back: Mapping[tuple[str, str], str] = field(default_factory=dict)
     """(task id, code) of results rows not published, and why (``Report.held_back``)."""
+    written: list[str] = field(default_factory=list)
+    """The files :meth:`write` wrote (``index.json`` names the delta only if it is there)."""
 
     def write(self, folder: Path, *, version: str, data_as_of: str | None,
               counts: Mapping[str, int]) -> list[str]:  # fmt: skip
@@ -295,7 +284,7 @@ class ReleaseNotes:
                 written.append(DELTA_FILE)
         text = json.dumps(self.history, ensure_ascii=False, indent=2) + "\n"
         (folder / HISTORY_FILE).write_text(text, encoding="utf-8", newline="\n")
-        self._written = written
+        self.written = written
         return written
 
     def index_fields(self) -> dict[str, Any]:
@@ -307,7 +296,7 @@ class ReleaseNotes:
                 {k: r[k] for k in ("version", "data_as_of", "previous")} for r in releases
             ],
             "changes": HISTORY_FILE,
-            "delta": DELTA_FILE if DELTA_FILE in getattr(self, "_written", []) else None,
+            "delta": DELTA_FILE if DELTA_FILE in self.written else None,
         }
 
     def _next_history(
@@ -498,20 +487,21 @@ def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, in
         BuildAbort: the threshold is crossed and ``allow`` is not set; nothing was published.
     """
     counts = undeclared_deletions(notes)
-    if notes.previous is None or allow:
+    previous = notes.previous
+    if previous is None or allow:
         return counts
+    sizes = {name: len(previous.rows.get(name, {})) for name in notes.tables}
 
     def many(count: int, name: str) -> bool:
-        before = len(notes.previous.rows.get(name, {})) if notes.previous else 0
-        return count >= MASS_DELETION_MIN and count > MASS_DELETION_SHARE * before
+        return count >= MASS_DELETION_MIN and count > MASS_DELETION_SHARE * sizes[name]
 
     too_many = [
-        f"{notes.tables[name].title} {count} 条（上一版共 {len(notes.previous.rows.get(name, {}))} 条）"
+        f"{notes.tables[name].title} {count} 条（上一版共 {sizes[name]} 条）"
         for name, count in counts.items() if many(count, name)
-    ]
+    ]  # fmt: skip
     if too_many:
         raise BuildAbort(
-            f"与上一版（{notes.previous.version}）相比，{'、'.join(too_many)}从数据中消失，"
+            f"与上一版（{previous.version}）相比，{'、'.join(too_many)}从数据中消失，"
             "且没有在数据中声明撤回。照此发布，它们都会作为“未说明原因的撤回”公示，网站未发布。"
             "请检查是否漏放了导出文件，或有文件本次无法读取（见 gongkai validate）；"
             "撤回检查结果请在数据中填写公示状态“撤回”、撤回原因和撤回日期；"
@@ -523,7 +513,7 @@ def check_deletions(notes: ReleaseNotes, *, allow: bool = False) -> dict[str, in
     ]
     if emptied:
         raise BuildAbort(
-            f"与上一版（{notes.previous.version}）相比，{'、'.join(emptied)}由有值变为空值。"
+            f"与上一版（{previous.version}）相比，{'、'.join(emptied)}由有值变为空值。"
             "照此发布，每一条都会作为更正公示，网站未发布。这通常是本次导出漏了这一列，或换了一个"
             "gongkai 不认识的表头（见 gongkai validate 的“未识别的列”）；请补上这一列重新导出。"
             f"如确认这些内容应当删除，请加 {ALLOW_DELETION_FLAG} 重新生成。"
@@ -539,7 +529,7 @@ def emptied_fields(notes: ReleaseNotes) -> dict[tuple[str, str], int]:
     """
     counts: Counter[tuple[str, str]] = Counter(
         (c.table, n) for c in notes.changes if c.op == "MOD"
-        for n in c.changed if fold((c.after or {}).get(n)) in (None, "")
+        for n in c.changed if fold_text((c.after or {}).get(n)) is None
     )  # fmt: skip
     return dict(sorted(counts.items()))
 

@@ -27,6 +27,20 @@ _LEGACY_REGNO = re.compile(r".{1,12}字第?\d{3,}号")
 _INTEGER_SUFFIX = re.compile(r"(户|家|个|人|次|项|条)$")
 
 
+def fold_text(value: object) -> object:
+    """A value as compared across exports: what a re-export may change without changing a fact.
+
+    Text is compared after NFKC (full- and half-width brackets, digits and letters alike),
+    with CRLF as LF and without trailing spaces on any line or blank lines around it (names
+    keep the bytes of their export, ``keepBytes``); blank text is ``None``. Other values are
+    returned as they are.
+    """
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).replace("\r\n", "\n").replace("\r", "\n")
+    return "\n".join(line.rstrip() for line in text.split("\n")).strip() or None
+
+
 def normalise_identifier(value: str) -> str:
     """NFKC, no whitespace anywhere, upper case: how identifiers are compared and published."""
     value = "".join(unicodedata.normalize("NFKC", value).split()).upper()
