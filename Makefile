@@ -30,8 +30,11 @@ browser:
 	  apt-get install -y $(APT_PACKAGES) || { apt-get update && apt-get install -y $(APT_PACKAGES); }; \
 	fi
 
-# Each test file runs whole on one worker, so a module's built site is shared, not rebuilt.
+# The import contracts first (pyproject.toml, [tool.importlinter]): a stage importing uphill
+# fails here, with the offending chain. Then every test; each test file runs whole on one
+# worker, so a module's built site is shared, not rebuilt.
 test: $(STAMP) browser
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 
 lint: $(STAMP)

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus
 
-from generator.validate import validate_folder
+from generator.validate.folder import validate_folder
 
 
 def main() -> None:

@@ -39,9 +39,9 @@ sys.path.insert(0, str(PROJECT_DIR / "tests"))
 from helpers import CHROMIUM, CHROMIUM_ARGS  # the launch flags the browser tests use
 from stdnum.cn import uscc
 
-from generator import search
-from generator.model import Model, build_model
-from generator.search import PAGEFIND_DIR, build_search_index, search_records
+from generator.model.entities import Model, build_model
+from generator.publish.site import search
+from generator.publish.site.search import PAGEFIND_DIR, build_search_index, search_records
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 COUNTIES = [

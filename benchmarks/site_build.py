@@ -2,7 +2,7 @@
 
 For each corpus size (results), prints:
 
-* record pages: pages written per second by ``generator.records.write_records`` (Jinja2 into
+* record pages: pages written per second by ``generator.publish.site.records.write_records`` (Jinja2 into
   the Material shell) and the peak memory of the process;
 * MkDocs: pages per second for a 1,000-page sample of the *same* record contents, built by
   MkDocs + Material with every page in the navigation (how MkDocs is normally used);
@@ -28,15 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import write_corpus
 
 from generator.build import CONFIG_FILE
-from generator.model import build_model
-from generator.records import (
+from generator.model.entities import build_model
+from generator.publish.site.records import (
     SHELL_PAGE,
     SHELL_SOURCE,
     read_shell,
     render_records,
     write_records,
 )
-from generator.validate import validate_folder
+from generator.validate.folder import validate_folder
 
 MKDOCS_SAMPLE = 1000
 WORKERS = max(2, min(4, os.cpu_count() or 1))

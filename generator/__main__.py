@@ -1,5 +1,5 @@
 """``python -m generator`` runs the gongkai command line."""
 
-from generator.cli import main
+from generator.cli.commands import main
 
 main()

@@ -21,37 +21,32 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from generator.console import status
-from generator.datasets import (
-    DATA_FOLDER,
-    Release,
-    open_data_settings,
-    published_tables,
-    write_datasets,
-)
-from generator.draws import attach_draws, load_draws, publish_draws
-from generator.errors import BuildAbort, ConfigError
-from generator.feeds import write_feeds
-from generator.model import Model, build_model
-from generator.pages import (
-    GENERATED_DIR,
-    OPEN_DATA_HTML,
-    render_open_data_json_ld,
-    write_generated_pages,
-)
-from generator.records import read_shell, write_records, write_shell_source
-from generator.releases import (
+from generator.core.console import status
+from generator.core.errors import BuildAbort, ConfigError
+from generator.draws.commitment import attach_draws, load_draws, publish_draws
+from generator.model.entities import Model, build_model
+from generator.model.releases import (
     ReleaseNotes,
     annotate_model,
     check_deletions,
     load_previous,
     prepare_notes,
 )
-from generator.search import build_search_index
-from generator.sitemap import write_sitemap
-from generator.statistics import Statistics, empty_statistics, statistics_for_folder
-from generator.statistics_pages import inject_charts, statistics_table
-from generator.validate import validate_folder
+from generator.model.tables import DATA_FOLDER, published_tables
+from generator.publish.data.datasets import Release, open_data_settings, write_datasets
+from generator.publish.data.feeds import write_feeds
+from generator.publish.site.pages import (
+    GENERATED_DIR,
+    OPEN_DATA_HTML,
+    render_open_data_json_ld,
+    write_generated_pages,
+)
+from generator.publish.site.records import read_shell, write_records, write_shell_source
+from generator.publish.site.search import build_search_index
+from generator.publish.site.sitemap import write_sitemap
+from generator.publish.site.statistics_pages import inject_charts, statistics_table
+from generator.stats.compute import Statistics, empty_statistics, statistics_for_folder
+from generator.validate.folder import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / "mkdocs.yml"
@@ -78,7 +73,7 @@ def build_site(
         previous: The last published site (may be ``out_dir`` itself): its release history
             is carried forward and ``data/delta.json`` lists what changed since.
         allow_mass_deletion: Publish even when many of ``previous``'s records vanished
-            without a declared 撤回 (:func:`generator.releases.check_deletions`).
+            without a declared 撤回 (:func:`generator.model.releases.check_deletions`).
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
@@ -99,7 +94,7 @@ def build_site(
     model = build_model(validated.public_tables(), validated.data_as_of)
     draws = load_draws(data_dir)
     attach_draws(model, draws)
-    statistics = statistics_for_folder(validated, data_dir, draws=draws, site_build=True)
+    statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
     notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
     check_deletions(notes, allow=allow_mass_deletion)
     publish_site(
@@ -148,14 +143,14 @@ def publish_site(
         report: The quality report as ``Report.to_dict()`` gives it.
         model: The published model (``build_model`` over the report's public tables);
             none gives a site without record pages.
-        statistics: The figures (:func:`generator.statistics.statistics_for_folder`);
+        statistics: The figures (:func:`generator.stats.compute.statistics_for_folder`);
             none gives a 统计 page saying there are none.
         out_dir: The site folder to create or replace.
         progress: Show progress on stderr.
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
-        notes: The release's history and delta (:func:`generator.releases.prepare_notes`);
+        notes: The release's history and delta (:func:`generator.model.releases.prepare_notes`);
             by default a first release with nothing withdrawn.
-        draws: Verifiable draws (``generator.draws.load_draws``) to publish under ``draws/``.
+        draws: Verifiable draws (``generator.draws.commitment.load_draws``) to publish under ``draws/``.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).

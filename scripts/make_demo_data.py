@@ -1840,7 +1840,7 @@ def write_verifiable_tasks(out: Path, tasks: list[Task], items: dict[str, Item])
 def _run_draw(out: Path, spec, strata, excluded, committed_at: str, reveal_by: str, source: dict,
               mode: str, at: dt.date, hour: int) -> dict:
     """Commit, (void and re-announce), reveal and write one draw's files; returns the receipt."""
-    from generator import draws
+    from generator.draws import commitment as draws
 
     folder = out / DRAWS_DIR / spec.draw_id
     commitment = draws.dump(draws.make_commitment(spec, strata, excluded, DRAW_SECRET, source, committed_at, reveal_by))
@@ -1897,7 +1897,7 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
     round (or, RFC 3797 style, to public lottery numbers), revealed with a fictional value
     and written as commitment, reveal and receipt files plus a 抽取记录 table.
     """
-    from generator import draws
+    from generator.draws import commitment as draws
 
     private.mkdir(parents=True, exist_ok=True)
     write_private_readme(private)

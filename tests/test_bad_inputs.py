@@ -26,11 +26,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import cli
-from generator.errors import ISSUE_CODES, IngestError
-from generator.ingest import read_export
-from generator.schemas import load_schemas
-from generator.validate import Report, validate_folder
+from generator.cli.commands import cli
+from generator.core.errors import ISSUE_CODES, IngestError
+from generator.core.schemas import load_schemas
+from generator.ingest.exports import read_export
+from generator.validate.folder import Report, validate_folder
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -240,8 +240,8 @@ _LIMITED_READ = textwrap.dedent(
     import json, resource, sys
     from pathlib import Path
     resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
-    from generator.errors import IngestError
-    from generator.ingest import read_export
+    from generator.core.errors import IngestError
+    from generator.ingest.exports import read_export
     path = Path(sys.argv[1])
     try:
         read_export(path, path.name)

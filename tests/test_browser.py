@@ -11,8 +11,8 @@ import pytest
 from helpers import valid_code, write_csv
 
 from generator.build import PROJECT_DIR, build_site, create_server
-from generator.model import build_model
-from generator.validate import validate_folder
+from generator.model.entities import build_model
+from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow
 

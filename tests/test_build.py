@@ -20,7 +20,7 @@ from generator.build import (
     publish_site,
     serve_site,
 )
-from generator.errors import BuildAbort, ConfigError
+from generator.core.errors import BuildAbort, ConfigError
 
 COUNTS = {"rows_in": 5, "rows_published": 3, "rows_quarantined": 1, "rows_withheld": 1}
 

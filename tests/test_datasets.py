@@ -1,4 +1,4 @@
-"""Tests for generator.datasets: every download format, the data package, the release index
+"""Tests for generator.publish.data.datasets: every download format, the data package, the release index
 and checksums, reloaded with the tools a journalist would use (pandas, openpyxl, pyarrow,
 sqlite3, frictionless)."""
 
@@ -18,8 +18,18 @@ import openpyxl
 import pytest
 from bs4 import BeautifulSoup
 
-from generator.datasets import (
+from generator.core.errors import ConfigError
+from generator.core.workbook import XLSX_EPOCH
+from generator.model.entities import build_model
+from generator.model.tables import (
     CHECKSUMS_FILE,
+    INDEX_FILE,
+    TABLES,
+    published_tables,
+    sorted_rows,
+    withheld_fields,
+)
+from generator.publish.data.datasets import (
     CSV_TRIGGERS,
     DATAPACKAGE_FILE,
     EXPORTERS,
@@ -27,26 +37,18 @@ from generator.datasets import (
     FTS_COLUMNS,
     FTS_EXAMPLE,
     FTS_TABLE,
-    INDEX_FILE,
     SQLITE_FILE,
-    TABLES,
-    XLSX_EPOCH,
     OpenDataSettings,
     fts_query,
     neutralise_csv_cell,
     open_data_settings,
-    published_tables,
     release_version,
     restore_csv_cell,
     segment_text,
-    sorted_rows,
     table_schema,
-    withheld_fields,
     write_datasets,
 )
-from generator.errors import ConfigError
-from generator.model import build_model
-from generator.pages import (
+from generator.publish.site.pages import (
     DICTIONARY_PAGE,
     OPEN_DATA_PAGE,
     fts_example_sql,
@@ -55,7 +57,7 @@ from generator.pages import (
     render_open_data_json_ld,
     render_open_data_page,
 )
-from generator.sanitize import is_clean
+from generator.publish.site.sanitize import is_clean
 
 HOSTILE_CELLS = [
     '=HYPERLINK("http://x","点我")',
@@ -647,7 +649,7 @@ def test_json_ld_cannot_break_out_of_its_script(tmp_path):
 
 
 def test_long_tables_continue_on_more_sheets(tmp_path, monkeypatch):
-    from generator import datasets
+    from generator.publish.data import datasets
 
     monkeypatch.setattr(datasets, "XLSX_MAX_ROWS", 3)  # a header and two rows per sheet
     model = build_model(_tables(), "2024-06-22")

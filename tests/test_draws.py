@@ -26,12 +26,12 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from helpers import DATA_DIR, valid_code, write_csv
 
-from generator import draws
-from generator import verify_draw as vd
-from generator.cli import cli
-from generator.model import build_model
-from generator.records import render_records
-from generator.validate import validate_folder
+from generator.cli.commands import cli
+from generator.draws import commitment as draws
+from generator.draws import verify_draw as vd
+from generator.model.entities import build_model
+from generator.publish.site.records import render_records
+from generator.validate.folder import validate_folder
 
 RFC_KEY = "7.8.11.17.19.25.46./8285182./60115701./2.3.18.26.32.33.42./"
 RFC_SELECTION = [138, 151, 89, 112, 117, 145, 118, 143, 144, 122]
@@ -137,7 +137,7 @@ def test_commit_reveal_verify_passes_with_the_standalone_verifier(made, tmp_path
 
 
 def test_the_draws_table_csv_is_ingested_without_risk_classes(made) -> None:
-    from generator.ingest import read_export
+    from generator.ingest.exports import read_export
 
     table = read_export(made["dir"] / "抽取记录.csv", "抽取记录.csv")
     assert table.kind == "draws"
@@ -475,7 +475,7 @@ def test_no_published_file_names_an_undrawn_sole_trader_or_a_firm_class(demo_sit
     population = PRIVATE_DIR / "检查对象名录_2024.csv"
     with population.open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    from generator.validate import validate_folder
+    from generator.validate.folder import validate_folder
 
     tables = validate_folder(DATA_DIR).public_tables()
     shown = {r.get("entity_name") for kind in ("results", "draws") for r in tables[kind]}
@@ -833,7 +833,7 @@ def test_the_published_verifier_runs_on_python_3_8(made, tmp_path) -> None:
 
 
 def test_the_demo_keeps_its_private_inputs_out_of_the_published_data() -> None:
-    from generator.validate import validate_folder
+    from generator.validate.folder import validate_folder
 
     report = validate_folder(DATA_DIR)
     assert {f.kind for f in report.files} & {"targets"} == set()
@@ -850,7 +850,7 @@ def test_the_demo_keeps_its_private_inputs_out_of_the_published_data() -> None:
 def test_drand_chains_are_named_once() -> None:
     import re
 
-    from generator.cli import draw_commit_command
+    from generator.cli.commands import draw_commit_command
 
     option = next(p for p in draw_commit_command.params if p.name == "drand_chain")
     assert sorted(option.type.choices) == sorted(vd.DRAND_CHAINS)

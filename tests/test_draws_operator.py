@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 from helpers import valid_code
 
-from generator import verify_draw as vd
 from generator.build import publish_site
-from generator.cli import cli
+from generator.cli.commands import cli
+from generator.draws import verify_draw as vd
 
 COMMITTED_AT = "2026-06-01T09:00:00+08:00"
 REVEAL_BY = "2026-06-02T18:00:00+08:00"
@@ -262,7 +262,7 @@ def _doc_blocks(language: str) -> list[str]:
 def test_the_documented_task_definition_and_sources_work(tmp_path) -> None:
     """An operator copies the examples of docs/draws.md: the task definition loads, and each
     documented source with its documented value gives a seed, later than the commitment."""
-    from generator import draws
+    from generator.draws import commitment as draws
 
     (task,) = _doc_blocks("yaml")
     (tmp_path / "task.yml").write_text(task, encoding="utf-8")

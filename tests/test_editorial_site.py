@@ -13,12 +13,12 @@ from bs4 import BeautifulSoup
 from helpers import valid_code, write_csv
 
 from generator.build import CONFIG_FILE, build_site
-from generator.linkcheck import check_links
-from generator.model import Model, build_model
-from generator.pages import LATEST_PLANS, LATEST_TASKS
-from generator.records import industry_slug, record_path
-from generator.sanitize import is_clean
-from generator.validate import validate_folder
+from generator.model.entities import Model, build_model
+from generator.model.identity import industry_slug, record_path
+from generator.publish.site.linkcheck import check_links
+from generator.publish.site.pages import LATEST_PLANS, LATEST_TASKS
+from generator.publish.site.sanitize import is_clean
+from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow
 

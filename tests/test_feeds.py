@@ -1,6 +1,6 @@
-"""Tests for generator.feeds: Atom and RSS feeds of plans, result batches and handbook updates.
+"""Tests for generator.publish.data.feeds: Atom and RSS feeds of plans, result batches and handbook updates.
 
-Expected entries are counted here from the model directly, not through generator.feeds.
+Expected entries are counted here from the model directly, not through generator.publish.data.feeds.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ import pytest
 from bs4 import BeautifulSoup
 from helpers import DATA_DIR
 
-from generator import feeds
 from generator.build import build_site
-from generator.draws import attach_draws, load_draws
-from generator.feeds import department_slug, write_feeds
-from generator.linkcheck import check_links
-from generator.model import Model, build_model, split_ids
-from generator.records import industry_slug, record_path
-from generator.validate import validate_folder
+from generator.draws.commitment import attach_draws, load_draws
+from generator.model.entities import Model, build_model
+from generator.model.identity import industry_slug, record_path, split_ids
+from generator.publish.data import feeds
+from generator.publish.data.feeds import department_slug, write_feeds
+from generator.publish.site.linkcheck import check_links
+from generator.validate.folder import validate_folder
 
 SITE_NAME = "示例县双随机、一公开公示平台"
 PUBLIC_URL = "https://example.gov.cn/gongkai/"
@@ -61,7 +61,7 @@ def _day(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-# What the model publishes, counted independently of generator.feeds.
+# What the model publishes, counted independently of generator.publish.data.feeds.
 
 
 def _expected(model: Model) -> dict[str, dict[str, dt.date]]:

@@ -22,7 +22,7 @@ from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_10
 
 from generator.build import build_site, create_server
-from generator.records import record_path
+from generator.model.identity import record_path
 
 pytestmark = pytest.mark.slow
 

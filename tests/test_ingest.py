@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from generator.ingest import read_export
+from generator.ingest.exports import read_export
 
 EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 
@@ -41,7 +41,7 @@ def test_data_centre_export_with_separate_credit_code_and_regno_columns(tmp_path
     from helpers import valid_code, write_csv
     from stdnum.iso7064 import mod_11_10
 
-    from generator.validate import validate_folder
+    from generator.validate.folder import validate_folder
 
     regno = "33010600001234" + mod_11_10.calc_check_digit("33010600001234")
     header = ["ENTNAME", "UNISCID", "REGNO", "抽查任务编号", "INSAUTH_CN", "INSDATE", "INSRES_CN"]

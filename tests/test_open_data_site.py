@@ -24,24 +24,26 @@ from test_datasets import (
 )
 
 from generator.build import REPORT_PATH, build_site
-from generator.datasets import (
+from generator.model.entities import Model, build_model
+from generator.model.tables import (
     CHECKSUMS_FILE,
-    CSV_TRIGGERS,
-    DATAPACKAGE_FILE,
-    FTS_COLUMNS,
-    FTS_EXAMPLE,
     HISTORY_FILE,
     INDEX_FILE,
-    SQLITE_FILE,
     TABLES,
     published_tables,
     sorted_rows,
     withheld_fields,
 )
-from generator.model import Model, build_model
-from generator.pages import fts_example_sql
-from generator.sanitize import is_clean
-from generator.validate import validate_folder
+from generator.publish.data.datasets import (
+    CSV_TRIGGERS,
+    DATAPACKAGE_FILE,
+    FTS_COLUMNS,
+    FTS_EXAMPLE,
+    SQLITE_FILE,
+)
+from generator.publish.site.pages import fts_example_sql
+from generator.publish.site.sanitize import is_clean
+from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow
 
@@ -76,7 +78,7 @@ def test_frictionless_validates_the_data_package(demo_site):
     assert done.returncode == 0, done.stdout + done.stderr
     report = validate(package)
     assert report.valid, report.flatten(["type", "message"])
-    # statistics.csv: the figures of the 统计 page (generator/statistics.py).
+    # statistics.csv: the figures of the 统计 page (generator/stats/).
     assert {t.name for t in report.tasks if t.type == "table"} == set(TABLES) | {"statistics"}
 
 

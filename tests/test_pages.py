@@ -1,4 +1,4 @@
-"""Tests for generator.pages: Markdown escaping and the generated pages."""
+"""Tests for generator.publish.site.pages: Markdown escaping and the generated pages."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.build import publish_site
-from generator.model import build_model
-from generator.pages import (
+from generator.model.entities import build_model
+from generator.model.identity import industry_slug, record_path
+from generator.publish.site.pages import (
     DATA_DRIVEN_KEY,
     GENERATED_DIR,
     HANDBOOK_INDEX,
@@ -41,8 +42,7 @@ from generator.pages import (
     safe_title,
     write_generated_pages,
 )
-from generator.records import industry_slug, record_path
-from generator.sanitize import is_clean
+from generator.publish.site.sanitize import is_clean
 
 HOSTILE = [
     "<script>alert(1)</script>",

@@ -20,16 +20,16 @@ from hypothesis import strategies as st
 from stdnum.cn.uscc import calc_check_digit
 from stdnum.iso7064 import mod_11_10
 
-from generator.errors import IngestError
-from generator.ingest import decode_text, read_export
-from generator.publicity import mask_id_number, mask_name, mask_phone
-from generator.values import (
+from generator.core.errors import IngestError
+from generator.core.publicity import mask_id_number, mask_name, mask_phone
+from generator.core.values import (
     EXCEL_EPOCH,
     EXCEL_SERIAL_RANGE,
     check_entity_code,
     normalise_identifier,
     parse_date,
 )
+from generator.ingest.exports import decode_text, read_export
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DIGITS = "0123456789"

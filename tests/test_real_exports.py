@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from generator.validate import validate_folder
+from generator.validate.folder import validate_folder
 
 REAL = Path(__file__).parent / "fixtures" / "real"
 TITLE = "XX市市场监督管理局双随机抽查结果公示"

@@ -8,12 +8,12 @@ import pytest
 from bs4 import BeautifulSoup
 
 from generator.build import build_site
-from generator.linkcheck import check_links
-from generator.model import Model, build_model, record_slug
-from generator.publicity import public_record
-from generator.records import record_path, render_records
-from generator.schemas import load_schemas
-from generator.validate import validate_folder
+from generator.core.schemas import load_schemas, public_record
+from generator.model.entities import Model, build_model
+from generator.model.identity import record_path, record_slug
+from generator.publish.site.linkcheck import check_links
+from generator.publish.site.records import render_records
+from generator.validate.folder import validate_folder
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -174,7 +174,7 @@ def test_hostile_data_is_rendered_as_text() -> None:
 
 
 def test_parallel_rendering_writes_the_same_bytes(demo: tuple[Path, Model], tmp_path: Path) -> None:
-    from generator.records import Shell, write_records
+    from generator.publish.site.records import Shell, write_records
 
     _, model = demo
     shell = Shell("<html><head><title>t</title></head><body>", "</body></html>", "站点")

@@ -22,10 +22,9 @@ from bs4 import BeautifulSoup
 from helpers import DATA_DIR, valid_code
 
 from generator.build import build_site
-from generator.model import record_slug
-from generator.records import industry_slug
-from generator.releases import UNDECLARED_REASON
-from generator.sanitize import is_clean
+from generator.model.identity import industry_slug, record_slug
+from generator.model.releases import UNDECLARED_REASON
+from generator.publish.site.sanitize import is_clean
 
 RESULTS_FILE = "检查结果_文旅局_2024.csv"
 CORRECTED = ("91140902MA05TE4N15", "娱乐场所经营许可情况的检查")

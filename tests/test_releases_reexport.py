@@ -23,11 +23,11 @@ import pytest
 from helpers import DATA_DIR
 
 from generator.build import build_site
-from generator.datasets import published_tables
-from generator.errors import BuildAbort
-from generator.releases import QUARANTINED_REASON, changed_fields, published_deletions
-from generator.schemas import match_outcome
-from generator.values import parse_date
+from generator.core.errors import BuildAbort
+from generator.core.schemas import match_outcome
+from generator.core.values import parse_date
+from generator.model.releases import QUARANTINED_REASON, changed_fields, published_deletions
+from generator.model.tables import published_tables
 
 CULTURE = "检查结果_文旅局_2024.csv"  # UTF-8, one row per item, ISO dates
 HEALTH = "检查结果_卫健局_2024.csv"  # UTF-8-BOM, compact dates 20240522

@@ -11,9 +11,9 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from helpers import DATA_DIR
 
-from generator.cli import cli
-from generator.report import FIGURES, SHEET
-from generator.statistics import TOTAL
+from generator.cli.commands import cli
+from generator.stats.compute import TOTAL
+from generator.stats.monthly import FIGURES, SHEET
 
 pytestmark = pytest.mark.slow
 

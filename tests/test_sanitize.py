@@ -1,4 +1,4 @@
-"""Tests for generator.sanitize: Markdown from data to safe HTML, and the allowlist."""
+"""Tests for generator.publish.site.sanitize: Markdown from data to safe HTML, and the allowlist."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.sanitize import (
+from generator.publish.site.sanitize import (
     ALLOWED_TAGS,
     URL_SCHEMES,
     is_clean,

@@ -7,7 +7,7 @@ import re
 import pytest
 from frictionless import Package, Schema
 
-from generator.schemas import (
+from generator.core.schemas import (
     KINDS,
     PUBLICITY_LEVELS,
     SCHEMA_DIR,

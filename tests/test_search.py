@@ -10,11 +10,11 @@ from urllib.parse import urlsplit
 import pytest
 from helpers import personal_values, type_query
 
-from generator import search
 from generator.build import PROJECT_DIR
-from generator.model import Model, build_model
-from generator.records import record_path
-from generator.search import (
+from generator.model.entities import Model, build_model
+from generator.model.identity import record_path
+from generator.publish.site import search
+from generator.publish.site.search import (
     FILTER_DEPARTMENT,
     FILTER_KIND,
     FILTER_OUTCOME,
@@ -32,7 +32,7 @@ from generator.search import (
     search_records,
     search_words,
 )
-from generator.validate import validate_folder
+from generator.validate.folder import validate_folder
 
 DATA = PROJECT_DIR / "data"
 # A demo enterprise with a distinctive name, and names sharing a 2-character part with it.

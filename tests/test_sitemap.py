@@ -1,4 +1,4 @@
-"""Tests for generator.sitemap: live pages only, a small index, parts at the protocol's limit."""
+"""Tests for generator.publish.site.sitemap: live pages only, a small index, parts at the protocol's limit."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from xml.etree import ElementTree
 
 import pytest
 
-from generator import sitemap
-from generator.model import build_model
-from generator.sitemap import write_sitemap
+from generator.model.entities import build_model
+from generator.publish.site import sitemap
+from generator.publish.site.sitemap import write_sitemap
 
 BASE = "https://example.gov.cn/gongkai/"
 SPACES = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

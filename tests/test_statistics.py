@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 from helpers import DATA_DIR
 
-from generator.errors import ConfigError
-from generator.settings import Settings
-from generator.statistics import (
+from generator.core.errors import ConfigError
+from generator.core.settings import Settings
+from generator.core.workdays import WorkCalendar
+from generator.draws.commitment import load_draws
+from generator.stats.compute import (
     DECLARED_SOURCE,
     KPI_BY_NAME,
     KPIS,
@@ -22,8 +24,7 @@ from generator.statistics import (
     enterprise_burden,
     statistics_for_folder,
 )
-from generator.validate import validate_folder
-from generator.workdays import WorkCalendar
+from generator.validate.folder import validate_folder
 
 A, B = "甲局", "乙局"
 T1, T2, T3 = "T1", "T2", "T3"
@@ -281,7 +282,7 @@ def test_unknown_target_names_are_refused() -> None:
 
 
 def test_settings_read_directory_sizes_and_targets(tmp_path: Path) -> None:
-    from generator.settings import load_settings
+    from generator.core.settings import load_settings
 
     (tmp_path / "gongkai.yml").write_text(
         "directory_sizes:\n  - {year: 2024, department: 甲局, size: 100}\n  - {year: 2024, size: 400}\n"
@@ -303,7 +304,7 @@ def test_settings_read_directory_sizes_and_targets(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def demo():
-    return statistics_for_folder(validate_folder(DATA_DIR), DATA_DIR)
+    return statistics_for_folder(validate_folder(DATA_DIR), DATA_DIR, load_draws(DATA_DIR))
 
 
 def test_demo_invariants(demo) -> None:
@@ -494,8 +495,8 @@ def test_a_year_without_a_calendar_names_the_row_or_is_left_out() -> None:
 def test_a_mistyped_year_does_not_stop_the_site_build(tmp_path: Path, capsys) -> None:
     import shutil
 
-    from generator.model import build_model
-    from generator.statistics_pages import STATISTICS_PAGE, render_statistics_pages
+    from generator.model.entities import build_model
+    from generator.publish.site.statistics_pages import STATISTICS_PAGE, render_statistics_pages
 
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("inputs"))
@@ -505,16 +506,16 @@ def test_a_mistyped_year_does_not_stop_the_site_build(tmp_path: Path, capsys) ->
     path.write_text(text.replace(",20240522,20240614\n", ",22040305,22040306\n", 1), "utf-8-sig")
     validated = validate_folder(data)
     with pytest.raises(ConfigError, match="2204"):
-        statistics_for_folder(validated, data)  # gongkai report monthly
-    stats = statistics_for_folder(validated, data, site_build=True)
+        statistics_for_folder(validated, data, load_draws(data))  # gongkai report monthly
+    stats = statistics_for_folder(validated, data, load_draws(data), site_build=True)
     assert "警告：2204 年没有节假日安排" in capsys.readouterr().err
     page = render_statistics_pages(stats, build_model({}, stats.as_of))[STATISTICS_PAGE]
     assert "无法计算" in page and "holidays/2204.yml" in page and str(tmp_path) not in page
 
 
 def test_a_month_with_figures_but_nothing_to_report_has_a_page() -> None:
-    from generator.model import build_model
-    from generator.statistics_pages import month_page, render_statistics_pages
+    from generator.model.entities import build_model
+    from generator.publish.site.statistics_pages import month_page, render_statistics_pages
 
     # Drawn in March, never checked: its deadline counts from the task's end in April.
     tables = {
@@ -537,8 +538,8 @@ def test_a_month_with_figures_but_nothing_to_report_has_a_page() -> None:
 
 
 def test_coverage_takes_the_largest_directory_not_the_sum() -> None:
-    from generator.model import build_model
-    from generator.statistics_pages import STATISTICS_PAGE, render_statistics_pages
+    from generator.model.entities import build_model
+    from generator.publish.site.statistics_pages import STATISTICS_PAGE, render_statistics_pages
 
     def with_sizes(t1: int, t2: int) -> dict:
         draws = [
@@ -635,8 +636,8 @@ def _verdict(markdown: str, title: str) -> str:
 
 
 def test_the_page_judges_no_month_by_a_yearly_target_nor_a_deadline_not_yet_come(stats) -> None:
-    from generator.model import Model
-    from generator.statistics_pages import month_page, render_statistics_pages
+    from generator.model.entities import Model
+    from generator.publish.site.statistics_pages import month_page, render_statistics_pages
 
     pages = render_statistics_pages(stats, Model(None, {}, {}, {}, {}, {}, [], {}))
     # On 31 Oct 2024 the 20 December deadline is ahead: T2, not done yet, is no failure.

@@ -14,9 +14,10 @@ from bs4 import BeautifulSoup
 from helpers import DATA_DIR
 
 from generator.build import PROJECT_DIR
-from generator.statistics import KPIS, statistics_for_folder
-from generator.statistics_pages import statistics_table
-from generator.validate import validate_folder
+from generator.draws.commitment import load_draws
+from generator.publish.site.statistics_pages import statistics_table
+from generator.stats.compute import KPIS, statistics_for_folder
+from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +27,7 @@ COLUMNS = ["department", "period", "kpi", "numerator", "denominator", "value", "
 
 @pytest.fixture(scope="module")
 def demo_statistics():
-    return statistics_for_folder(validate_folder(DATA_DIR), DATA_DIR)
+    return statistics_for_folder(validate_folder(DATA_DIR), DATA_DIR, load_draws(DATA_DIR))
 
 
 def _page(site: Path) -> BeautifulSoup:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from stdnum.cn import uscc
 
-from generator.validate import validate_folder
+from generator.validate.folder import validate_folder
 
 HEADER = "抽查计划编号,抽查计划名称,抽查任务编号,抽查任务名称,抽查类型,检查实施机关,企业名称,统一社会信用代码,检查事项,检查结果,检查完成日期,公示状态,信用风险分类\n"
 

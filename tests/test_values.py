@@ -6,8 +6,7 @@ import datetime as dt
 
 import pytest
 
-from generator.ingest import _excel_cell_text, sniff_format
-from generator.values import (
+from generator.core.values import (
     check_entity_code,
     is_region_code,
     normalise_identifier,
@@ -15,6 +14,7 @@ from generator.values import (
     parse_datetime,
     parse_integer,
 )
+from generator.ingest.exports import _excel_cell_text, sniff_format
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import ConfigError
-from generator.workdays import WorkCalendar, load_calendar
+from generator.core.errors import ConfigError
+from generator.core.workdays import WorkCalendar, load_calendar
 
 D = dt.date
 

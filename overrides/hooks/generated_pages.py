@@ -17,8 +17,14 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from generator.pages import DATA_DRIVEN_KEY, GENERATED_DIR, HANDBOOK_INDEX, NAV_KEY, safe_title
-from generator.sanitize import is_clean, sanitize_html
+from generator.publish.site.pages import (
+    DATA_DRIVEN_KEY,
+    GENERATED_DIR,
+    HANDBOOK_INDEX,
+    NAV_KEY,
+    safe_title,
+)
+from generator.publish.site.sanitize import is_clean, sanitize_html
 
 PREFIX = f"{GENERATED_DIR}/"
 log = get_plugin_logger("gongkai")

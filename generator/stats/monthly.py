@@ -3,7 +3,7 @@
 The form is the attachment of 《2024年石家庄市长安区“双随机、一公开”监管工作实施方案》
 (长双随机办〔2024〕3号): 一、安排部署情况 (meetings, documents, training) is free text that
 only the operator knows, so those cells stay blank; 二、开展情况 is counted from the data by
-:mod:`generator.statistics` (``Statistics.monthly``), the same figures the site shows on
+:mod:`generator.stats.compute` (``Statistics.monthly``), the same figures the site shows on
 each month's page.
 """
 
@@ -13,8 +13,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from generator.errors import ConfigError
-from generator.statistics import TOTAL, Statistics
+from generator.core.errors import ConfigError
+from generator.stats.compute import TOTAL, Statistics
 
 FORM_TITLE = "区有关部门“双随机、一公开”监管工作月报表"
 SHEET = "月报表"
@@ -87,7 +87,7 @@ def write_monthly_report(
     """Write the 月报表 of ``month`` as XLSX.
 
     Args:
-        statistics: :func:`generator.statistics.compute_statistics` of the data folder.
+        statistics: :func:`generator.stats.compute.compute_statistics` of the data folder.
         month: ``YYYY-MM``.
         out: The ``.xlsx`` file to write.
         department: A lead department; all departments when ``None``.
@@ -102,7 +102,7 @@ def write_monthly_report(
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
-    from generator.datasets import _save_workbook
+    from generator.core.workbook import save_workbook
 
     figures = monthly_figures(statistics, month, department)
     book = Workbook()
@@ -179,7 +179,7 @@ def write_monthly_report(
     notes.column_dimensions["B"].width = 90
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        _save_workbook(book, out)
+        save_workbook(book, out)
     except OSError as exc:
         raise ConfigError(f"无法写入 {out}：{exc.strerror or exc}") from exc
     return figures

@@ -9,8 +9,9 @@ from typing import Any
 
 import click
 
-from generator import __version__, clickzh
-from generator.verify_draw import DRAND_CHAINS
+from generator import __version__
+from generator.cli import clickzh
+from generator.draws.verify_draw import DRAND_CHAINS
 
 clickzh.install()  # before the commands are declared: click.Path names its noun when created
 
@@ -66,7 +67,7 @@ def validate_command(data_dir: Path, as_json: bool, progress: bool | None) -> No
       1  有行被隔离 / some rows or files were quarantined
       2  无法运行 / the command could not run (missing folder, no export files)
     """
-    from generator.validate import validate_folder
+    from generator.validate.folder import validate_folder
 
     show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
     report = validate_folder(data_dir, progress=show_progress)
@@ -172,11 +173,11 @@ def build_command(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
     )
-    from generator.releases import published_deletions
+    from generator.model.releases import published_deletions
 
     gone = published_deletions(out_dir) if previous is not None else {}
     if gone:
-        from generator.datasets import published_tables
+        from generator.model.tables import published_tables
 
         titles = {name: table.title for name, table in published_tables().items()}
         counts = "，".join(f"{titles.get(name, name)} {n} 条" for name, n in gone.items())
@@ -233,8 +234,8 @@ def draw_input_options(command: Any) -> Any:
 
 def _draw_inputs(task_file: Path, population: Path | None, inspectors: Path | None,
                  recuse_against: Path | None, secret_file: Path) -> tuple[Any, list[Any], dict[str, int], bytes]:
-    from generator import draws
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import commitment as draws
 
     secret = secret_file.read_bytes().strip()
     if len(secret) < 16:
@@ -258,7 +259,7 @@ def _draw_inputs(task_file: Path, population: Path | None, inspectors: Path | No
 
 def _receipt_ids(path: Path) -> set[str]:
     """The ids drawn in a targets receipt (``--recuse-against``)."""
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
 
     unreadable = f"--recuse-against {path} 不是可读的检查对象抽取回执（receipt.json）"
     try:
@@ -275,8 +276,8 @@ def _receipt_ids(path: Path) -> set[str]:
 
 
 def _source_from(source_file: Path | None, drand_round: int | None, drand_chain: str) -> dict[str, Any]:
-    from generator import verify_draw as vd
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import verify_draw as vd
 
     if (source_file is None) == (drand_round is None):
         raise GongkaiError("请给出一个随机来源：--drand-round 轮次，或 --source 来源定义文件（JSON）")
@@ -330,12 +331,12 @@ def draw_commit_command(task_file: Path, population: Path | None, inspectors: Pa
     The commitment holds the task, algorithm, the randomness source named in advance, exclusion
     counts and, per stratum, its size, sample size and salted member commitments.
     """
-    from generator import draws
+    from generator.draws import commitment as draws
 
     spec, strata, excluded, secret = _draw_inputs(task_file, population, inspectors, recuse_against, secret_file)
     commitment = draws.make_commitment(spec, strata, excluded, secret, _source_from(**source), committed_at, reveal_by)
     if (out_dir / "commitment.json").exists():
-        from generator.errors import GongkaiError
+        from generator.core.errors import GongkaiError
 
         raise GongkaiError(f"{out_dir}/commitment.json 已存在。承诺一经公布不得改写；新的抽取请用新的文件夹")
     draws.write_draw_files(out_dir, {"commitment.json": draws.dump(commitment)})
@@ -357,8 +358,8 @@ def draw_void_command(draw_dir: Path, reason: str, voided_at: str, **source: Any
     作废记录写入 reveal.json，必须立即公布；下一次的随机数必须在登记之后才产生。
     The log goes into reveal.json and must be published at once.
     """
-    from generator import draws
-    from generator import verify_draw as vd
+    from generator.draws import commitment as draws
+    from generator.draws import verify_draw as vd
 
     commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
     commitment = _json_document(commitment_bytes, draw_dir / "commitment.json")
@@ -392,8 +393,8 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
     Writes reveal.json (the attempt log), receipt.json (drawn members with their salts) and
     抽取记录.csv (the draws table, without risk classes).
     """
-    from generator import draws
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import commitment as draws
 
     commitment_bytes = _read_draw_file(draw_dir, "commitment.json")
     _json_document(commitment_bytes, draw_dir / "commitment.json")
@@ -414,7 +415,7 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
 
 
 def _read_draw_file(draw_dir: Path, name: str) -> bytes:
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
 
     try:
         return (draw_dir / name).read_bytes()
@@ -423,8 +424,8 @@ def _read_draw_file(draw_dir: Path, name: str) -> bytes:
 
 
 def _attempt_log(draw_dir: Path, commitment_bytes: bytes) -> list[dict[str, Any]]:
-    from generator import draws
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import commitment as draws
 
     path = draw_dir / "reveal.json"
     if path.is_file():
@@ -443,8 +444,8 @@ def _attempt_log(draw_dir: Path, commitment_bytes: bytes) -> list[dict[str, Any]
 
 def _json_document(data: bytes, path: Path) -> dict[str, Any]:
     """A draw file as a JSON object (commitment.json), or a Chinese error naming it."""
-    from generator import verify_draw as vd
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import verify_draw as vd
 
     try:
         document = json.loads(data.decode("utf-8"))
@@ -470,11 +471,11 @@ def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
     An undrawn member appears in the commitment only as a salted leaf; with its own salt it can
     check, with verify_draw.py --member … --salt …, that it was in the population.
     """
-    from generator import draws
+    from generator.draws import commitment as draws
 
     commitment = _json_document(_read_draw_file(draw_dir, "commitment.json"), draw_dir / "commitment.json")
     if commitment.get("drawn_kind") == draws.TARGETS_KIND:
-        from generator.values import normalise_identifier
+        from generator.core.values import normalise_identifier
 
         member = normalise_identifier(member)  # as the 名录 writes codes: "…x" is "…X"
     salt = draws.member_salt(secret_file.read_bytes().strip(), commitment.get("task_id"),
@@ -513,8 +514,8 @@ def verify_command(paths: tuple[Path, ...], as_json: bool, member: str | None, s
       1  有检查未通过 / a check failed
       2  文件无法读取 / the files could not be read
     """
-    from generator import verify_draw as vd
-    from generator.errors import GongkaiError
+    from generator.core.errors import GongkaiError
+    from generator.draws import verify_draw as vd
 
     try:
         files = vd.load_files(list(paths))
@@ -575,14 +576,15 @@ def report_monthly_command(
       2  无法生成（月份、部门或数据目录有误）/ could not run
     """
     from generator.build import CONFIG_FILE
-    from generator.report import check_month, write_monthly_report
-    from generator.statistics import statistics_for_folder
-    from generator.statistics_pages import website_label
-    from generator.validate import validate_folder
+    from generator.draws.commitment import load_draws
+    from generator.publish.site.statistics_pages import website_label
+    from generator.stats.compute import statistics_for_folder
+    from generator.stats.monthly import check_month, write_monthly_report
+    from generator.validate.folder import validate_folder
 
     check_month(month)
     validated = validate_folder(data_dir)
-    statistics = statistics_for_folder(validated, data_dir)
+    statistics = statistics_for_folder(validated, data_dir, load_draws(data_dir))
     figures = write_monthly_report(
         statistics, month, out_file, department=department, website=website_label(CONFIG_FILE)
     )

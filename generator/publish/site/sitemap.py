@@ -23,8 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from generator.model import Model
-from generator.records import record_path
+from generator.model.entities import Model
+from generator.model.identity import record_path
 
 SITEMAP = "sitemap.xml"
 MAX_URLS = 50_000

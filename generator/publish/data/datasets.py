@@ -12,7 +12,7 @@
   other file as a ``file`` resource, each with ``bytes`` and ``hash``), ``index.json`` (the
   release: version, data-as-of, counts, resources and hashes) and ``SHA256SUMS``.
 
-Only :attr:`generator.model.Model.tables` goes in, which holds public and masked fields
+Only :attr:`generator.model.entities.Model.tables` goes in, which holds public and masked fields
 only; the published Table Schemas likewise leave out withheld and internal fields, so their
 names appear in no download either. Every file is a function of the data, the schemas and
 the settings: rows are sorted by primary key, JSON keys are in schema order, workbooks carry
@@ -35,29 +35,26 @@ import os
 import re
 import sqlite3
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from generator.errors import BuildAbort, ConfigError
-from generator.model import Model
-from generator.schemas import FieldSpec, KindSchema, load_schemas
+from generator.core.errors import BuildAbort, ConfigError
+from generator.core.workbook import save_workbook
+from generator.model.entities import Model
+from generator.model.tables import (
+    CHECKSUMS_FILE,
+    DELTA_FILE,
+    HISTORY_FILE,
+    INDEX_FILE,
+    TABLES,
+    Table,
+    published_tables,
+    sorted_rows,
+)
 
-TABLES = ("items", "plans", "tasks", "draws", "results", "handbook")
-"""The published tables, in the order downloads are listed. ``targets`` (the population a
-draw is made from) and the quality report are not datasets."""
-
-DATA_FOLDER = "data"
-"""Where the downloads are published, relative to the site folder."""
 DATAPACKAGE_FILE = "datapackage.json"
-INDEX_FILE = "index.json"
-CHECKSUMS_FILE = "SHA256SUMS"
-HISTORY_FILE = "changes.json"
-"""The release history: releases, corrections and withdrawals (``generator.releases``)."""
-DELTA_FILE = "delta.json"
-"""ADD / MOD / DEL lines against the previous release (``generator.releases``)."""
 SQLITE_FILE = "gongkai.sqlite"
 FTS_TABLE = "results_fts"
 FTS_COLUMNS = ("entity_name", "uscc", "item", "outcome", "authority", "task_name")
@@ -112,8 +109,6 @@ FORMATS: dict[str, tuple[str, str]] = {
 
 XLSX_MAX_ROWS = 1_048_576
 """Rows in one Excel worksheet, header included; longer tables continue on more sheets."""
-XLSX_EPOCH = (1980, 1, 1, 0, 0, 0)
-"""The timestamp of every member of a workbook's zip: the earliest zip can store."""
 SQLITE_PAGE_SIZE = 4096
 SQLITE_APPLICATION_ID = 0x676B6169  # "gkai"
 SQLITE_USER_VERSION = 1
@@ -121,7 +116,6 @@ SQLITE_USER_VERSION = 1
 SHORT_HASH = 8
 """Hex digits of the content hash in a release version."""
 
-_PUBLISHED = ("public", "masked")
 _CSV_DIALECT = {"delimiter": ",", "quoteChar": '"', "doubleQuote": True,
                 "lineTerminator": "\r\n", "header": True}  # fmt: skip
 _CONSTRAINT_KEYS = ("required", "unique", "enum", "pattern", "minimum", "maximum",
@@ -230,23 +224,6 @@ def _is_http(value: Any) -> bool:
 
 
 @dataclass(frozen=True)
-class Table:
-    """A published table: its kind schema reduced to the fields that may be published."""
-
-    name: str
-    title: str
-    description: str
-    fields: tuple[FieldSpec, ...]
-    primary_key: tuple[str, ...]
-    foreign_keys: tuple[dict[str, Any], ...]
-
-    @property
-    def field_names(self) -> list[str]:
-        """The published fields, in schema order."""
-        return [f.name for f in self.fields]
-
-
-@dataclass(frozen=True)
 class DerivedTable:
     """A table computed from the data rather than exported (the statistics), published as
     one CSV with its own Table Schema and covered by the data package and the checksums."""
@@ -283,46 +260,6 @@ def _derived_cell(value: Any) -> str:
     if isinstance(value, str):
         return neutralise_csv_cell(value)
     return str(value)
-
-
-def published_tables(schemas: Mapping[str, KindSchema] | None = None) -> dict[str, Table]:
-    """The tables of :data:`TABLES` with their public and masked fields only."""
-    schemas = schemas or load_schemas()
-    tables = {}
-    for name in TABLES:
-        kind = schemas[name]
-        tables[name] = Table(
-            name=name,
-            title=kind.title,
-            description=str(kind.descriptor.get("description") or ""),
-            fields=tuple(f for f in kind.fields if f.publicity in _PUBLISHED),
-            primary_key=kind.primary_key,
-            foreign_keys=kind.foreign_keys,
-        )
-    return tables
-
-
-def withheld_fields(schemas: Mapping[str, KindSchema] | None = None) -> dict[str, list[FieldSpec]]:
-    """Per table of :data:`TABLES`, the fields that are never published (withheld, internal)."""
-    schemas = schemas or load_schemas()
-    return {
-        name: [f for f in schemas[name].fields if f.publicity not in _PUBLISHED] for name in TABLES
-    }
-
-
-def sorted_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` with only the table's fields, in schema order, sorted by primary key."""
-    names = table.field_names
-    projected = [{name: row.get(name) for name in names} for row in rows]
-    return sorted(projected, key=lambda r: tuple(_key_part(r[k]) for k in table.primary_key))
-
-
-def _key_part(value: Any) -> tuple[int, Any]:
-    if value is None:
-        return (2, "")
-    if isinstance(value, int):
-        return (0, value)
-    return (1, str(value))
 
 
 def table_schema(table: Table, *, neutralised: Iterable[str] = ()) -> dict[str, Any]:
@@ -643,34 +580,13 @@ class XLSXExporter(Exporter):
             for spec in table.fields:
                 values = (spec.name, spec.title, spec.type, spec.descriptor.get("description"))
                 notes.append([self._cell(notes, v) for v in values])
-            _save_workbook(book, self.path_for(name))
+            save_workbook(book, self.path_for(name))
         self._books = {}
         return super().finish()
 
     def close(self) -> None:
         self._books = {}
         self._sheets = {}
-
-
-def _save_workbook(book: Any, path: Path) -> None:
-    """Save a workbook with fixed document properties and zip member timestamps."""
-    import datetime as dt
-
-    from openpyxl.packaging.core import DocumentProperties
-    from openpyxl.xml.functions import tostring
-
-    buffer = io.BytesIO()
-    book.save(buffer)  # openpyxl stamps "modified" with the clock here
-    epoch = dt.datetime(*XLSX_EPOCH)
-    properties = DocumentProperties(creator="gongkai", created=epoch, modified=epoch)
-    core = tostring(properties.to_tree())
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w") as target:
-        for info in source.infolist():
-            data = core if info.filename == "docProps/core.xml" else source.read(info)
-            member = zipfile.ZipInfo(info.filename, date_time=XLSX_EPOCH)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = 0o600 << 16
-            target.writestr(member, data)
 
 
 class ParquetExporter(Exporter):
@@ -886,7 +802,7 @@ def write_datasets(
         settings: Licence, publisher and sources (:func:`open_data_settings`).
         sources: The export files read (paths from the quality report); the data package's
             ``sources`` when the settings name none.
-        notes: Writes the release history and delta (``generator.releases.ReleaseNotes``).
+        notes: Writes the release history and delta (``generator.model.releases.ReleaseNotes``).
         derived: Tables computed from the data (``statistics.csv``), one CSV each.
 
     Returns:

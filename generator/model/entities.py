@@ -1,41 +1,21 @@
 """The published model: validated public records joined into what pages show.
 
-Built from :meth:`generator.validate.Report.public_tables` only, so nothing withheld or
+Built from :meth:`generator.validate.folder.Report.public_tables` only, so nothing withheld or
 internal can reach a page through it. Every collection is sorted, so everything rendered
 from the model is deterministic.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.schemas import load_outcomes, normalise_value_key
-
-SAFE_SLUG = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
-"""Ids used as they are in URL paths; any other id gets a hashed slug."""
+from generator.core.schemas import load_outcomes, normalise_value_key
+from generator.model.identity import record_slug, split_ids
 
 CLOSED_OUTCOMES = {"注销", "被吊销", "被撤销", "迁出", "已关闭停业或正在组织清算"}
-_SPLIT_IDS = re.compile(r"[；;、，,\s]+")
-
-
-def record_slug(identifier: str) -> str:
-    """The path segment for an id: the id itself when it is safe, else ``x-`` and a hash.
-
-    >>> record_slug("140902202403051001"), record_slug("001号")
-    ('140902202403051001', 'x-6f3c1f3a0b9e4f8d')
-    """
-    if SAFE_SLUG.fullmatch(identifier) and identifier not in (".", ".."):
-        return identifier
-    return "x-" + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:16]
-
-
-def split_ids(text: str | None) -> list[str]:
-    """Split a cell listing several ids or names (``SJ-1；SJ-2``, ``SJ-1、SJ-2``)."""
-    return [part for part in _SPLIT_IDS.split(text or "") if part]
 
 
 @dataclass
@@ -75,7 +55,7 @@ class Model:
     releases: list[dict[str, Any]] = field(default_factory=list)
     """Every release so far, newest first: version, date, counts, changes per table."""
     corrections: list[dict[str, Any]] = field(default_factory=list)
-    """Corrections (更正) of this and earlier releases, newest first (``generator.releases``)."""
+    """Corrections (更正) of this and earlier releases, newest first (``generator.model.releases``)."""
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
     """Withdrawn records (撤回) whose address now shows a notice, newest first."""
     notices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)

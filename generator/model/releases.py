@@ -26,7 +26,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.datasets import (
+from generator.core.errors import BuildAbort, ConfigError
+from generator.core.schemas import FieldSpec, KindSchema, record_id
+from generator.core.values import fold_text
+from generator.model.entities import Model
+from generator.model.identity import industry_slug, record_path, record_slug
+from generator.model.tables import (
     DATA_FOLDER,
     DELTA_FILE,
     HISTORY_FILE,
@@ -35,11 +40,6 @@ from generator.datasets import (
     published_tables,
     sorted_rows,
 )
-from generator.errors import BuildAbort, ConfigError
-from generator.model import Model, record_slug
-from generator.records import industry_slug, record_path
-from generator.schemas import FieldSpec, KindSchema
-from generator.values import fold_text
 
 OPS = ("ADD", "MOD", "DEL")
 CHANGELOG_PAGE = "open-data/changelog/"
@@ -58,12 +58,7 @@ QUARANTINED_REASON = "本次数据中该记录有误，暂停公示，待发布�
 WITHHELD_REASON = "发布机关已将该记录改为不予公示"
 """The reason shown for a result whose row is now marked 不予公示."""
 _HELD_REASONS = {"quarantined": QUARANTINED_REASON, "withheld": WITHHELD_REASON}
-"""Reasons by ``Report.held_back`` state (``generator.validate`` imports this module)."""
-
-
-def record_id(table: Table | KindSchema, row: Mapping[str, Any]) -> str:
-    """A record's primary key as one string (``draw_id/position`` for composite keys)."""
-    return "/".join(str(row.get(name)) for name in table.primary_key)
+"""Reasons by ``Report.held_back`` state (``generator.validate.folder`` imports this module)."""
 
 
 def quotable(spec: FieldSpec) -> bool:
@@ -160,7 +155,7 @@ def changed_fields(
 ) -> list[str]:
     """The fields of a record whose published value differs between two releases.
 
-    Values compare folded (:func:`generator.values.fold_text`): a regulator's next export that
+    Values compare folded (:func:`generator.core.values.fold_text`): a regulator's next export that
     writes ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every record. A field that restates another (``restates`` in
     the schema: 结果原文 and 结果代码 restate 检查结果) changes only with that field:
     ``正常`` and ``未发现问题`` are one outcome. A field only one of the two
@@ -244,7 +239,7 @@ class ReleaseNotes:
     """This release's place in the history: the delta, corrections and withdrawals.
 
     Built before the downloads are written (:func:`prepare_notes`); ``write`` is called by
-    :func:`generator.datasets.write_datasets` once the release has its version.
+    :func:`generator.publish.data.datasets.write_datasets` once the release has its version.
     """
 
     tables: Mapping[str, Table]

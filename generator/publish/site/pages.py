@@ -7,7 +7,7 @@ generated here. The overrides hook publishes ``generated/x.md`` at ``x/``.
 Safe by construction: every value taken from the data goes through
 :func:`escape_markdown_cell`, so it can never turn into Markdown or HTML markup; Markdown
 from data (合规手册 section bodies) is rendered and sanitised by
-:func:`generator.sanitize.render_markdown` and embedded as HTML. Only this module's fixed
+:func:`generator.publish.site.sanitize.render_markdown` and embedded as HTML. Only this module's fixed
 Chinese text, record-page hrefs built from validated slugs, and titles that pass
 :func:`safe_title` are written raw. Page titles are fixed Chinese text wherever possible,
 because MkDocs and Material do not escape titles. Every generated page carries
@@ -32,27 +32,35 @@ from typing import Any
 
 import yaml
 
-from generator.datasets import (
-    CSV_TRIGGERS,
+from generator.core.schemas import KINDS, load_schemas
+from generator.model.entities import Model
+from generator.model.identity import industry_slug, record_path, split_ids
+from generator.model.releases import describe_change
+from generator.model.tables import (
     DATA_FOLDER,
     DELTA_FILE,
+    HISTORY_FILE,
+    published_tables,
+    withheld_fields,
+)
+from generator.publish.data.datasets import (
+    CSV_TRIGGERS,
     FORMATS,
     FTS_COLUMNS,
     FTS_EXAMPLE,
     FTS_TABLE,
-    HISTORY_FILE,
     SQLITE_FILE,
     Release,
-    published_tables,
-    withheld_fields,
 )
-from generator.feeds import SITE_FEED, clean_text, department_slug, feed_file, feed_scopes
-from generator.model import Model, split_ids
-from generator.records import industry_slug, record_path
-from generator.releases import describe_change
-from generator.sanitize import render_markdown
-from generator.schemas import KINDS, load_schemas
-from generator.statistics import Statistics
+from generator.publish.data.feeds import (
+    SITE_FEED,
+    clean_text,
+    department_slug,
+    feed_file,
+    feed_scopes,
+)
+from generator.publish.site.sanitize import render_markdown
+from generator.stats.compute import Statistics
 
 GENERATED_DIR = "generated"
 """Folder inside the MkDocs ``docs_dir`` that holds every generated file."""
@@ -459,7 +467,7 @@ def render_handbook_page(model: Model, industry: str) -> str:
     """Render one industry's 合规手册 page: every section, with its ``anchor`` as id.
 
     Section bodies are Markdown from data, rendered and sanitised by
-    :func:`generator.sanitize.render_markdown` and embedded as an HTML block.
+    :func:`generator.publish.site.sanitize.render_markdown` and embedded as an HTML block.
 
     Args:
         model: The published model.
@@ -606,7 +614,7 @@ def render_open_data_page(release: Release) -> str:
     by ``generator.build``: the page itself must pass the allowlist, which has no script.
 
     Args:
-        release: What :func:`generator.datasets.write_datasets` wrote.
+        release: What :func:`generator.publish.data.datasets.write_datasets` wrote.
 
     Returns:
         The page as Markdown.
@@ -756,7 +764,7 @@ def render_changelog_page(model: Model, release: Release) -> str:
     """Render 更新日志: every release, newest first, with its counts, corrections and withdrawals.
 
     The history comes from ``model.releases`` / ``corrections`` / ``withdrawals``
-    (:func:`generator.releases.annotate_model`); a build without it shows this release only.
+    (:func:`generator.model.releases.annotate_model`); a build without it shows this release only.
     """
     root = _root_of(CHANGELOG_PAGE)
     titles = {name: table.title for name, table in release.tables.items()}
@@ -914,7 +922,7 @@ def render_open_data_json_ld(release: Release) -> str:
     ``<``, ``>`` and ``&`` are written as JSON escapes, so no value can end the script.
 
     Args:
-        release: What :func:`generator.datasets.write_datasets` wrote.
+        release: What :func:`generator.publish.data.datasets.write_datasets` wrote.
 
     Returns:
         ``<script type="application/ld+json">…</script>``.
@@ -987,7 +995,7 @@ def render_generated_pages(
         model: The published model (``build_model`` over the report's public tables).
         release: The downloads written for this build; with it come the 开放数据 and
             数据字典 pages.
-        statistics: The figures (:mod:`generator.statistics`); with them come the 统计
+        statistics: The figures (:mod:`generator.stats.compute`); with them come the 统计
             pages, their chart files and the statistics section of the 数据字典.
     """
     pages = {
@@ -1007,7 +1015,7 @@ def render_generated_pages(
         pages[CHANGELOG_PAGE] = render_changelog_page(model, release)
         pages[FEEDS_PAGE] = render_feeds_page(model)
     if statistics is not None:
-        from generator.statistics_pages import (
+        from generator.publish.site.statistics_pages import (
             render_statistics_dictionary,
             render_statistics_pages,
         )
@@ -1035,8 +1043,8 @@ def write_generated_pages(
         report: The dict of ``Report.to_dict()``.
         docs_dir: The MkDocs ``docs_dir`` (``site_src/``).
         model: The published model: ``build_model(report.public_tables(), report.data_as_of)``.
-        release: The downloads this build wrote (:func:`generator.datasets.write_datasets`).
-        statistics: The figures for the 统计 pages (:mod:`generator.statistics`).
+        release: The downloads this build wrote (:func:`generator.publish.data.datasets.write_datasets`).
+        statistics: The figures for the 统计 pages (:mod:`generator.stats.compute`).
 
     Returns:
         The paths written or kept, sorted.

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import ConfigError
-from generator.values import normalise_identifier
+from generator.core.errors import ConfigError
+from generator.core.values import normalise_identifier
 
 SETTINGS_FILE = "gongkai.yml"
 
@@ -40,7 +40,7 @@ class Settings:
     directory_sizes: tuple[tuple[int, str | None, int], ...] = ()
     """``(year, department or None for the whole area, size)``: 抽查覆盖率's denominator."""
     kpi_targets: tuple[tuple[str, float | None], ...] = ()
-    """``(kpi, target)`` overriding the seed targets of :mod:`generator.statistics`."""
+    """``(kpi, target)`` overriding the seed targets of :mod:`generator.stats.compute`."""
 
 
 def load_settings(data_dir: Path) -> Settings:

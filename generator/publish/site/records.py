@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import functools
-import hashlib
 import html
 import multiprocessing
 import re
@@ -21,14 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.errors import BuildAbort
-from generator.model import SAFE_SLUG, Enterprise, Model
-from generator.statistics import enterprise_burden
+from generator.core.errors import BuildAbort
+from generator.model.entities import Enterprise, Model
+from generator.model.identity import RECORD_KINDS, industry_slug, record_path
+from generator.stats.compute import enterprise_burden
 
-RECORD_KINDS = ("enterprise", "task", "plan", "item")
-"""URL prefixes of record pages: ``/enterprise/<slug>/`` and so on."""
-NOTICE_KIND = "result"
-"""URL prefix of withdrawal notices of results, which have no page of their own."""
 WITHDRAWN_TEMPLATE = "withdrawn"
 """The template of withdrawal notices (撤回公告); also the key they are counted under."""
 
@@ -52,24 +48,6 @@ ROOT = "../../"
 
 _TITLE = re.compile(r"<title>.*?</title>", re.DOTALL)
 _SHELL_H1 = re.compile(r"<h1[^>]*>.*?</h1>\s*", re.DOTALL)
-
-
-def record_path(kind: str, slug: str) -> str:
-    """The site-relative path of a record page, e.g. ``enterprise/9114…/`` (trailing slash).
-
-    Raises:
-        ValueError: an unknown kind, or a slug that is not path-safe.
-    """
-    if kind not in (*RECORD_KINDS, NOTICE_KIND):
-        raise ValueError(f"unknown record kind {kind!r}")
-    if not (SAFE_SLUG.fullmatch(slug) and slug not in (".", "..")):
-        raise ValueError(f"unsafe record slug {slug!r}")
-    return f"{kind}/{slug}/"
-
-
-def industry_slug(industry: str) -> str:
-    """A stable, path-safe slug for a handbook industry (``i-`` and a short hash)."""
-    return "i-" + hashlib.sha256(industry.encode("utf-8")).hexdigest()[:10]
 
 
 @dataclass
@@ -134,14 +112,14 @@ def _templates() -> dict[str, Any]:
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("generator", "templates"),
+        loader=jinja2.PackageLoader("generator.publish.site", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    from generator.releases import CHANGELOG_PAGE, describe_change
+    from generator.model.releases import CHANGELOG_PAGE, describe_change
 
     environment.globals.update(
         root=ROOT,
@@ -288,7 +266,7 @@ def _write_share(
 
 
 def _split(text: str | None) -> list[str]:
-    from generator.model import split_ids
+    from generator.model.identity import split_ids
 
     return split_ids(text)
 

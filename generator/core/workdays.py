@@ -17,7 +17,7 @@ holiday file in the data folder, ``DATA_DIR/holidays/<year>.yml``::
 
 A holiday file wins over the package for its year (an operator may correct a year).
 Any other day is a working day from Monday to Friday and a rest day on weekends. A year
-with neither raises :class:`MissingCalendar` (a :class:`~generator.errors.ConfigError`)
+with neither raises :class:`MissingCalendar` (a :class:`~generator.core.errors.ConfigError`)
 naming the missing file.
 """
 
@@ -31,7 +31,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.errors import ConfigError
+from generator.core.errors import ConfigError
 
 HOLIDAY_FOLDER = "holidays"
 """Folder of holiday files inside the data folder."""

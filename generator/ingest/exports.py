@@ -28,9 +28,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from generator.errors import IngestError
-from generator.publicity import mask_value
-from generator.schemas import KindSchema, load_schemas
+from generator.core.errors import IngestError
+from generator.core.publicity import mask_value
+from generator.core.schemas import KindSchema, load_schemas
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 MAX_FILE_BYTES = 512 * 1024 * 1024

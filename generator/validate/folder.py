@@ -26,14 +26,18 @@ from typing import Any
 import attrs
 from frictionless import Check, Checklist, Resource, Schema, errors
 
-from generator.console import progress as console_progress
-from generator.errors import BuildAbort, GongkaiError, IngestError, Issue
-from generator.ingest import ExportTable, find_exports, read_export
-from generator.publicity import public_record
-from generator.releases import record_id
-from generator.schemas import KindSchema, load_schemas, match_outcome, normalise_value_key
-from generator.settings import Settings, load_settings
-from generator.values import (
+from generator.core.console import progress as console_progress
+from generator.core.errors import BuildAbort, GongkaiError, IngestError, Issue
+from generator.core.schemas import (
+    KindSchema,
+    load_schemas,
+    match_outcome,
+    normalise_value_key,
+    public_record,
+    record_id,
+)
+from generator.core.settings import Settings, load_settings
+from generator.core.values import (
     check_entity_code,
     code_type,
     is_region_code,
@@ -42,6 +46,7 @@ from generator.values import (
     parse_datetime,
     parse_integer,
 )
+from generator.ingest.exports import ExportTable, find_exports, read_export
 
 PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
 INTERNAL_KINDS = frozenset({"targets"})

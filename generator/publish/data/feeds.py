@@ -5,7 +5,7 @@ published on one 公示日期 (``result-batch``: one entry per batch, not per ro
 合规手册 sections of one industry updated on one day (``handbook``). Entries go into the
 site-wide feed and into the feeds of the departments and industries they concern; each
 enterprise gets a feed of its own results, one entry per batch it appears in. Layout under
-the site folder (``<slug>`` as in :func:`department_slug`, :func:`generator.records.
+the site folder (``<slug>`` as in :func:`department_slug`, :func:`generator.publish.site.records.
 industry_slug` and the enterprise's record page)::
 
     feed.atom, feed.rss                     (site-wide, at the site root: see feed_file)
@@ -66,9 +66,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from generator.model import Enterprise, Model, split_ids
-from generator.records import industry_slug, record_path
-from generator.releases import CHANGELOG_PAGE, describe_change
+from generator.model.entities import Enterprise, Model
+from generator.model.identity import industry_slug, record_path, split_ids
+from generator.model.releases import CHANGELOG_PAGE, describe_change
 
 FEEDS_DIR = "feeds"
 """Folder of every feed but the site-wide one, relative to the site folder."""
@@ -365,7 +365,7 @@ def _corrections(model: Model) -> Iterator[Publication | tuple[str, None]]:
 def _correction(
     correction: dict[str, Any], feeds: tuple[str, ...] | None = None
 ) -> Publication | None:
-    """A correction (from ``generator.releases``) as an entry; ``None`` without a date."""
+    """A correction (from ``generator.model.releases``) as an entry; ``None`` without a date."""
     day = parse_day(correction.get("date"))
     if day is None:
         return None

@@ -15,7 +15,7 @@ Units of counting, chosen so that every figure can be checked by hand:
 * the **date** of an inspection is its latest 检查完成日期, or, when it was never checked,
   the task's end (检查日期至), else the draw; a task's date is its draw, else its start.
 
-Deadlines are :data:`DEADLINE_WORKDAYS` working days (:mod:`generator.workdays`), counted
+Deadlines are :data:`DEADLINE_WORKDAYS` working days (:mod:`generator.core.workdays`), counted
 from the day after the check; a deadline still open on the data's "as of" date is pending
 and counts in no denominator.
 """
@@ -30,20 +30,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import ConfigError
-from generator.model import Model
-from generator.schemas import load_outcomes, normalise_value_key
-from generator.settings import Settings, load_settings
-from generator.workdays import (
+from generator.core.errors import ConfigError
+from generator.core.schemas import load_outcomes, normalise_value_key
+from generator.core.settings import Settings, load_settings
+from generator.core.workdays import (
     HOLIDAY_FOLDER,
     PACKAGE_YEARS,
     MissingCalendar,
     WorkCalendar,
     load_calendar,
 )
+from generator.model.entities import Model
 
 if TYPE_CHECKING:
-    from generator.validate import Report
+    from generator.validate.folder import Report
 
 TOTAL = "全部部门"
 """The ``department`` of the rows that cover every department."""
@@ -371,13 +371,13 @@ def compute_statistics(
     Args:
         tables: ``Report.tables`` (accepted records, internal fields included).
         as_of: The data's "as of" date: deadlines after it are still open.
-        calendar: Working days (:func:`generator.workdays.load_calendar`).
+        calendar: Working days (:func:`generator.core.workdays.load_calendar`).
         settings: The data folder's settings (directory sizes, target overrides).
         held_back: ``Report.held_back``: (task, code) of results rows withheld (不予公示) or
             quarantined; such an enterprise is not overdue, only counted apart. A row whose
             code matches no firm of its task is matched to a drawn firm by
             :meth:`_Context.attribute_broken_codes`.
-        draws: Verifiable draws (:func:`generator.draws.load_draws`): a task whose draw of
+        draws: Verifiable draws (:func:`generator.draws.commitment.load_draws`): a task whose draw of
             检查对象 has more than one stratum used the risk classes.
         strict: Raise when a year has no calendar. Otherwise the units touching such a year
             count in no working-day KPI (无法计算), and ``Statistics.warnings`` says so.
@@ -449,20 +449,17 @@ def empty_statistics(as_of: str | None = None) -> Statistics:
 def statistics_for_folder(
     report: Report,
     data_dir: Path,
+    draws: Iterable[Mapping[str, Any]],
     *,
-    draws: Iterable[Mapping[str, Any]] | None = None,
     site_build: bool = False,
 ) -> Statistics:
-    """:func:`compute_statistics` for a validated folder, with its settings, holiday files and
-    verifiable draws (read from ``data_dir`` unless given).
+    """:func:`compute_statistics` for a validated folder, with its settings and holiday files,
+    and its verifiable draws (:func:`generator.draws.commitment.load_draws`, which the caller
+    reads: statistics never import the draws stage).
 
     With ``site_build`` a year without a calendar does not stop the build: the figures it
     touches are 无法计算 and a warning is printed on stderr.
     """
-    if draws is None:
-        from generator.draws import load_draws
-
-        draws = load_draws(data_dir)
     statistics = compute_statistics(
         report.tables,
         as_of=report.data_as_of,
@@ -624,7 +621,7 @@ class _Context:
         }
         self.catalogue = Model(None, {r["item_id"]: r for r in tables.get("items", [])},
                                {}, {}, {}, {}, [], {})  # fmt: skip
-        """The items, for :meth:`generator.model.Model.item_for`."""
+        """The items, for :meth:`generator.model.entities.Model.item_for`."""
         self.verifiably_stratified = {
             str(d.get("task_id")): len((d.get("commitment") or {}).get("strata") or []) > 1
             for d in draws

@@ -8,10 +8,6 @@ record) or ``notice`` (published only on a withdrawal notice, such as 撤回原�
 
 from __future__ import annotations
 
-from typing import Any
-
-from generator.schemas import KindSchema
-
 MASK = "*"
 
 
@@ -50,13 +46,3 @@ def mask_value(value: str, how: str | None) -> str:
     if masker is None:
         return MASK * len(value.strip())
     return masker(value)
-
-
-def public_fields(kind: KindSchema) -> list[str]:
-    """Fields of a kind that may appear in a per-record output (public or masked)."""
-    return [f.name for f in kind.fields if f.publicity in ("public", "masked")]
-
-
-def public_record(kind: KindSchema, record: dict[str, Any]) -> dict[str, Any]:
-    """A record with only its publishable fields, in schema order."""
-    return {name: record.get(name) for name in public_fields(kind)}

@@ -8,7 +8,7 @@
   as ``gongkai report monthly`` writes.
 
 Charts are SVG built at build time, no script, no network. Data-driven MkDocs pages may not
-contain ``<svg>`` (the allowlist in :mod:`generator.sanitize`), so a page carries a marker
+contain ``<svg>`` (the allowlist in :mod:`generator.publish.site.sanitize`), so a page carries a marker
 paragraph ``GONGKAI-CHART:<name>`` and :func:`inject_charts` puts the SVG in its place
 after MkDocs, from the chart files MkDocs copied. Every text in an SVG is XML-escaped here.
 """
@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.datasets import DerivedTable
-from generator.errors import BuildAbort
-from generator.model import Model, record_slug
-from generator.pages import (
+from generator.core.errors import BuildAbort
+from generator.model.entities import Model
+from generator.model.identity import record_slug
+from generator.publish.data.datasets import DerivedTable
+from generator.publish.site.pages import (
     GENERATED_DIR,
     _blocks,
     _count,
@@ -36,8 +37,7 @@ from generator.pages import (
     _table,
     escape_markdown_cell,
 )
-from generator.report import FIGURES
-from generator.statistics import (
+from generator.stats.compute import (
     DEADLINE_WORKDAYS,
     KPI_BY_NAME,
     KPIS,
@@ -47,6 +47,7 @@ from generator.statistics import (
     TOTAL,
     Statistics,
 )
+from generator.stats.monthly import FIGURES
 
 STATISTICS_PAGE = "statistics/index.md"
 CHART_FOLDER = "statistics/charts"
@@ -71,7 +72,7 @@ def month_page(month: str) -> str:
 
 
 def statistics_table(statistics: Statistics) -> DerivedTable:
-    """``statistics.csv`` as a derived table for :func:`generator.datasets.write_datasets`."""
+    """``statistics.csv`` as a derived table for :func:`generator.publish.data.datasets.write_datasets`."""
     fields = [
         {"name": name, "title": title, "type": kind, "description": description}
         for name, title, kind, description in STATISTICS_FIELDS

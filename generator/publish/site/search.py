@@ -54,10 +54,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, TypeVar
 
-from generator.console import status
-from generator.errors import BuildAbort
-from generator.model import Model, split_ids
-from generator.records import NOTICE_KIND, RECORD_KINDS, record_path
+from generator.core.console import status
+from generator.core.errors import BuildAbort
+from generator.model.entities import Model
+from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
 
 T = TypeVar("T")
 

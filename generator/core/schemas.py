@@ -10,15 +10,16 @@ import functools
 import json
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from generator.errors import ConfigError
+from generator.core.errors import ConfigError
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 KINDS = ("items", "plans", "tasks", "draws", "results", "handbook", "targets")
 PUBLICITY_LEVELS = ("public", "masked", "withheld", "internal", "notice")
 
@@ -202,3 +203,18 @@ def load_outcomes(schema_dir: Path = SCHEMA_DIR) -> dict[str, Outcome]:
 def match_outcome(text: str) -> Outcome | None:
     """The controlled outcome a wording maps to, or ``None``."""
     return load_outcomes().get(normalise_value_key(text))
+
+
+def public_fields(kind: KindSchema) -> list[str]:
+    """Fields of a kind that may appear in a per-record output (public or masked)."""
+    return [f.name for f in kind.fields if f.publicity in ("public", "masked")]
+
+
+def public_record(kind: KindSchema, record: dict[str, Any]) -> dict[str, Any]:
+    """A record with only its publishable fields, in schema order."""
+    return {name: record.get(name) for name in public_fields(kind)}
+
+
+def record_id(table: Any, row: Mapping[str, Any]) -> str:
+    """A record's primary key as one string (``draw_id/position`` for composite keys)."""
+    return "/".join(str(row.get(name)) for name in table.primary_key)

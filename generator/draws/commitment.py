@@ -13,7 +13,7 @@ A draw has three published files (see ``docs/draws.md``):
 
 Salts are ``HMAC-SHA256(secret, task|draw|id)``: the regulator can hand any firm its own salt so
 that it can find its leaf in the commitment. Selection and checking use the primitives of
-:mod:`generator.verify_draw`, the standalone verifier published with the site.
+:mod:`generator.draws.verify_draw`, the standalone verifier published with the site.
 
 What is revealed: of an undrawn firm, nothing (not its name, code or class). Of a drawn firm,
 its stratum: the labels name no class, but each stratum's size and sample size are public, so
@@ -38,9 +38,9 @@ from typing import Any
 
 import yaml
 
-from generator import verify_draw as vd
-from generator.errors import GongkaiError
-from generator.values import check_entity_code, fold_text, normalise_identifier
+from generator.core.errors import GongkaiError
+from generator.core.values import check_entity_code, fold_text, normalise_identifier
+from generator.draws import verify_draw as vd
 
 TARGETS_KIND = "检查对象"
 INSPECTORS_KIND = "执法检查人员"
@@ -184,7 +184,7 @@ def _class_keys(path: Path, key: str, values: dict[str, Any]) -> dict[str, Any]:
     Raises:
         GongkaiError: a key is no risk class, or two keys name the same class.
     """
-    from generator.schemas import load_schemas
+    from generator.core.schemas import load_schemas
 
     risk = load_schemas()["targets"].field("risk_class")
     known = "、".join([*risk.enum, *risk.value_synonyms])
@@ -215,8 +215,8 @@ def read_population(path: Path, warn: Callable[[str], None] | None = None) -> li
     Raises:
         GongkaiError: the file is not a 检查对象名录, or a code is missing or repeated.
     """
-    from generator.ingest import read_export
-    from generator.validate import normalise_table
+    from generator.ingest.exports import read_export
+    from generator.validate.folder import normalise_table
 
     table = read_export(path, path.name)
     if table.kind != "targets":
@@ -325,7 +325,7 @@ def inspector_members(rows: list[dict[str, Any]], spec: DrawSpec, secret: bytes,
         if spec.pseudonymous:
             member_id, fields_ = pseudonym(secret, row["inspector_id"]), {"department": row.get("department")}
         else:
-            from generator.publicity import mask_name
+            from generator.core.publicity import mask_name
 
             member_id = row["inspector_id"]
             fields_ = {"department": row.get("department"), "inspector_name": mask_name(row.get("name") or "")}
@@ -816,6 +816,6 @@ def table_disagreements(summary: dict[str, Any], rows: list[dict[str, Any]]) -> 
 
 
 def _safe_id(value: Any) -> bool:
-    from generator.model import SAFE_SLUG
+    from generator.model.identity import SAFE_SLUG
 
     return isinstance(value, str) and bool(SAFE_SLUG.fullmatch(value)) and value not in (".", "..")

@@ -1,0 +1,1 @@
+"""Shared foundations: values, errors, schemas, settings, publicity, working days; imports no other gongkai package."""

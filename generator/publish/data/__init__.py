@@ -1,0 +1,1 @@
+"""Open data: downloadable datasets and Atom/RSS feeds; imports stats, draws and below, never publish.site."""

@@ -1,0 +1,1 @@
+"""The public website: generated pages, record pages, search and sitemap; imports publish.data and below."""
