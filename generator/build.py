@@ -23,7 +23,7 @@ from typing import Any
 
 from generator.core.console import status
 from generator.core.errors import BuildAbort, ConfigError
-from generator.draws.commitment import attach_draws, load_draws, publish_draws
+from generator.draws.published import attach_draws, load_draws, publish_draws
 from generator.model.entities import Model, build_model
 from generator.model.releases import (
     ReleaseNotes,

@@ -1840,25 +1840,35 @@ def write_verifiable_tasks(out: Path, tasks: list[Task], items: dict[str, Item])
 def _run_draw(out: Path, spec, strata, excluded, committed_at: str, reveal_by: str, source: dict,
               mode: str, at: dt.date, hour: int) -> dict:
     """Commit, (void and re-announce), reveal and write one draw's files; returns the receipt."""
-    from generator.draws import commitment as draws
+    from generator.draws.commitment import (
+        draws_table_rows,
+        dump,
+        first_attempt,
+        make_commitment,
+        make_receipt,
+        make_reveal,
+        void_attempt,
+        write_draw_files,
+        write_draws_csv,
+    )
 
     folder = out / DRAWS_DIR / spec.draw_id
-    commitment = draws.dump(draws.make_commitment(spec, strata, excluded, DRAW_SECRET, source, committed_at, reveal_by))
-    attempts = [draws.first_attempt(json.loads(commitment))]
+    commitment = dump(make_commitment(spec, strata, excluded, DRAW_SECRET, source, committed_at, reveal_by))
+    attempts = [first_attempt(json.loads(commitment))]
     if mode == "redraw":
         voided_at = _at(at, hour, 20)
         source = _drand_source(voided_at)
-        attempts = draws.void_attempt(attempts, f"第 {attempts[0]['source']['round']} 轮 drand 随机数因网络中断未能按时取得，"
-                                      "经负责人批准改用登记后的下一轮", voided_at, source)
+        attempts = void_attempt(attempts, f"第 {attempts[0]['source']['round']} 轮 drand 随机数因网络中断未能按时取得，"
+                                "经负责人批准改用登记后的下一轮", voided_at, source)
     if source["kind"] == "drand":
         value, revealed_at = _drand_value(source), _at(at, hour, 35)
     else:
         value, revealed_at = {"numbers": [[3, 9, 14, 21, 27, 30], [11], [4, 7, 1]]}, _at(at + dt.timedelta(days=1), 9)
-    reveal = draws.dump(draws.make_reveal(commitment, attempts, value, revealed_at))
-    receipt_doc = draws.make_receipt(commitment, reveal, strata, DRAW_SECRET)
-    draws.write_draw_files(folder, {"commitment.json": commitment, "reveal.json": reveal,
-                                    "receipt.json": draws.dump(receipt_doc)})
-    draws.write_draws_csv(folder / "抽取记录.csv", draws.draws_table_rows(json.loads(commitment), receipt_doc))
+    reveal = dump(make_reveal(commitment, attempts, value, revealed_at))
+    receipt_doc = make_receipt(commitment, reveal, strata, DRAW_SECRET)
+    write_draw_files(folder, {"commitment.json": commitment, "reveal.json": reveal,
+                              "receipt.json": dump(receipt_doc)})
+    write_draws_csv(folder / "抽取记录.csv", draws_table_rows(json.loads(commitment), receipt_doc))
     return receipt_doc
 
 
@@ -1897,12 +1907,19 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
     round (or, RFC 3797 style, to public lottery numbers), revealed with a fictional value
     and written as commitment, reveal and receipt files plus a 抽取记录 table.
     """
-    from generator.draws import commitment as draws
+    from generator.draws import verify_draw as vd
+    from generator.draws.commitment import INSPECTORS_KIND, DrawSpec, build_strata
+    from generator.draws.population import (
+        inspector_members,
+        read_inspectors,
+        read_population,
+        target_members,
+    )
 
     private.mkdir(parents=True, exist_ok=True)
     write_private_readme(private)
     population_path = write_population(private, entities)
-    population = draws.read_population(population_path)
+    population = read_population(population_path)
     tasks, targets_receipts, specs = [], {}, {}
     for seq, (plan_seq, scope_key, shorts, ratios, created, expertise, mode, topic) in enumerate(VERIFIABLE_TASKS, 1039):
         created_on = parse_md(created)
@@ -1911,12 +1928,12 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
                     SCOPES[scope_key], codes, 0.0, created_on, created_on + dt.timedelta(days=3),
                     created_on + dt.timedelta(days=25))
         checked = {e.code for t in earlier if set(t.item_codes) & set(codes) for e in t.drawn}
-        spec = draws.DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-D", ratios=ratios,
-                              industries=list(task.scope.industries),
-                              exclude={code: "本年度已就同一事项检查" for code in sorted(checked)},
-                              algorithm=draws.vd.RFC3797_ALGORITHM if mode == "rfc3797" else draws.vd.RANK_ALGORITHM)
-        members, excluded = draws.target_members(population, spec)
-        strata = draws.build_strata(members, spec, DRAW_SECRET)
+        spec = DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-D", ratios=ratios,
+                        industries=list(task.scope.industries),
+                        exclude={code: "本年度已就同一事项检查" for code in sorted(checked)},
+                        algorithm=vd.RFC3797_ALGORITHM if mode == "rfc3797" else vd.RANK_ALGORITHM)
+        members, excluded = target_members(population, spec)
+        strata = build_strata(members, spec, DRAW_SECRET)
         committed_at = _at(created_on, 9)
         if mode == "rfc3797":
             source = {"kind": "public-numbers", "available_at": _at(created_on, 21, 30),
@@ -1939,14 +1956,14 @@ def write_verifiable_draws(out: Path, plans: dict[int, Plan], items: dict[str, I
         _, expertise, _ = specs[task.task_id]
         person = next(p for n, p in enumerate(sc_pool) if expertise in (EXPERTISE[n % 5], EXPERTISE[(n + 1) % 5]))
         recusals.setdefault(person.inspector_id, []).append(task.drawn[0]["id"])
-    inspector_rows = draws.read_inspectors(write_inspector_list(private, inspectors, recusals))
+    inspector_rows = read_inspectors(write_inspector_list(private, inspectors, recusals))
     for task in tasks:
         created_on, expertise, mode = specs[task.task_id]
-        spec = draws.DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-R", kind=draws.INSPECTORS_KIND,
-                              counts={"*": 2}, departments=[task.lead.name], expertise=[expertise])
+        spec = DrawSpec(task_id=task.task_id, draw_id=f"GK-{task.task_id}-R", kind=INSPECTORS_KIND,
+                        counts={"*": 2}, departments=[task.lead.name], expertise=[expertise])
         drawn_targets = {m["id"] for m in task.drawn}
-        members, excluded = draws.inspector_members(inspector_rows, spec, DRAW_SECRET, drawn_targets)
-        strata = draws.build_strata(members, spec, DRAW_SECRET)
+        members, excluded = inspector_members(inspector_rows, spec, DRAW_SECRET, drawn_targets)
+        strata = build_strata(members, spec, DRAW_SECRET)
         day = created_on + dt.timedelta(days=1) if mode == "rfc3797" else created_on
         hour = 11
         source = _drand_source(_at(day, hour))

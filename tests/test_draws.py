@@ -27,8 +27,21 @@ from click.testing import CliRunner
 from helpers import DATA_DIR, valid_code, write_csv
 
 from generator.cli.commands import cli
-from generator.draws import commitment as draws
+from generator.core.errors import GongkaiError
 from generator.draws import verify_draw as vd
+from generator.draws.commitment import (
+    TARGETS_KIND,
+    DrawSpec,
+    Stratum,
+    build_strata,
+    dump,
+    first_attempt,
+    make_receipt,
+    member_salt,
+    void_attempt,
+)
+from generator.draws.population import load_spec, read_population, target_members
+from generator.draws.published import attach_draws, load_draws
 from generator.model.entities import build_model
 from generator.publish.site.records import render_records
 from generator.validate.folder import validate_folder
@@ -188,28 +201,28 @@ def _load(files: dict[str, bytes]) -> tuple[dict, dict, dict]:
 
 def _relink(commitment: dict, reveal: dict, receipt: dict) -> dict[str, bytes]:
     """Re-chain the hashes after an edit: a consistent forgery, not a careless one."""
-    c = draws.dump(commitment)
+    c = dump(commitment)
     reveal = {**reveal, "commitment_sha256": vd.sha256_hex(c)}
-    r = draws.dump(reveal)
+    r = dump(reveal)
     receipt = {**receipt, "commitment_sha256": vd.sha256_hex(c), "reveal_sha256": vd.sha256_hex(r)}
-    return {"commitment.json": c, "reveal.json": r, "receipt.json": draws.dump(receipt)}
+    return {"commitment.json": c, "reveal.json": r, "receipt.json": dump(receipt)}
 
 
-def _strata(made) -> list[draws.Stratum]:
+def _strata(made) -> list[Stratum]:
     """The made draw's strata as the regulator sees them (with the secret)."""
-    spec = draws.load_spec(made["task"])
-    members, _ = draws.target_members(draws.read_population(made["population"]), spec)
-    return draws.build_strata(members, spec, SECRET)
+    spec = load_spec(made["task"])
+    members, _ = target_members(read_population(made["population"]), spec)
+    return build_strata(members, spec, SECRET)
 
 
 def _undrawn_member(made, commitment: dict, receipt: dict) -> tuple[str, dict]:
     """An undrawn member of a stratum with its real salt (what the regulator could swap in)."""
-    spec = draws.load_spec(made["task"])
+    spec = load_spec(made["task"])
     strata = _strata(made)
     stratum = next(s for s in strata if s.sample_size and len(s.leaves) > s.sample_size)
     drawn = {m["id"] for s in receipt["strata"] for m in s["drawn"]}
     member = next(m for m in stratum.leaves.values() if m.member_id not in drawn)
-    salt = draws.member_salt(SECRET, spec.task_id, spec.draw_id, member.member_id)
+    salt = member_salt(SECRET, spec.task_id, spec.draw_id, member.member_id)
     return stratum.label, {"id": member.member_id, "salt": salt, "fields": member.fields}
 
 
@@ -222,37 +235,37 @@ def tamper_cases(made) -> dict[str, tuple[dict[str, bytes], str]]:
     edited = copy.deepcopy(r)
     value = edited["attempts"][-1]["value"]
     value["randomness"] = ("0" if value["randomness"][0] != "0" else "1") + value["randomness"][1:]
-    cases["seed-changed"] = ({**original, "reveal.json": draws.dump(edited)}, "seed")
+    cases["seed-changed"] = ({**original, "reveal.json": dump(edited)}, "seed")
 
     stratum = max(range(len(c["strata"])), key=lambda i: c["strata"][i]["size"])
     drawn = {vd.member_leaf(m["salt"], m["id"]) for s in t["strata"] for m in s["drawn"]}
     added = copy.deepcopy(c)
     added["strata"][stratum]["leaves"] = sorted(added["strata"][stratum]["leaves"] + [vd.sha256_hex("padding")])
-    cases["member-added"] = ({**original, "commitment.json": draws.dump(added)}, "population-padded")
+    cases["member-added"] = ({**original, "commitment.json": dump(added)}, "population-padded")
 
     removed = copy.deepcopy(c)
     leaves = removed["strata"][stratum]["leaves"]
     leaves.remove(next(x for x in leaves if x not in drawn))
-    cases["member-removed"] = ({**original, "commitment.json": draws.dump(removed)}, "population-trimmed")
+    cases["member-removed"] = ({**original, "commitment.json": dump(removed)}, "population-trimmed")
 
     reordered = copy.deepcopy(c)
     leaves = reordered["strata"][stratum]["leaves"]
     leaves[0], leaves[1] = leaves[1], leaves[0]
-    cases["member-reordered"] = ({**original, "commitment.json": draws.dump(reordered)}, "population-order")
+    cases["member-reordered"] = ({**original, "commitment.json": dump(reordered)}, "population-order")
 
     resized = copy.deepcopy(c)
     resized["strata"][stratum]["sample_size"] += 1
-    cases["sample-size-changed"] = ({**original, "commitment.json": draws.dump(resized)}, "sample-size")
+    cases["sample-size-changed"] = ({**original, "commitment.json": dump(resized)}, "sample-size")
 
     label, friend = _undrawn_member(made, c, t)
     swapped = copy.deepcopy(t)
     target = next(s for s in swapped["strata"] if s["label"] == label)
     target["drawn"][-1] = {**friend, "rank": target["drawn"][-1]["rank"]}
-    cases["drawn-member-swapped"] = ({**original, "receipt.json": draws.dump(swapped)}, "selection")
+    cases["drawn-member-swapped"] = ({**original, "receipt.json": dump(swapped)}, "selection")
 
     outsider = copy.deepcopy(t)
     outsider["strata"][0]["drawn"][0] = {**outsider["strata"][0]["drawn"][0], "id": valid_code(9999)}
-    cases["drawn-member-not-in-population"] = ({**original, "receipt.json": draws.dump(outsider)}, "drawn-members")
+    cases["drawn-member-not-in-population"] = ({**original, "receipt.json": dump(outsider)}, "drawn-members")
 
     early = copy.deepcopy(c)
     early["committed_at"] = "2024-12-02T10:30:00+08:00"  # after the round it names came out
@@ -260,21 +273,21 @@ def tamper_cases(made) -> dict[str, tuple[dict[str, bytes], str]]:
 
     hidden = copy.deepcopy(t)
     hidden["attempt"] = 2
-    cases["silent-redraw"] = ({**original, "receipt.json": draws.dump(hidden)}, "attempts")
+    cases["silent-redraw"] = ({**original, "receipt.json": dump(hidden)}, "attempts")
 
     cases["voided-after-randomness-known"] = (_redraw_after_seeing(made, original), "attempts")
 
     unhashable = copy.deepcopy(t)
     unhashable["strata"][0]["label"] = ["S1"]
-    cases["receipt-label-not-text"] = ({**original, "receipt.json": draws.dump(unhashable)}, "format")
+    cases["receipt-label-not-text"] = ({**original, "receipt.json": dump(unhashable)}, "format")
 
     far = copy.deepcopy(c)
     far["source"]["round"] = 10**30
-    cases["drand-round-beyond-year-9999"] = ({**original, "commitment.json": draws.dump(far)}, "format")
+    cases["drand-round-beyond-year-9999"] = ({**original, "commitment.json": dump(far)}, "format")
 
     late = copy.deepcopy(t)
     late["drawn_at"] = "2024-12-05T09:00:00+08:00"
-    cases["late-reveal"] = ({**original, "receipt.json": draws.dump(late)}, "reveal-timing")
+    cases["late-reveal"] = ({**original, "receipt.json": dump(late)}, "reveal-timing")
 
     moved = copy.deepcopy(c)
     moved["population_digest"] = vd.sha256_hex("another population")
@@ -298,10 +311,10 @@ def _redraw_after_seeing(made, original: dict[str, bytes]) -> dict[str, bytes]:
          "value": _drand_value(later["round"]), "recorded_at": "2024-12-02T10:40:00+08:00"},
     ]
     assert vd.source_time(first["source"]) <= vd.parse_time("2024-12-02T10:10:00+08:00")
-    reveal_bytes = draws.dump(reveal)
-    receipt = draws.make_receipt(original["commitment.json"], reveal_bytes, _strata(made), SECRET)
+    reveal_bytes = dump(reveal)
+    receipt = make_receipt(original["commitment.json"], reveal_bytes, _strata(made), SECRET)
     assert commitment["draw_id"] == receipt["draw_id"]
-    return {**original, "reveal.json": reveal_bytes, "receipt.json": draws.dump(receipt)}
+    return {**original, "reveal.json": reveal_bytes, "receipt.json": dump(receipt)}
 
 
 EXPECTED_EXTRA = {
@@ -361,12 +374,12 @@ def test_selection_is_unbiased(algorithm: str, trials: int) -> None:
 
 
 def test_strata_labels_are_opaque_and_shuffled_per_draw(made) -> None:
-    spec = draws.load_spec(made["task"])
-    members, _ = draws.target_members(draws.read_population(made["population"]), spec)
+    spec = load_spec(made["task"])
+    members, _ = target_members(read_population(made["population"]), spec)
     orders = set()
     for n in range(8):
-        other = draws.DrawSpec(**{**spec.__dict__, "draw_id": f"GK-{n}"})
-        orders.add(tuple(tuple(s.groups) for s in draws.build_strata(members, other, SECRET)))
+        other = DrawSpec(**{**spec.__dict__, "draw_id": f"GK-{n}"})
+        orders.add(tuple(tuple(s.groups) for s in build_strata(members, other, SECRET)))
     assert len(orders) > 1  # S1 is not always the same class
     commitment = json.loads((made["dir"] / "commitment.json").read_text(encoding="utf-8"))
     assert [s["label"] for s in commitment["strata"]] == [f"S{i}" for i in range(1, len(commitment["strata"]) + 1)]
@@ -433,7 +446,7 @@ def test_a_draws_table_edited_after_the_reveal_is_flagged_on_the_task_page(tmp_p
     validated = validate_folder(data)
     model = build_model(validated.public_tables(), validated.data_as_of)
     warnings: list[str] = []
-    draws.attach_draws(model, draws.load_draws(data), warn=warnings.append)
+    attach_draws(model, load_draws(data), warn=warnings.append)
     task = model.tasks[first["抽查任务编号"]]
     (summary,) = [d for d in task["verifiable_draws"] if d["draw_id"] == first["抽取批次编号"]]
     assert summary["verified"] is True  # the receipt itself still verifies
@@ -571,11 +584,11 @@ def test_an_undrawn_firm_finds_itself_with_its_own_salt(made, tmp_path: Path) ->
     wrong = run("--member", undrawn, "--salt", "0" * 32)
     assert wrong.returncode == 1 and "不在本次抽取的名录中" in wrong.stdout
     excluded = valid_code(7)
-    salt_7 = draws.member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", excluded)
+    salt_7 = member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", excluded)
     assert run("--member", excluded, "--salt", salt_7).returncode == 1
     # A drawn firm finds itself drawn, with its rank; gongkai verify says the same.
     one = min(drawn)
-    salt_1 = draws.member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", one)
+    salt_1 = member_salt(SECRET, "T-2024-1", "GK-T-2024-1-D", one)
     result = runner.invoke(cli, ["verify", str(made["dir"]), "--member", one, "--salt", salt_1])
     assert result.exit_code == 0 and "被抽中（第" in result.output
 
@@ -591,7 +604,7 @@ def test_the_task_page_says_a_drawn_firms_stratum_can_reveal_its_class_group(dem
     shown = 0
     for folder in DEMO_DRAWS:
         commitment = json.loads((folder / "commitment.json").read_text(encoding="utf-8"))
-        if commitment["drawn_kind"] != draws.TARGETS_KIND:
+        if commitment["drawn_kind"] != TARGETS_KIND:
             continue
         page = (site / "task" / commitment["task_id"] / "index.html").read_text(encoding="utf-8")
         soup = BeautifulSoup(page, "html.parser")
@@ -606,15 +619,15 @@ def test_the_task_page_says_a_drawn_firms_stratum_can_reveal_its_class_group(dem
 
 def test_one_stratum_reveals_no_class(made) -> None:
     """`counts: {"*": n}` (or one ratio for every class) puts every firm in one stratum."""
-    rows = draws.read_population(made["population"])
+    rows = read_population(made["population"])
     for extra in ({"counts": {"*": 12}}, {"ratios": {"*": 0.05}}):
-        spec = draws.DrawSpec(task_id="T", draw_id="GK-T-1", **extra)
-        members, _ = draws.target_members(rows, spec)
-        strata = draws.build_strata(members, spec, SECRET)
+        spec = DrawSpec(task_id="T", draw_id="GK-T-1", **extra)
+        members, _ = target_members(rows, spec)
+        strata = build_strata(members, spec, SECRET)
         assert len(strata) == 1 and sorted(strata[0].groups) == ["A", "B", "C", "D"], extra
         assert strata[0].sample_size == (12 if "counts" in extra else math.ceil(len(members) * 0.05))
-    named = draws.DrawSpec(task_id="T", draw_id="GK-T-1", counts={"D": 3, "*": 5})
-    strata = draws.build_strata(draws.target_members(rows, named)[0], named, SECRET)
+    named = DrawSpec(task_id="T", draw_id="GK-T-1", counts={"D": 3, "*": 5})
+    strata = build_strata(target_members(rows, named)[0], named, SECRET)
     assert sorted((s.groups, s.sample_size) for s in strata) == [(["A", "B", "C"], 5), (["D"], 3)]
 
 
@@ -630,18 +643,18 @@ def test_a_used_attempt_cannot_be_voided(made, tmp_path) -> None:
     # A value recorded on a pending attempt (hand-edited) is refused as well.
     attempts = json.loads(before["reveal.json"])["attempts"]
     attempts[-1]["status"] = "pending"
-    with pytest.raises(draws.GongkaiError, match="不能再作废重抽"):
-        draws.void_attempt(attempts, "理由", "2024-12-02T10:10:00+08:00",
-                           {**attempts[-1]["source"], "round": made["round"] + 40})
+    with pytest.raises(GongkaiError, match="不能再作废重抽"):
+        void_attempt(attempts, "理由", "2024-12-02T10:10:00+08:00",
+                     {**attempts[-1]["source"], "round": made["round"] + 40})
 
 
 def test_a_void_after_the_round_without_its_value_is_allowed(made, tmp_path) -> None:
     """The beacon was unavailable: the round is past, but no value was ever recorded."""
     commitment = json.loads((made["dir"] / "commitment.json").read_text(encoding="utf-8"))
-    attempts = [draws.first_attempt(commitment)]
+    attempts = [first_attempt(commitment)]
     at = "2024-12-02T10:10:00+08:00"
     assert vd.source_time(commitment["source"]) < vd.parse_time(at)
-    log = draws.void_attempt(attempts, "信标不可用", at, {**commitment["source"], "round": made["round"] + 40})
+    log = void_attempt(attempts, "信标不可用", at, {**commitment["source"], "round": made["round"] + 40})
     assert [a["status"] for a in log] == ["void", "pending"] and "value" not in log[0]
 
 
@@ -739,8 +752,8 @@ def test_draw_commands_reject_malformed_inputs_in_chinese(made, tmp_path) -> Non
                       ("ratios: {A: 0.1}\ntask_id: [1]", "task_id")):
         spec = tmp_path / "spec.yml"
         spec.write_text(f"draw_id: GK-1\n{body}\n" + ("" if "task_id" in body else "task_id: T-1\n"), encoding="utf-8")
-        with pytest.raises(draws.GongkaiError, match=f"的 {key} 应为"):
-            draws.load_spec(spec)
+        with pytest.raises(GongkaiError, match=f"的 {key} 应为"):
+            load_spec(spec)
         result = runner.invoke(cli, ["draw", "commit", "--task", str(spec), *made["common"][2:], "--drand-round",
                                      str(made["round"]), "--at", COMMITTED_AT, "--reveal-by", REVEAL_BY,
                                      "--out", str(tmp_path / "x")])
@@ -782,7 +795,7 @@ def test_bad_draws_do_not_stop_the_build_and_pending_voids_show(made, tmp_path, 
     (data / "draws" / "far").mkdir()
     far = json.loads((made["dir"] / "commitment.json").read_text(encoding="utf-8"))
     far["source"]["round"] = 10**30
-    (data / "draws" / "far" / "commitment.json").write_bytes(draws.dump(far))
+    (data / "draws" / "far" / "commitment.json").write_bytes(dump(far))
     capsys.readouterr()
     site = tmp_path / "site"
     build_site(data, site)
@@ -844,7 +857,7 @@ def test_the_demo_keeps_its_private_inputs_out_of_the_published_data() -> None:
     receipt = json.loads((DEMO_DRAWS[0] / "receipt.json").read_text(encoding="utf-8"))
     member = receipt["strata"][0]["drawn"][0]
     secret = (PRIVATE_DIR / "演示密钥.key").read_bytes().strip()
-    assert draws.member_salt(secret, receipt["task_id"], receipt["draw_id"], member["id"]) == member["salt"]
+    assert member_salt(secret, receipt["task_id"], receipt["draw_id"], member["id"]) == member["salt"]
 
 
 def test_drand_chains_are_named_once() -> None:

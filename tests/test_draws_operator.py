@@ -262,11 +262,11 @@ def _doc_blocks(language: str) -> list[str]:
 def test_the_documented_task_definition_and_sources_work(tmp_path) -> None:
     """An operator copies the examples of docs/draws.md: the task definition loads, and each
     documented source with its documented value gives a seed, later than the commitment."""
-    from generator.draws import commitment as draws
+    from generator.draws.population import load_spec
 
     (task,) = _doc_blocks("yaml")
     (tmp_path / "task.yml").write_text(task, encoding="utf-8")
-    spec = draws.load_spec(tmp_path / "task.yml")
+    spec = load_spec(tmp_path / "task.yml")
     assert spec.ratios == {"A": 0.03, "B": 0.05, "C": 0.1, "D": 0.3}
     assert spec.exclude == {"91330106MA2B0AAA5X": "本年度已就同一事项检查"}
     blocks = [json.loads(b) for b in _doc_blocks("json")]

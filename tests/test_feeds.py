@@ -22,7 +22,7 @@ from bs4 import BeautifulSoup
 from helpers import DATA_DIR
 
 from generator.build import build_site
-from generator.draws.commitment import attach_draws, load_draws
+from generator.draws.published import attach_draws, load_draws
 from generator.model.entities import Model, build_model
 from generator.model.identity import industry_slug, record_path, split_ids
 from generator.publish.data import feeds

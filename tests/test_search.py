@@ -14,6 +14,7 @@ from generator.build import PROJECT_DIR
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path
 from generator.publish.site import search
+from generator.publish.site.pagefind import chunk_starts
 from generator.publish.site.search import (
     FILTER_DEPARTMENT,
     FILTER_KIND,
@@ -24,7 +25,6 @@ from generator.publish.site.search import (
     SPAN_UNITS,
     WORD_END,
     build_search_index,
-    chunk_starts,
     name_hash,
     page_records,
     query_words,

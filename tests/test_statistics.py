@@ -14,7 +14,7 @@ from helpers import DATA_DIR
 from generator.core.errors import ConfigError
 from generator.core.settings import Settings
 from generator.core.workdays import WorkCalendar
-from generator.draws.commitment import load_draws
+from generator.draws.published import load_draws
 from generator.stats.compute import (
     DECLARED_SOURCE,
     KPI_BY_NAME,

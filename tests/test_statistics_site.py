@@ -14,7 +14,7 @@ from bs4 import BeautifulSoup
 from helpers import DATA_DIR
 
 from generator.build import PROJECT_DIR
-from generator.draws.commitment import load_draws
+from generator.draws.published import load_draws
 from generator.publish.site.statistics_pages import statistics_table
 from generator.stats.compute import KPIS, statistics_for_folder
 from generator.validate.folder import validate_folder

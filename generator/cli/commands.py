@@ -236,22 +236,23 @@ def _draw_inputs(task_file: Path, population: Path | None, inspectors: Path | No
                  recuse_against: Path | None, secret_file: Path) -> tuple[Any, list[Any], dict[str, int], bytes]:
     from generator.core.errors import GongkaiError
     from generator.draws import commitment as draws
+    from generator.draws import population as inputs
 
     secret = secret_file.read_bytes().strip()
     if len(secret) < 16:
         raise GongkaiError(f"密钥文件 {secret_file} 太短（至少 16 字节）。请用随机生成的密钥")
-    spec = draws.load_spec(task_file)
+    spec = inputs.load_spec(task_file)
     if spec.kind == draws.TARGETS_KIND:
         if population is None:
             raise GongkaiError("抽取检查对象需要 --population（检查对象名录）")
-        members, excluded = draws.target_members(draws.read_population(population), spec)
+        members, excluded = inputs.target_members(inputs.read_population(population), spec)
     else:
         if inspectors is None:
             raise GongkaiError("抽取执法检查人员需要 --inspectors（执法检查人员名录）")
         drawn: set[str] = set()
         if recuse_against is not None:
             drawn = _receipt_ids(recuse_against)
-        members, excluded = draws.inspector_members(draws.read_inspectors(inspectors), spec, secret, drawn)
+        members, excluded = inputs.inspector_members(inputs.read_inspectors(inspectors), spec, secret, drawn)
     if not members:
         raise GongkaiError("按任务定义筛选后没有可抽取的对象。请检查名录和任务定义中的范围")
     return spec, draws.build_strata(members, spec, secret), excluded, secret
@@ -576,7 +577,7 @@ def report_monthly_command(
       2  无法生成（月份、部门或数据目录有误）/ could not run
     """
     from generator.build import CONFIG_FILE
-    from generator.draws.commitment import load_draws
+    from generator.draws.published import load_draws
     from generator.publish.site.statistics_pages import website_label
     from generator.stats.compute import statistics_for_folder
     from generator.stats.monthly import check_month, write_monthly_report

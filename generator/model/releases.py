@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort, ConfigError
-from generator.core.schemas import FieldSpec, KindSchema, record_id
+from generator.core.schemas import KindSchema, record_id
 from generator.core.values import fold_text
+from generator.model.changes import NOT_QUOTED, quotable, restates
 from generator.model.entities import Model
 from generator.model.identity import industry_slug, record_path, record_slug
 from generator.model.tables import (
@@ -42,15 +43,6 @@ from generator.model.tables import (
 )
 
 OPS = ("ADD", "MOD", "DEL")
-CHANGELOG_PAGE = "open-data/changelog/"
-"""The 更新日志 page, relative to the site root."""
-NOT_QUOTED = "（更正前的内容不再公示）"
-"""What a correction shows instead of the old value of a free-text field."""
-_QUOTED_NAMES = frozenset(
-    {"name", "title", "entity_name", "task_name", "plan_name", "item", "authority",
-     "lead_department", "partner_departments", "department", "industry", "section"}
-)  # fmt: skip
-"""Text fields whose old value a correction may quote: names of things, never free text."""
 UNDECLARED_REASON = "数据来源中已无此记录，发布机关未说明撤回原因"
 """The reason shown for a result that vanished from the data without a declared 撤回."""
 QUARANTINED_REASON = "本次数据中该记录有误，暂停公示，待发布机关更正后恢复"
@@ -59,29 +51,6 @@ WITHHELD_REASON = "发布机关已将该记录改为不予公示"
 """The reason shown for a result whose row is now marked 不予公示."""
 _HELD_REASONS = {"quarantined": QUARANTINED_REASON, "withheld": WITHHELD_REASON}
 """Reasons by ``Report.held_back`` state (``generator.validate.folder`` imports this module)."""
-
-
-def quotable(spec: FieldSpec) -> bool:
-    """Whether a correction may show a field's old value.
-
-    Free text (findings, notes, handbook bodies) may hold what should never have been
-    published — a phone number typed into 备注 — and a correction must not publish it twice:
-    only values of enums, dates, numbers, identifiers, names of things and restatements of
-    a controlled value (a wording the vocabulary matched, a code) are quoted.
-    """
-    return bool(
-        spec.enum or spec.identifier or spec.type != "string" or spec.name in _QUOTED_NAMES
-        or restates(spec)
-    )
-
-
-def describe_change(change: Mapping[str, Any]) -> str:
-    """One changed field as notices, feeds and the change log show it."""
-    before, after = change.get("before"), change.get("after")
-    if before == NOT_QUOTED:
-        return f"{change['title']}已更正{NOT_QUOTED}"
-    shown = ["（空）" if v in (None, "") else str(v).strip() for v in (before, after)]
-    return f"{change['title']}：由“{shown[0]}”更正为“{shown[1]}”"
 
 
 @dataclass(frozen=True)
@@ -169,10 +138,6 @@ def changed_fields(
     ]  # fmt: skip
     return [n for n in changed if not restated.get(n) or restated[n] in changed]
 
-
-def restates(spec: FieldSpec) -> str | None:
-    """The field this one restates (its code, its wording as exported), if any."""
-    return spec.descriptor.get("restates")
 
 
 def compare(

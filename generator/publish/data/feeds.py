@@ -66,9 +66,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from generator.model.changes import CHANGELOG_PAGE, describe_change
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import industry_slug, record_path, split_ids
-from generator.model.releases import CHANGELOG_PAGE, describe_change
 
 FEEDS_DIR = "feeds"
 """Folder of every feed but the site-wide one, relative to the site folder."""

@@ -33,9 +33,9 @@ from typing import Any
 import yaml
 
 from generator.core.schemas import KINDS, load_schemas
+from generator.model.changes import describe_change
 from generator.model.entities import Model
 from generator.model.identity import industry_slug, record_path, split_ids
-from generator.model.releases import describe_change
 from generator.model.tables import (
     DATA_FOLDER,
     DELTA_FILE,

@@ -119,7 +119,7 @@ def _templates() -> dict[str, Any]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    from generator.model.releases import CHANGELOG_PAGE, describe_change
+    from generator.model.changes import CHANGELOG_PAGE, describe_change
 
     environment.globals.update(
         root=ROOT,
