@@ -863,7 +863,7 @@ def test_the_demo_keeps_its_private_inputs_out_of_the_published_data() -> None:
 def test_drand_chains_are_named_once() -> None:
     import re
 
-    from generator.cli.commands import draw_commit_command
+    from generator.cli.draw import draw_commit_command
 
     option = next(p for p in draw_commit_command.params if p.name == "drand_chain")
     assert sorted(option.type.choices) == sorted(vd.DRAND_CHAINS)
