@@ -45,7 +45,8 @@ from generator.publish.site.records import read_shell, write_records, write_shel
 from generator.publish.site.search import build_search_index
 from generator.publish.site.sitemap import write_sitemap
 from generator.publish.site.statistics_pages import inject_charts, statistics_table
-from generator.stats.compute import Statistics, empty_statistics, statistics_for_folder
+from generator.stats.compute import empty_statistics, statistics_for_folder
+from generator.stats.figures import Statistics
 from generator.validate.folder import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
