@@ -45,7 +45,8 @@ from generator.publish.site.records import read_shell, write_records, write_shel
 from generator.publish.site.search import build_search_index
 from generator.publish.site.sitemap import write_sitemap
 from generator.publish.site.statistics_pages import inject_charts, statistics_table
-from generator.stats.compute import Statistics, empty_statistics, statistics_for_folder
+from generator.stats.compute import empty_statistics, statistics_for_folder
+from generator.stats.figures import Statistics
 from generator.validate.folder import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -150,7 +151,7 @@ def publish_site(
         config_file: The ``mkdocs.yml`` to use; the project's own by default.
         notes: The release's history and delta (:func:`generator.model.releases.prepare_notes`);
             by default a first release with nothing withdrawn.
-        draws: Verifiable draws (``generator.draws.commitment.load_draws``) to publish under ``draws/``.
+        draws: Verifiable draws (``generator.draws.published.load_draws``) to publish under ``draws/``.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).

@@ -48,10 +48,10 @@ def _strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
     on_stack: set[str] = set()
     components: list[list[str]] = []
     counter = 0
-    for start in edges:
+    for start, targets in edges.items():
         if start in index:
             continue
-        work = [(start, iter(sorted(edges[start])))]
+        work = [(start, iter(sorted(targets)))]
         index[start] = low[start] = counter
         counter += 1
         stack.append(start)

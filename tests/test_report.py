@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from helpers import DATA_DIR
 
 from generator.cli.commands import cli
-from generator.stats.compute import TOTAL
-from generator.stats.monthly import FIGURES, SHEET
+from generator.stats.figures import FIGURES, TOTAL
+from generator.stats.monthly import SHEET
 
 pytestmark = pytest.mark.slow
 

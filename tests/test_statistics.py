@@ -15,15 +15,9 @@ from generator.core.errors import ConfigError
 from generator.core.settings import Settings
 from generator.core.workdays import WorkCalendar
 from generator.draws.published import load_draws
-from generator.stats.compute import (
-    DECLARED_SOURCE,
-    KPI_BY_NAME,
-    KPIS,
-    TOTAL,
-    compute_statistics,
-    enterprise_burden,
-    statistics_for_folder,
-)
+from generator.stats.burden import enterprise_burden
+from generator.stats.compute import compute_statistics, statistics_for_folder
+from generator.stats.figures import DECLARED_SOURCE, KPI_BY_NAME, KPIS, TOTAL
 from generator.validate.folder import validate_folder
 
 A, B = "甲局", "乙局"

@@ -16,7 +16,8 @@ from helpers import DATA_DIR
 from generator.build import PROJECT_DIR
 from generator.draws.published import load_draws
 from generator.publish.site.statistics_pages import statistics_table
-from generator.stats.compute import KPIS, statistics_for_folder
+from generator.stats.compute import statistics_for_folder
+from generator.stats.figures import KPIS
 from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow

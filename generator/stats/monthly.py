@@ -14,22 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import ConfigError
-from generator.stats.compute import TOTAL, Statistics
+from generator.stats.figures import FIGURES, TOTAL, Statistics
 
 FORM_TITLE = "区有关部门“双随机、一公开”监管工作月报表"
 SHEET = "月报表"
 NOTES_SHEET = "统计口径"
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
-
-FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("checks", "本月随机抽查次数、数量", "次数（抽查任务）"),
-    ("inspections", "本月随机抽查次数、数量", "数量（检查户次）"),
-    ("problems", "发现问题的检查主体数量", "户次"),
-    ("major_items", "随机抽查的检查事项", "大项"),
-    ("minor_items", "随机抽查的检查事项", "小项"),
-    ("published", "随机抽查结果公示数量及网站", "公示数量（户次）"),
-)
-"""The counted figures of item 4: (key in ``Statistics.monthly``, form label, sub-label)."""
 
 NOTES: tuple[tuple[str, str], ...] = (
     (

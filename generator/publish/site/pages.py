@@ -60,7 +60,7 @@ from generator.publish.data.feeds import (
     feed_scopes,
 )
 from generator.publish.site.sanitize import render_markdown
-from generator.stats.compute import Statistics
+from generator.stats.figures import Statistics
 
 GENERATED_DIR = "generated"
 """Folder inside the MkDocs ``docs_dir`` that holds every generated file."""

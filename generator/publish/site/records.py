@@ -23,7 +23,7 @@ from typing import Any
 from generator.core.errors import BuildAbort
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import RECORD_KINDS, industry_slug, record_path
-from generator.stats.compute import enterprise_burden
+from generator.stats.burden import enterprise_burden
 
 WITHDRAWN_TEMPLATE = "withdrawn"
 """The template of withdrawal notices (撤回公告); also the key they are counted under."""

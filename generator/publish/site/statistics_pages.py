@@ -37,8 +37,9 @@ from generator.publish.site.pages import (
     _table,
     escape_markdown_cell,
 )
-from generator.stats.compute import (
+from generator.stats.figures import (
     DEADLINE_WORKDAYS,
+    FIGURES,
     KPI_BY_NAME,
     KPIS,
     PLAN_DEADLINE,
@@ -47,7 +48,6 @@ from generator.stats.compute import (
     TOTAL,
     Statistics,
 )
-from generator.stats.monthly import FIGURES
 
 STATISTICS_PAGE = "statistics/index.md"
 CHART_FOLDER = "statistics/charts"
