@@ -33,7 +33,8 @@ from generator.model.releases import (
     prepare_notes,
 )
 from generator.model.tables import DATA_FOLDER, published_tables
-from generator.publish.data.datasets import Release, open_data_settings, write_datasets
+from generator.publish.data.datasets import write_datasets
+from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
 from generator.publish.site.pages import (
     GENERATED_DIR,

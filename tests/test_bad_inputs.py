@@ -30,7 +30,8 @@ from generator.cli.commands import cli
 from generator.core.errors import ISSUE_CODES, IngestError
 from generator.core.schemas import load_schemas
 from generator.ingest.exports import read_export
-from generator.validate.folder import Report, validate_folder
+from generator.validate.folder import validate_folder
+from generator.validate.report import Report
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"

@@ -29,10 +29,10 @@ from generator.model.tables import (
     sorted_rows,
     withheld_fields,
 )
-from generator.publish.data.datasets import (
+from generator.publish.data.datasets import release_version, table_schema, write_datasets
+from generator.publish.data.downloads import (
     CSV_TRIGGERS,
     DATAPACKAGE_FILE,
-    EXPORTERS,
     FORMATS,
     FTS_COLUMNS,
     FTS_EXAMPLE,
@@ -42,12 +42,10 @@ from generator.publish.data.datasets import (
     fts_query,
     neutralise_csv_cell,
     open_data_settings,
-    release_version,
     restore_csv_cell,
     segment_text,
-    table_schema,
-    write_datasets,
 )
+from generator.publish.data.exporters import EXPORTERS
 from generator.publish.site.pages import (
     DICTIONARY_PAGE,
     OPEN_DATA_PAGE,
@@ -649,9 +647,9 @@ def test_json_ld_cannot_break_out_of_its_script(tmp_path):
 
 
 def test_long_tables_continue_on_more_sheets(tmp_path, monkeypatch):
-    from generator.publish.data import datasets
+    from generator.publish.data import exporters
 
-    monkeypatch.setattr(datasets, "XLSX_MAX_ROWS", 3)  # a header and two rows per sheet
+    monkeypatch.setattr(exporters, "XLSX_MAX_ROWS", 3)  # a header and two rows per sheet
     model = build_model(_tables(), "2024-06-22")
     write_datasets(model, tmp_path, SETTINGS)
     book = openpyxl.load_workbook(tmp_path / "results.xlsx")

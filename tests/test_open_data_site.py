@@ -34,7 +34,7 @@ from generator.model.tables import (
     sorted_rows,
     withheld_fields,
 )
-from generator.publish.data.datasets import (
+from generator.publish.data.downloads import (
     CSV_TRIGGERS,
     DATAPACKAGE_FILE,
     FTS_COLUMNS,

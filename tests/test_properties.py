@@ -29,7 +29,8 @@ from generator.core.values import (
     normalise_identifier,
     parse_date,
 )
-from generator.ingest.exports import decode_text, read_export
+from generator.ingest.exports import read_export
+from generator.ingest.sheets import decode_text
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 DIGITS = "0123456789"

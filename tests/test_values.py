@@ -14,7 +14,7 @@ from generator.core.values import (
     parse_datetime,
     parse_integer,
 )
-from generator.ingest.exports import _excel_cell_text, sniff_format
+from generator.ingest.sheets import _excel_cell_text, sniff_format
 
 
 @pytest.mark.parametrize(

@@ -157,7 +157,7 @@ def read_population(path: Path, warn: Callable[[str], None] | None = None) -> li
         GongkaiError: the file is not a 检查对象名录, or a code is missing or repeated.
     """
     from generator.ingest.exports import read_export
-    from generator.validate.folder import normalise_table
+    from generator.validate.rows import normalise_table
 
     table = read_export(path, path.name)
     if table.kind != "targets":

@@ -54,7 +54,7 @@ from generator.stats.inspections import InspectionIndex
 from generator.stats.tables import monthly, risk_class_table
 
 if TYPE_CHECKING:
-    from generator.validate.folder import Report
+    from generator.validate.report import Report
 
 
 # Computing

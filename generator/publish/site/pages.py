@@ -43,7 +43,7 @@ from generator.model.tables import (
     published_tables,
     withheld_fields,
 )
-from generator.publish.data.datasets import (
+from generator.publish.data.downloads import (
     CSV_TRIGGERS,
     FORMATS,
     FTS_COLUMNS,

@@ -24,7 +24,7 @@ from typing import Any
 from generator.core.errors import BuildAbort
 from generator.model.entities import Model
 from generator.model.identity import record_slug
-from generator.publish.data.datasets import DerivedTable
+from generator.publish.data.downloads import DerivedTable
 from generator.publish.site.pages import (
     GENERATED_DIR,
     _blocks,

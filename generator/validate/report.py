@@ -1,0 +1,139 @@
+"""The validation report: records, per-file row states and the report dict contract (--json)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.core.errors import Issue
+from generator.core.schemas import KindSchema, load_schemas, public_record
+
+PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
+INTERNAL_KINDS = frozenset({"targets"})
+"""Kinds read for draws and statistics only: their rows are never published as they are."""
+
+
+WITHDRAWN = "撤回"
+"""The 公示状态 of a result withdrawn after publication: it leaves every output and its
+address shows a withdrawal notice instead."""
+
+
+@dataclass
+class Record:
+    """One normalised record and the spreadsheet row it came from."""
+
+    kind: str
+    file: str
+    row: int
+    values: dict[str, Any]
+
+    def key(self, kind: KindSchema) -> tuple[Any, ...]:
+        """The record's primary key."""
+        return tuple(self.values.get(name) for name in kind.primary_key)
+
+
+@dataclass
+class FileReport:
+    """Row accounting for one export file."""
+
+    path: str
+    kind: str | None
+    kind_title: str | None
+    format: str | None
+    encoding: str | None
+    rows: dict[int, str] = field(default_factory=dict)
+
+    def count(self, state: str) -> int:
+        """How many rows ended in ``state``."""
+        return sum(1 for s in self.rows.values() if s == state)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The file's entry in the JSON report."""
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "kind_title": self.kind_title,
+            "format": self.format,
+            "encoding": self.encoding,
+            "rows_in": len(self.rows),
+            "rows_published": self.count(PUBLISHED),
+            "rows_quarantined": self.count(QUARANTINED),
+            "rows_withheld": self.count(WITHHELD),
+        }
+
+
+@dataclass
+class Report:
+    """The outcome of validating a data folder: accounting, issues and the accepted records."""
+
+    files: list[FileReport]
+    issues: list[Issue]
+    conflicts: list[dict[str, Any]]
+    tables: dict[str, list[dict[str, Any]]]
+    derived: dict[str, int]
+    withdrawals: list[dict[str, Any]] = field(default_factory=list)
+    """Records declared withdrawn (撤回): table, id, reason, date and the public record."""
+    held_back: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(task_id, code) of results rows not published → ``withheld`` or ``quarantined``: the
+    statistics tell these apart from results that were never published (never shown per row)."""
+
+    @property
+    def errors(self) -> list[Issue]:
+        """Issues that quarantined a row or a file."""
+        return [i for i in self.issues if i.level == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        """Issues reported without quarantining anything."""
+        return [i for i in self.issues if i.level != "error"]
+
+    def public_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """Published records with only their public and masked fields: what outputs may use."""
+        schemas = load_schemas()
+        return {
+            kind: [public_record(schemas[kind], r) for r in rows]
+            for kind, rows in self.tables.items()
+        }
+
+    def total(self, state: str | None = None) -> int:
+        """Rows in all files, or rows in ``state``."""
+        if state is None:
+            return sum(len(f.rows) for f in self.files)
+        return sum(f.count(state) for f in self.files)
+
+    @property
+    def balanced(self) -> bool:
+        """Whether rows in = published + quarantined + withheld, per file and in total."""
+        return all(
+            len(f.rows) == f.count(PUBLISHED) + f.count(QUARANTINED) + f.count(WITHHELD)
+            for f in self.files
+        )
+
+    @property
+    def data_as_of(self) -> str | None:
+        """The latest publication (or inspection) date among published results."""
+        dates = [
+            r.get("published_on") or r.get("inspected_on") for r in self.tables.get("results", [])
+        ]
+        return max((d for d in dates if d), default=None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report (the ``--json`` contract of ``gongkai validate``)."""
+        return {
+            "rows_in": self.total(),
+            "rows_published": self.total(PUBLISHED),
+            "rows_quarantined": self.total(QUARANTINED),
+            "rows_withheld": self.total(WITHHELD),
+            "balanced": self.balanced,
+            "records": {kind: len(rows) for kind, rows in self.tables.items()},
+            "derived_records": dict(self.derived),
+            "data_as_of": self.data_as_of,
+            "files": [f.to_dict() for f in self.files],
+            "errors": [i.to_dict() for i in self.errors],
+            "warnings": [i.to_dict() for i in self.warnings],
+            "conflicts": self.conflicts,
+            "withdrawals": [
+                {k: w[k] for k in ("table", "id", "reason", "withdrawn_on", "file", "row")}
+                for w in self.withdrawals
+            ],
+        }
