@@ -26,7 +26,8 @@ from generator.draws.published import attach_draws, load_draws
 from generator.model.entities import Model, build_model
 from generator.model.identity import industry_slug, record_path, split_ids
 from generator.publish.data import feeds
-from generator.publish.data.feeds import department_slug, write_feeds
+from generator.publish.data.feeds import write_feeds
+from generator.publish.data.publications import department_slug
 from generator.publish.site.linkcheck import check_links
 from generator.validate.folder import validate_folder
 

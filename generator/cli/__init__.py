@@ -1,1 +1,1 @@
-"""The command line: the gongkai commands and Click in Chinese; may import every stage."""
+"""The command line: the gongkai commands, Click in Chinese; may import every stage."""

@@ -1,1 +1,1 @@
-"""Shared foundations: values, errors, schemas, settings, publicity, working days; imports no other gongkai package."""
+"""Shared foundations (values, errors, schemas, settings, masks, workdays); imports nothing."""

@@ -1,1 +1,1 @@
-"""Draws: verifiable random draws, committed, revealed and re-checked; imports model and below, never stats or publish."""
+"""Draws: verifiable random draws, committed, revealed, checked; imports model and below."""

@@ -1,1 +1,1 @@
-"""Ingest: read one export file (CSV, XLSX, SpreadsheetML) into header-matched rows; imports only core."""
+"""Ingest: one export file (CSV, XLSX, SpreadsheetML) into header-matched rows; imports core."""

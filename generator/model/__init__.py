@@ -1,1 +1,1 @@
-"""Model: the published records linked together, their identities, tables and releases; imports validate, ingest and core."""
+"""Model: published records linked, their ids, tables and releases; imports validate and below."""

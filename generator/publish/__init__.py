@@ -1,1 +1,1 @@
-"""Publish: the site and the open data written from the model and statistics; imports stats, draws and below."""
+"""Publish: the site and the open data, from the model and statistics; imports stats and below."""

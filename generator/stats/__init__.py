@@ -1,1 +1,1 @@
-"""Statistics: the KPIs, reconciliation, inspection burden and monthly report; imports model and below, never draws or publish."""
+"""Statistics: KPIs, reconciliation, burden, monthly report; imports model and below, not draws."""

@@ -1,1 +1,1 @@
-"""Validate: normalise, check and account for every row of a data folder; imports ingest and core."""
+"""Validate: normalise, check and account for every row of a folder; imports ingest and core."""

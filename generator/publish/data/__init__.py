@@ -1,1 +1,1 @@
-"""Open data: downloadable datasets and Atom/RSS feeds; imports stats, draws and below, never publish.site."""
+"""Open data: downloads and Atom/RSS feeds; imports stats, draws and below, never publish.site."""

@@ -1,4 +1,8 @@
-"""What a release offers for download: formats, licences and settings, the derived statistics table, CSV formula guards, full-text query helpers and the release manifest the pages are rendered from."""
+"""What a release offers for download.
+
+Formats, licences and settings, the derived statistics table, CSV formula guards, full-text
+query helpers and the release manifest the pages are rendered from.
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The download formats, one Exporter each (CSV, JSON, XLSX, Parquet, SQLite), fed every record once."""
+"""The download formats, one Exporter each (CSV, JSON, XLSX, Parquet, SQLite), fed every record
+once.
+"""
 
 from __future__ import annotations
 

@@ -1,1 +1,1 @@
-"""The public website: generated pages, record pages, search and sitemap; imports publish.data and below."""
+"""The public website: pages, record pages, search, sitemap; imports publish.data and below."""

@@ -52,7 +52,7 @@ from generator.publish.data.downloads import (
     SQLITE_FILE,
     Release,
 )
-from generator.publish.data.feeds import (
+from generator.publish.data.publications import (
     SITE_FEED,
     clean_text,
     department_slug,
