@@ -36,16 +36,14 @@ from generator.model.tables import DATA_FOLDER, published_tables
 from generator.publish.data.datasets import write_datasets
 from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
-from generator.publish.site.pages import (
-    GENERATED_DIR,
-    OPEN_DATA_HTML,
-    render_open_data_json_ld,
-    write_generated_pages,
-)
+from generator.publish.site.charts import inject_charts
+from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
+from generator.publish.site.open_data import render_open_data_json_ld
+from generator.publish.site.pages import write_generated_pages
 from generator.publish.site.records import read_shell, write_records, write_shell_source
 from generator.publish.site.search import build_search_index
 from generator.publish.site.sitemap import write_sitemap
-from generator.publish.site.statistics_pages import inject_charts, statistics_table
+from generator.publish.site.statistics_pages import statistics_table
 from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
 from generator.validate.folder import validate_folder

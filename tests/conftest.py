@@ -18,7 +18,7 @@ import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR
 
 from generator.build import PROJECT_DIR, build_site, create_server
-from generator.publish.site.pages import GENERATED_DIR
+from generator.publish.site.markdown import GENERATED_DIR
 
 
 @pytest.fixture

@@ -30,8 +30,8 @@ from generator.model.tables import (
     withheld_fields,
 )
 from generator.publish.data.datasets import release_version, table_schema, write_datasets
+from generator.publish.data.derived import CSV_TRIGGERS, neutralise_csv_cell, restore_csv_cell
 from generator.publish.data.downloads import (
-    CSV_TRIGGERS,
     DATAPACKAGE_FILE,
     FORMATS,
     FTS_COLUMNS,
@@ -40,21 +40,18 @@ from generator.publish.data.downloads import (
     SQLITE_FILE,
     OpenDataSettings,
     fts_query,
-    neutralise_csv_cell,
     open_data_settings,
-    restore_csv_cell,
     segment_text,
 )
 from generator.publish.data.exporters import EXPORTERS
-from generator.publish.site.pages import (
-    DICTIONARY_PAGE,
-    OPEN_DATA_PAGE,
+from generator.publish.site.dictionary import render_dictionary_page
+from generator.publish.site.markdown import DICTIONARY_PAGE, OPEN_DATA_PAGE
+from generator.publish.site.open_data import (
     fts_example_sql,
-    render_dictionary_page,
-    render_generated_pages,
     render_open_data_json_ld,
     render_open_data_page,
 )
+from generator.publish.site.pages import render_generated_pages
 from generator.publish.site.sanitize import is_clean
 
 HOSTILE_CELLS = [

@@ -16,7 +16,7 @@ from generator.build import CONFIG_FILE, build_site
 from generator.model.entities import Model, build_model
 from generator.model.identity import industry_slug, record_path
 from generator.publish.site.linkcheck import check_links
-from generator.publish.site.pages import LATEST_PLANS, LATEST_TASKS
+from generator.publish.site.lists import LATEST_PLANS, LATEST_TASKS
 from generator.publish.site.sanitize import is_clean
 from generator.validate.folder import validate_folder
 

@@ -34,14 +34,9 @@ from generator.model.tables import (
     sorted_rows,
     withheld_fields,
 )
-from generator.publish.data.downloads import (
-    CSV_TRIGGERS,
-    DATAPACKAGE_FILE,
-    FTS_COLUMNS,
-    FTS_EXAMPLE,
-    SQLITE_FILE,
-)
-from generator.publish.site.pages import fts_example_sql
+from generator.publish.data.derived import CSV_TRIGGERS
+from generator.publish.data.downloads import DATAPACKAGE_FILE, FTS_COLUMNS, FTS_EXAMPLE, SQLITE_FILE
+from generator.publish.site.open_data import fts_example_sql
 from generator.publish.site.sanitize import is_clean
 from generator.validate.folder import validate_folder
 

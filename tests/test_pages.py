@@ -17,7 +17,19 @@ from hypothesis import strategies as st
 from generator.build import publish_site
 from generator.model.entities import build_model
 from generator.model.identity import industry_slug, record_path
-from generator.publish.site.pages import (
+from generator.publish.site.handbook import (
+    handbook_page,
+    render_handbook_index,
+    render_handbook_page,
+)
+from generator.publish.site.lists import (
+    render_home_snippet,
+    render_items_page,
+    render_latest_snippet,
+    render_plans_page,
+    render_tasks_page,
+)
+from generator.publish.site.markdown import (
     DATA_DRIVEN_KEY,
     GENERATED_DIR,
     HANDBOOK_INDEX,
@@ -29,19 +41,10 @@ from generator.publish.site.pages import (
     QUALITY_PAGE,
     TASKS_PAGE,
     escape_markdown_cell,
-    handbook_page,
-    render_generated_pages,
-    render_handbook_index,
-    render_handbook_page,
-    render_home_snippet,
-    render_items_page,
-    render_latest_snippet,
-    render_plans_page,
-    render_quality_page,
-    render_tasks_page,
     safe_title,
-    write_generated_pages,
 )
+from generator.publish.site.pages import render_generated_pages, write_generated_pages
+from generator.publish.site.quality import render_quality_page
 from generator.publish.site.sanitize import is_clean
 
 HOSTILE = [

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort, ConfigError
-from generator.core.schemas import KindSchema, record_id
+from generator.core.schemas import FieldSpec, KindSchema, record_id
 from generator.core.values import fold_text
-from generator.model.changes import NOT_QUOTED, quotable, restates
+from generator.model.changes import NOT_QUOTED
 from generator.model.entities import Model
 from generator.model.identity import industry_slug, record_path, record_slug
 from generator.model.tables import (
@@ -137,7 +137,6 @@ def changed_fields(
         if n in before and fold_text(before[n]) != fold_text(after[n])
     ]  # fmt: skip
     return [n for n in changed if not restated.get(n) or restated[n] in changed]
-
 
 
 def compare(
@@ -569,3 +568,28 @@ def _context(model: Model, table: str, row: Mapping[str, Any]) -> dict[str, Any]
         "enterprise": enterprise,
     }
 
+
+_QUOTED_NAMES = frozenset(
+    {"name", "title", "entity_name", "task_name", "plan_name", "item", "authority",
+     "lead_department", "partner_departments", "department", "industry", "section"}
+)  # fmt: skip
+"""Text fields whose old value a correction may quote: names of things, never free text."""
+
+
+def quotable(spec: FieldSpec) -> bool:
+    """Whether a correction may show a field's old value.
+
+    Free text (findings, notes, handbook bodies) may hold what should never have been
+    published — a phone number typed into 备注 — and a correction must not publish it twice:
+    only values of enums, dates, numbers, identifiers, names of things and restatements of
+    a controlled value (a wording the vocabulary matched, a code) are quoted.
+    """
+    return bool(
+        spec.enum or spec.identifier or spec.type != "string" or spec.name in _QUOTED_NAMES
+        or restates(spec)
+    )
+
+
+def restates(spec: FieldSpec) -> str | None:
+    """The field this one restates (its code, its wording as exported), if any."""
+    return spec.descriptor.get("restates")

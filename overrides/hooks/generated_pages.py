@@ -17,7 +17,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 from mkdocs.utils.meta import get_data
 
-from generator.publish.site.pages import (
+from generator.publish.site.markdown import (
     DATA_DRIVEN_KEY,
     GENERATED_DIR,
     HANDBOOK_INDEX,

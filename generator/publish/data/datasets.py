@@ -45,16 +45,15 @@ from generator.model.tables import (
     published_tables,
     sorted_rows,
 )
+from generator.publish.data.derived import DerivedTable, neutralise_csv_cell
 from generator.publish.data.downloads import (
     DATAPACKAGE_FILE,
     FORMATS,
     SQLITE_FILE,
-    DerivedTable,
     Download,
     OpenDataSettings,
     Release,
     ReleaseNotesWriter,
-    neutralise_csv_cell,
 )
 from generator.publish.data.exporters import (
     CSVExporter,

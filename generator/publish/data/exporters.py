@@ -16,12 +16,12 @@ from typing import Any, ClassVar
 from generator.core.errors import BuildAbort
 from generator.core.workbook import save_workbook
 from generator.model.tables import Table
+from generator.publish.data.derived import neutralise_csv_cell
 from generator.publish.data.downloads import (
     FORMATS,
     FTS_COLUMNS,
     FTS_TABLE,
     SQLITE_FILE,
-    neutralise_csv_cell,
     segment_text,
 )
 

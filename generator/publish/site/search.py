@@ -54,12 +54,7 @@ from generator.core.console import status
 from generator.core.errors import BuildAbort
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
-from generator.publish.site.pagefind import (
-    chunk_starts,
-    normalise_bundle,
-    run_async,
-    run_pagefind,
-)
+from generator.publish.site.pagefind import chunk_starts, normalise_bundle, run_async, run_pagefind
 
 PAGEFIND_DIR = "pagefind"
 """The bundle's folder inside the site; the search box loads ``<root>/pagefind/pagefind.js``."""
@@ -568,7 +563,6 @@ def _write_search_page(source: Path, record: SearchRecord) -> None:
     path = source / (relative + "index.html" if relative.endswith("/") or not relative else relative)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(render_search_page(record), encoding="utf-8")
-
 
 
 def _site_name(site_dir: Path) -> str | None:

@@ -16,31 +16,29 @@ after MkDocs, from the chart files MkDocs copied. Every text in an SVG is XML-es
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from generator.core.errors import BuildAbort
 from generator.model.entities import Model
 from generator.model.identity import record_slug
-from generator.publish.data.downloads import DerivedTable
-from generator.publish.site.pages import (
-    GENERATED_DIR,
-    _blocks,
-    _count,
-    _front_matter,
-    _href,
-    _Markdown,
-    _record_link,
-    _root_of,
-    _table,
+from generator.publish.data.derived import DerivedTable
+from generator.publish.site.charts import CHART_FOLDER, CHART_MARKER, percent_text, year_charts
+from generator.publish.site.markdown import (
+    NO_VALUE,
+    Markdown,
+    count_text,
     escape_markdown_cell,
+    front_matter,
+    join_blocks,
+    markdown_table,
+    record_href,
+    record_link,
+    root_of,
 )
 from generator.stats.figures import (
     DEADLINE_WORKDAYS,
     FIGURES,
-    KPI_BY_NAME,
     KPIS,
     PLAN_DEADLINE,
     RISK_CLASSES,
@@ -50,20 +48,8 @@ from generator.stats.figures import (
 )
 
 STATISTICS_PAGE = "statistics/index.md"
-CHART_FOLDER = "statistics/charts"
-"""Chart SVG and CSV files, relative to the generated folder (published under
-``generated/statistics/charts/``: MkDocs copies them as they are)."""
 STATISTICS_FILE = "statistics.csv"
-CHART_MARKER = "GONGKAI-CHART:"
-NO_VALUE = "—"
 UNCOMPUTABLE = "无法计算"
-
-_MARKER = re.compile(r"<p>" + CHART_MARKER + r"([a-z0-9-]+)</p>")
-_CHART_WIDTH = 720
-_BAR = 22
-_GAP = 10
-_LABEL = 230
-_COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a")
 
 
 def month_page(month: str) -> str:
@@ -108,7 +94,7 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
     files: dict[str, str] = {}
     charts: list[tuple[str, str, str]] = []
     for year in reversed(statistics.years):
-        for name, title, svg, data in _year_charts(statistics, year):
+        for name, title, svg, data in year_charts(statistics, year):
             files[f"{CHART_FOLDER}/{name}.svg"] = svg
             files[f"{CHART_FOLDER}/{name}.csv"] = data
             charts.append((year, name, title))
@@ -123,35 +109,35 @@ def render_statistics_dictionary() -> str:
     fields = [
         (name, title, kind, description) for name, title, kind, description in STATISTICS_FIELDS
     ]
-    kpis = [(k.name, k.title, k.formula, _percent(k.target), k.target_source) for k in KPIS]
-    return _blocks(
+    kpis = [(k.name, k.title, k.formula, percent_text(k.target), k.target_source) for k in KPIS]
+    return join_blocks(
         [
             "## 统计指标（statistics） {#statistics}",
             (
                 "由 gongkai 根据检查结果、抽查任务和抽取记录计算，每行是一个部门在一个统计期的一个指标。"
                 f"下载文件为 {STATISTICS_FILE}，只有 CSV 格式；计算方法见“统计”页。"
             ),
-            _table(("字段名", "中文名", "类型", "说明"), fields, ("left",) * 4),
+            markdown_table(("字段名", "中文名", "类型", "说明"), fields, ("left",) * 4),
             "kpi 列的取值：",
-            _table(("kpi", "指标", "公式", "目标", "依据"), kpis, ("left",) * 5),
+            markdown_table(("kpi", "指标", "公式", "目标", "依据"), kpis, ("left",) * 5),
         ]
     ).rstrip("\n")
 
 
 def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, str, str]]) -> str:
-    root = _root_of(STATISTICS_PAGE)
-    csv_link = _Markdown(
+    root = root_of(STATISTICS_PAGE)
+    csv_link = Markdown(
         f'<a href="{html.escape(root)}data/{STATISTICS_FILE}">{STATISTICS_FILE}</a>'
     )
     parts = [
-        _front_matter(hide=["navigation"]),
+        front_matter(hide=["navigation"]),
         "# 统计",
         (
             "本页按各地“双随机、一公开”工作方案规定的考核指标，逐个部门、逐年、逐月统计本站公示的数据，"
             "并列出每个指标的分子、分母、计算公式和文件要求的目标，供公众和监督部门核对。"
             f"数据截至 {escape_markdown_cell(statistics.as_of) or '暂无'}。"
         ),
-        _Markdown(
+        Markdown(
             f"全部指标可下载为 {csv_link}（列：department, period, kpi, numerator, denominator, "
             "value, target；说明见[数据字典](../open-data/dictionary.md#statistics)）。"
         ),
@@ -166,7 +152,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         parts.append(_bullets(statistics.warnings))
     if not statistics.figures:
         parts.append("暂无可统计的数据。")
-        return _blocks(parts)
+        return join_blocks(parts)
     for year in reversed(statistics.years):
         parts.append(f"## {year} 年指标 {{#y{year}}}")
         parts.append(_kpi_table(statistics, TOTAL, year))
@@ -177,7 +163,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         parts.append(_department_table(statistics, year))
     parts += [
         "## 指标定义 {#definitions}",
-        _table(
+        markdown_table(
             ("指标", "分子", "分母", "公式", "目标", "依据"),
             [
                 (
@@ -185,7 +171,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
                     k.numerator,
                     k.denominator,
                     k.formula,
-                    _percent(k.target),
+                    percent_text(k.target),
                     k.target_source,
                 )
                 for k in KPIS
@@ -202,13 +188,13 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
             "每月的数字与长安区“双随机、一公开”月报表第二部分的各项一致，也可以用 "
             "`gongkai report monthly` 直接生成月报表（XLSX，供发布机关报送）。"
         ),
-        _table(
+        markdown_table(
             ("月份", "抽查次数", "检查户次", "发现问题户次", "公示户次"),
             [
                 (
-                    _Markdown(f"[{month}]({month}.md)"),
+                    Markdown(f"[{month}]({month}.md)"),
                     *(
-                        _count(statistics.monthly.get(month, {}).get(TOTAL, {}).get(key, 0))
+                        count_text(statistics.monthly.get(month, {}).get(TOTAL, {}).get(key, 0))
                         for key in ("checks", "inspections", "problems", "published")
                     ),
                 )
@@ -217,7 +203,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
             ("left", "right", "right", "right", "right"),
         ),
     ]
-    return _blocks(parts)
+    return join_blocks(parts)
 
 
 def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
@@ -229,16 +215,16 @@ def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
         rows.append(
             (
                 kpi.title,
-                _count(figure.numerator),
-                NO_VALUE if figure.denominator is None else _count(figure.denominator),
-                UNCOMPUTABLE if figure.denominator is None else _percent(figure.value),
-                _percent(figure.target),
+                count_text(figure.numerator),
+                NO_VALUE if figure.denominator is None else count_text(figure.denominator),
+                UNCOMPUTABLE if figure.denominator is None else percent_text(figure.value),
+                percent_text(figure.target),
                 _period_verdict(statistics, figure),
             )
         )
     if not rows:
         return "本期没有可统计的数据。"
-    return _table(
+    return markdown_table(
         ("指标", "分子", "分母", "指标值", "目标", "是否达标"),
         rows,
         ("left", "right", "right", "right", "right", "left"),
@@ -258,10 +244,10 @@ def _department_table(statistics: Statistics, period: str) -> str:
                 if figure is None
                 else UNCOMPUTABLE
                 if figure.denominator is None
-                else f"{_percent(figure.value)}（{figure.numerator}/{figure.denominator}）"
+                else f"{percent_text(figure.value)}（{figure.numerator}/{figure.denominator}）"
             )
         rows.append(cells)
-    return _table(("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS))
+    return markdown_table(("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS))
 
 
 def _directory_blocks(statistics: Statistics) -> list[str]:
@@ -272,7 +258,7 @@ def _directory_blocks(statistics: Statistics) -> list[str]:
     ):
         figure = statistics.figure(department, year, "coverage")
         size = figure.denominator if figure is not None else None
-        rows.append((year, department, NO_VALUE if size is None else _count(size), source))
+        rows.append((year, department, NO_VALUE if size is None else count_text(size), source))
     return [
         "### 抽查覆盖率的分母 {#directory}",
         (
@@ -281,7 +267,7 @@ def _directory_blocks(statistics: Statistics) -> list[str]:
             "重复计算同一主体，所以这只是名录库规模的下限，覆盖率可能偏高）；被检查的主体多于最大的名录库"
             "时，取各名录库（按名录摘要去重）之和。"
         ),
-        _table(("年度", "部门", "名录库规模", "来源"), rows, ("left", "left", "right", "left"))
+        markdown_table(("年度", "部门", "名录库规模", "来源"), rows, ("left", "left", "right", "left"))
         if rows
         else "暂无。",
     ]
@@ -295,7 +281,7 @@ def _chart_block(name: str, title: str) -> list[str]:
     return [
         f"**{escape_markdown_cell(title)}**",
         f"{CHART_MARKER}{name}",
-        _Markdown(f"[下载图表数据（CSV）](charts/{name}.csv)"),
+        Markdown(f"[下载图表数据（CSV）](charts/{name}.csv)"),
     ]
 
 
@@ -303,10 +289,10 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
     undetermined = any(r.get("undetermined") for r in statistics.reconciliation)
     rows = [
         (
-            r["department"], r["year"], _count(r["drawn"]), _count(r["checked"]),
-            _count(r["published"]), _count(r["withheld"]), _count(r["quarantined"]),
-            _count(r["overdue"]), _count(r["pending"]),
-            *((_count(r["undetermined"]),) if undetermined else ()), _count(r["not_drawn"]),
+            r["department"], r["year"], count_text(r["drawn"]), count_text(r["checked"]),
+            count_text(r["published"]), count_text(r["withheld"]), count_text(r["quarantined"]),
+            count_text(r["overdue"]), count_text(r["pending"]),
+            *((count_text(r["undetermined"]),) if undetermined else ()), count_text(r["not_drawn"]),
         )
         for r in statistics.reconciliation
     ]  # fmt: skip
@@ -320,7 +306,7 @@ def _reconciliation_blocks(statistics: Statistics) -> list[str]:
             "（如 9.11409E+17），或本任务只有这一条代码无法辨认的结果和一个未公示的抽中主体，"
             "则视为该主体的结果，计入“数据有误”而不列为逾期。"
         ),
-        _table(
+        markdown_table(
             (
                 "部门",
                 "年度",
@@ -350,7 +336,7 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     ]
     if statistics.overdue:
         parts.append(
-            _table(
+            markdown_table(
                 (*_FIRM_HEADERS, "抽取日期", "公示期限", "已逾期（工作日）", "情况"),
                 [
                     (
@@ -370,7 +356,7 @@ def _overdue_blocks(statistics: Statistics, model: Model, root: str) -> list[str
     parts.append("### 没有对应抽取记录的检查结果 {#unmatched}")
     if statistics.unmatched:
         parts.append(
-            _table(
+            markdown_table(
                 (*_FIRM_HEADERS, "检查完成日期", "公示日期", "情况"),
                 [
                     (
@@ -395,9 +381,9 @@ def _burden_blocks(statistics: Statistics) -> list[str]:
 
     def rows(kind: str) -> list[tuple[object, ...]]:
         return [
-            (r[kind], r["year"], _count(r["enterprises"]), _count(r["checks"]),
-             f"{r['checks_per_enterprise']:.2f}", _count(r["checked_twice_or_more"]),
-             _count(r["max_checks"]), _count(r["repeated_item_checks"]))
+            (r[kind], r["year"], count_text(r["enterprises"]), count_text(r["checks"]),
+             f"{r['checks_per_enterprise']:.2f}", count_text(r["checked_twice_or_more"]),
+             count_text(r["max_checks"]), count_text(r["repeated_item_checks"]))
             for r in statistics.burden.get(kind, [])
         ]  # fmt: skip
 
@@ -409,9 +395,9 @@ def _burden_blocks(statistics: Statistics) -> list[str]:
             "按部门和按行业（检查事项所属行业）汇总。每个市场主体的数字见其记录页。"
         ),
         "### 按部门",
-        _table(("部门", *headers), rows("department"), align),
+        markdown_table(("部门", *headers), rows("department"), align),
         "### 按行业",
-        _table(("行业", *headers), rows("industry"), align),
+        markdown_table(("行业", *headers), rows("industry"), align),
     ]
 
 
@@ -419,7 +405,7 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
     rows = [
         (r["year"], f"{r['risk_class']} {r['title']}" if r["risk_class"] in RISK_CLASSES else r["title"],
          _or_dash(r["drawn"]), _or_dash(r["checked"]),
-         _or_dash(r["problems"]), _percent(r["problem_rate"]))
+         _or_dash(r["problems"]), percent_text(r["problem_rate"]))
         for r in statistics.risk_classes
     ]  # fmt: skip
     return [
@@ -429,7 +415,7 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
             "不足 3 户的格子只显示“<3”。可验证抽取按分类分层，但哪一层对应哪一类是保密的（承诺中只公布"
             "其摘要），这些主体计入“已分层抽取，分类不公开”。"
         ),
-        _table(
+        markdown_table(
             ("年度", "信用风险分类", "抽中户次", "检查户次", "发现问题户次", "问题发现率"),
             rows,
             ("left", "left", "right", "right", "right", "right"),
@@ -439,7 +425,7 @@ def _risk_blocks(statistics: Statistics) -> list[str]:
 
 def _render_month(statistics: Statistics, model: Model, month: str) -> str:
     year, number = month.split("-")
-    root = _root_of(month_page(month))
+    root = root_of(month_page(month))
     data = statistics.monthly.get(month, {})
     # A month may have figures (a deadline fell in it) but nothing to report.
     columns = [d for d in data if d == TOTAL] + [d for d in data if d != TOTAL]
@@ -447,16 +433,16 @@ def _render_month(statistics: Statistics, model: Model, month: str) -> str:
         ["本月组织随机抽查的任务", *(len(data[c]["tasks_organised"]) for c in columns)]
     ]
     for key, label, sub in FIGURES:
-        rows.append([f"{label}：{sub}", *(_count(data[c][key]) for c in columns)])
+        rows.append([f"{label}：{sub}", *(count_text(data[c][key]) for c in columns)])
     parts = [
-        _front_matter(hide=["navigation"]),
+        front_matter(hide=["navigation"]),
         f"# {year} 年 {int(number)} 月统计",
         (
             "本页各项数字对应长安区“双随机、一公开”监管工作月报表的“二、开展情况”，"
             "与发布机关用 `gongkai report monthly` 生成的月报表相同。[返回统计](index.md)"
         ),
         "## 本月开展情况",
-        _table(
+        markdown_table(
             ("项目", *(escape_markdown_cell(c) for c in columns)),
             rows,
             ("left",) + ("right",) * len(columns),
@@ -474,287 +460,20 @@ def _render_month(statistics: Statistics, model: Model, month: str) -> str:
         )
         if entry["units"]:
             parts.append(
-                _table(
+                markdown_table(
                     ("开展的单位", "抽查检查主体数量（户次）", "抽查结果公示数量（户次）"),
                     [
-                        (u["unit"], _count(u["inspections"]), _count(u["published"]))
+                        (u["unit"], count_text(u["inspections"]), count_text(u["published"]))
                         for u in entry["units"]
                     ],
                     ("left", "right", "right"),
                 )
             )
     parts += ["## 本月指标", _kpi_table(statistics, TOTAL, month)]
-    return _blocks(parts)
-
-
-# Charts
-
-
-def _year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, str]]:
-    """(name, title, svg, csv) of each chart of ``year``."""
-    charts = []
-    kpis = [(k, statistics.figure(TOTAL, year, k.name)) for k in KPIS]
-    kpis = [(k, f) for k, f in kpis if f is not None and f.value is not None]
-    title = f"{year} 年各项指标（全部部门）与目标"
-    charts.append(
-        (
-            f"kpis-{year}",
-            title,
-            _bar_chart(title, [(k.title, f.value, f.target) for k, f in kpis], percent=True),
-            _csv(
-                ("kpi", "title", "numerator", "denominator", "value", "target"),
-                [
-                    (k.name, k.title, f.numerator, f.denominator, _round(f.value), f.target)
-                    for k, f in kpis
-                ],
-            ),
-        )
-    )
-    coverage = [
-        (d, statistics.figure(d, year, "coverage")) for d in statistics.departments if d != TOTAL
-    ]
-    coverage = [(d, f) for d, f in coverage if f is not None and f.value is not None]
-    if coverage:
-        title = f"{year} 年各部门抽查覆盖率"
-        charts.append(
-            (
-                f"coverage-{year}",
-                title,
-                _bar_chart(title, [(d, f.value, f.target) for d, f in coverage], percent=True),
-                _csv(
-                    ("department", "numerator", "denominator", "value", "target"),
-                    [
-                        (d, f.numerator, f.denominator, _round(f.value), f.target)
-                        for d, f in coverage
-                    ],
-                ),
-            )
-        )
-    months = [m for m in statistics.months if m.startswith(year)]
-    series = {}
-    for kpi in ("publication_rate", "timely_publication_rate"):
-        series[KPI_BY_NAME[kpi].title] = [_value(statistics.figure(TOTAL, m, kpi)) for m in months]
-    title = f"{year} 年每月公示率与及时公示率（全部部门）"
-    charts.append(
-        (
-            f"publication-{year}",
-            title,
-            _line_chart(title, months, series, target=KPI_BY_NAME["publication_rate"].target),
-            _csv(
-                ("month", *series),
-                [(m, *(_round(v[i]) for v in series.values())) for i, m in enumerate(months)],
-            ),
-        )
-    )
-    counts = {
-        "检查户次": [
-            statistics.monthly.get(m, {}).get(TOTAL, {}).get("inspections", 0) for m in months
-        ],
-        "发现问题户次": [
-            statistics.monthly.get(m, {}).get(TOTAL, {}).get("problems", 0) for m in months
-        ],
-    }
-    title = f"{year} 年每月检查户次与发现问题户次（全部部门）"
-    charts.append(
-        (
-            f"inspections-{year}",
-            title,
-            _line_chart(title, months, counts, target=None, percent=False),
-            _csv(
-                ("month", *counts),
-                [(m, *(v[i] for v in counts.values())) for i, m in enumerate(months)],
-            ),
-        )
-    )
-    return charts
-
-
-def _bar_chart(
-    title: str, rows: Sequence[tuple[str, float, float | None]], *, percent: bool
-) -> str:
-    """Horizontal bars, 0–100 %, each with its target as a dashed tick."""
-    plot = _CHART_WIDTH - _LABEL - 70
-    height = 40 + len(rows) * (_BAR + _GAP) + 30
-    top = 30
-    parts = [_svg_open(title, height)]
-    for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        x = _LABEL + tick * plot
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26}" stroke="#ddd" stroke-width="1"/>'
-        )
-        parts.append(_text(x, height - 10, f"{tick:.0%}", anchor="middle", size=11, colour="#666"))
-    for n, (label, value, target) in enumerate(rows):
-        y = top + n * (_BAR + _GAP)
-        width = max(0.0, min(1.0, value)) * plot
-        parts.append(_text(_LABEL - 8, y + _BAR * 0.7, label, anchor="end"))
-        parts.append(
-            f'<rect x="{_LABEL}" y="{y}" width="{width:.1f}" height="{_BAR}" fill="{_COLOURS[1]}"/>'
-        )
-        parts.append(
-            _text(
-                _LABEL + width + 6,
-                y + _BAR * 0.7,
-                _percent(value) if percent else str(value),
-                size=12,
-            )
-        )
-        if target is not None:
-            x = _LABEL + min(1.0, target) * plot
-            parts.append(
-                f'<line class="gongkai-target" x1="{x:.1f}" y1="{y - 3}" x2="{x:.1f}" y2="{y + _BAR + 3}" '
-                f'stroke="{_COLOURS[0]}" stroke-width="2" stroke-dasharray="4 2"/>'
-            )
-    parts.append(
-        _legend(height, [("指标值", _COLOURS[1])], target=any(r[2] is not None for r in rows))
-    )
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-def _line_chart(
-    title: str,
-    months: Sequence[str],
-    series: dict[str, list[float | None]] | dict[str, list[int]],
-    *,
-    target: float | None,
-    percent: bool = True,
-) -> str:
-    """One line per series over the months, with the target as a dashed line."""
-    height = 300
-    left, right, top, bottom = 60, 20, 30, 60
-    plot_w, plot_h = _CHART_WIDTH - left - right, height - top - bottom
-    values = [v for line in series.values() for v in line if v is not None]
-    high = 1.0 if percent else _nice_top(max([1, *values]), steps=4)
-    low = 0.0
-    if percent and values and min(values) > 0.8 and (target is None or target > 0.8):
-        low = 0.8  # rates near 100 %: show the differences
-    parts = [_svg_open(title, height)]
-
-    def y_of(v: float) -> float:
-        return top + plot_h * (1 - (v - low) / ((high - low) or 1))
-
-    for step in range(5):
-        v = low + (high - low) * step / 4
-        y = y_of(v)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
-        )
-        label = f"{v:.0%}" if percent else f"{v:,.0f}"
-        parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour="#666"))
-    step_x = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
-    xs = [left + (i * step_x if len(months) > 1 else plot_w / 2) for i in range(len(months))]
-    for x, month in zip(xs, months):
-        parts.append(
-            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#666")
-        )
-    if target is not None:
-        y = y_of(target)
-        parts.append(
-            f'<line class="gongkai-target" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
-            f'stroke="{_COLOURS[0]}" stroke-width="2" stroke-dasharray="6 3"/>'
-        )
-    legend = []
-    for n, (name, line) in enumerate(series.items()):
-        colour = _COLOURS[1 + n % 3]
-        points = [(x, y_of(v)) for x, v in zip(xs, line) if v is not None]
-        if points:
-            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-            parts.append(
-                f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
-            )
-            for x, y in points:
-                parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>')
-        legend.append((name, colour))
-    parts.append(_legend(height, legend, target=target is not None))
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
-
-
-def _nice_top(value: float, *, steps: int) -> int:
-    """The axis top for counts: ``steps`` equal whole steps of 1, 2, 3, 4, 5, 6 or 8 × 10^k."""
-    need = value / steps
-    magnitude = 1
-    while magnitude * 10 < need:
-        magnitude *= 10
-    step = next(f * magnitude for f in (1, 2, 3, 4, 5, 6, 8, 10) if f * magnitude >= need)
-    return step * steps
-
-
-def _svg_open(title: str, height: int) -> str:
-    label = html.escape(title, quote=True)
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="gongkai-chart" role="img" '
-        f'aria-label="{label}" viewBox="0 0 {_CHART_WIDTH} {height}" width="{_CHART_WIDTH}" '
-        f'height="{height}" style="max-width:100%;height:auto" font-family="sans-serif">'
-        f"<title>{html.escape(title)}</title>"
-        f'<rect x="0" y="0" width="{_CHART_WIDTH}" height="{height}" fill="#fff"/>'
-    )
-
-
-def _legend(height: int, entries: list[tuple[str, str]], *, target: bool) -> str:
-    parts = []
-    x = 10
-    y = 16
-    for name, colour in entries:
-        parts.append(f'<rect x="{x}" y="{y - 9}" width="12" height="10" fill="{colour}"/>')
-        parts.append(_text(x + 16, y, name, size=12))
-        x += 24 + 13 * len(name)
-    if target:
-        parts.append(
-            f'<line x1="{x}" y1="{y - 4}" x2="{x + 18}" y2="{y - 4}" stroke="{_COLOURS[0]}" '
-            'stroke-width="2" stroke-dasharray="4 2"/>'
-        )
-        parts.append(_text(x + 22, y, "目标", size=12))
-    return "".join(parts)
-
-
-def _text(
-    x: float, y: float, text: str, *, anchor: str = "start", size: int = 13, colour: str = "#222"
-) -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{colour}" '
-        f'text-anchor="{anchor}">{html.escape(str(text))}</text>'
-    )
-
-
-def inject_charts(site_dir: Path) -> int:
-    """Put each chart's SVG where the 统计 pages' markers are, after MkDocs built them.
-
-    Returns:
-        How many charts were put in.
-
-    Raises:
-        BuildAbort: a marker names a chart whose SVG is missing.
-    """
-    charts = site_dir / GENERATED_DIR / CHART_FOLDER
-    done = 0
-    for page in sorted((site_dir / "statistics").rglob("index.html")):
-        text = page.read_text(encoding="utf-8")
-
-        def replace(match: re.Match[str]) -> str:
-            svg = charts / f"{match.group(1)}.svg"
-            if not svg.is_file():
-                raise BuildAbort(f"统计图 {match.group(1)} 的 SVG 文件缺失，网站未发布")
-            return f'<figure class="gongkai-figure">{svg.read_text(encoding="utf-8")}</figure>'
-
-        new, count = _MARKER.subn(replace, text)
-        if count:
-            page.write_text(new, encoding="utf-8")
-            done += count
-    return done
+    return join_blocks(parts)
 
 
 # Helpers
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    """A chart's data as the downloads are written (:meth:`DerivedTable.csv_bytes`)."""
-    table = DerivedTable(
-        name="chart", title="", description="", primary_key=(),
-        fields=tuple({"name": name} for name in header),
-        rows=tuple(dict(zip(header, row)) for row in rows),
-    )  # fmt: skip
-    return table.csv_bytes().decode("utf-8")
 
 
 _FIRM_HEADERS = ("部门", "抽查任务", "市场主体", "统一社会信用代码")
@@ -775,7 +494,7 @@ def _organised_task(model: Model, root: str, text: str, task_id: str) -> str:
     task = model.tasks.get(task_id)
     if task is None:
         return escape_markdown_cell(text)
-    return f"{_record_link(root, 'task', task)}（{escape_markdown_cell(task_id)}）"
+    return f"{record_link(root, 'task', task)}（{escape_markdown_cell(task_id)}）"
 
 
 def _task_cell(model: Model, root: str, row: dict[str, Any]) -> object:
@@ -783,18 +502,14 @@ def _task_cell(model: Model, root: str, row: dict[str, Any]) -> object:
     if task is None:
         return row["task_name"]
     text = escape_markdown_cell(row["task_name"])
-    return _Markdown(f'<a href="{_href(root, "task", task["slug"])}">{text}</a>')
+    return Markdown(f'<a href="{record_href(root, "task", task["slug"])}">{text}</a>')
 
 
 def _enterprise_cell(model: Model, root: str, row: dict[str, Any]) -> object:
     if row["uscc"] not in model.enterprises:
         return row["entity_name"]
     text = escape_markdown_cell(row["entity_name"])
-    return _Markdown(f'<a href="{_href(root, "enterprise", record_slug(row["uscc"]))}">{text}</a>')
-
-
-def _percent(value: float | None) -> str:
-    return NO_VALUE if value is None else f"{value:.1%}"
+    return Markdown(f'<a href="{record_href(root, "enterprise", record_slug(row["uscc"]))}">{text}</a>')
 
 
 def _verdict(value: float | None, target: float | None) -> str:
@@ -824,9 +539,3 @@ def _or_dash(value: object) -> str:
     return NO_VALUE if value is None else str(value)
 
 
-def _value(figure: Any) -> float | None:
-    return None if figure is None else figure.value
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

@@ -1,0 +1,70 @@
+"""Tables computed from the data (the statistics) and the CSV cell rules every download follows, formula guard included; imports nothing else of gongkai, so pages and charts can use it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from typing import Any
+
+CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
+"""A CSV text cell starting with one of these gets a leading ``'`` (OWASP CSV injection).
+
+The first six make spreadsheets read the cell as a formula. ``'`` itself is on the list so
+that the rule can be undone exactly: a text cell that starts with ``'`` had one added."""
+
+
+CSV_GUARD = "'"
+
+
+@dataclass(frozen=True)
+class DerivedTable:
+    """A table computed from the data rather than exported (the statistics), published as
+    one CSV with its own Table Schema and covered by the data package and the checksums."""
+
+    name: str
+    title: str
+    description: str
+    fields: tuple[dict[str, Any], ...]
+    """Table Schema field descriptors (name, title, type, description, constraints)."""
+    primary_key: tuple[str, ...]
+    rows: tuple[dict[str, Any], ...]
+
+    def schema(self) -> dict[str, Any]:
+        """The Table Schema of its CSV."""
+        return {"fields": [dict(f) for f in self.fields], "missingValues": [""],
+                "primaryKey": list(self.primary_key)}  # fmt: skip
+
+    def csv_bytes(self) -> bytes:
+        """The CSV as the tables' CSVs are written: BOM, CRLF, formula triggers guarded."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        names = [f["name"] for f in self.fields]
+        writer.writerow(names)
+        for row in self.rows:
+            writer.writerow([_derived_cell(row.get(name)) for name in names])
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _derived_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    if isinstance(value, str):
+        return neutralise_csv_cell(value)
+    return str(value)
+
+
+def neutralise_csv_cell(value: str) -> str:
+    """A text cell as written to CSV: with a leading ``'`` when it starts with a trigger.
+
+    >>> neutralise_csv_cell('=HYPERLINK("http://x")'), neutralise_csv_cell("示例")
+    ('\\'=HYPERLINK("http://x")', '示例')
+    """
+    return CSV_GUARD + value if value.startswith(CSV_TRIGGERS) else value
+
+
+def restore_csv_cell(value: str) -> str:
+    """Undo :func:`neutralise_csv_cell`: drop one leading ``'`` from a text cell."""
+    return value[1:] if value.startswith(CSV_GUARD) else value
