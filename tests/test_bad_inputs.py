@@ -116,7 +116,8 @@ def test_the_fixtures_cover_the_issue_codes_the_brief_lists() -> None:
         "unreadable-encoding", "excel-scientific-notation", "excel-precision-loss",
         "invalid-date", "invalid-uscc-check", "invalid-regno-check", "invalid-uscc-format",
         "unknown-task", "unknown-plan", "missing-value", "duplicate-record", "duplicate-key",
-        "conflicting-record", "unknown-outcome", "item-result-mismatch", "invalid-enum",
+        "conflicting-record", "unknown-outcome", "outcomes-for-whole-check", "unchecked-outcomes",
+        "invalid-enum",
         "invalid-region-code", "unsafe-file", "corrupt-file", "empty-file", "no-data-rows",
         "header-not-found", "missing-column", "unknown-file-format",
     }  # fmt: skip

@@ -161,10 +161,15 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "请使用标准用语，如“未发现问题”“发现问题已责令改正”“未按规定公示应当公示的信息”等；"
         "如确为新用语，请在 schemas/vocabulary/outcomes.yml 中登记",
     ),
-    "item-result-mismatch": IssueCode(
+    "unchecked-outcomes": IssueCode(
         "error",
-        "「{column}」有 {detail}，无法逐项对应",
-        "一行多个事项时，检查事项与检查结果应按相同顺序、相同个数用“；”分隔",
+        "「{column}」是复选框列表，但没有勾选任何结果",
+        "请勾选（☑）实际的检查结果，或只填写结果用语，多个结果用“；”分隔",
+    ),
+    "outcomes-for-whole-check": IssueCode(
+        "warning",
+        "「{column}」有 {detail}，无法逐项对应：全部结果作为这次检查的整体结果公示（结果对应方式 = 整体）",
+        "如需逐项公示，请让检查事项与检查结果按相同顺序、相同个数用“；”分隔",
     ),
     # Tables
     "duplicate-record": IssueCode(

@@ -55,6 +55,7 @@ class FieldSpec:
     publicity: str
     required: bool
     enum: tuple[str, ...]
+    """Allowed values; for a multi-valued field (``separator``), the allowed items."""
     value_synonyms: dict[str, str]
     synonyms: tuple[str, ...]
     identifier: bool
@@ -63,6 +64,8 @@ class FieldSpec:
     fill_down: bool
     mask: str | None
     derive_from: tuple[str, ...]
+    separator: str | None
+    """Joins the values of a multi-valued field in one cell (``；`` for the outcomes)."""
     descriptor: dict[str, Any] = field(repr=False, hash=False, compare=False)
 
     def canonical_value(self, value: str) -> str:
@@ -141,7 +144,8 @@ def _field_spec(descriptor: dict[str, Any]) -> FieldSpec:
         type=descriptor.get("type", "string"),
         publicity=publicity,
         required=bool(constraints.get("required")),
-        enum=tuple(constraints.get("enum", ())),
+        enum=tuple(constraints.get("enum", descriptor.get("itemEnum", ()))),
+        separator=descriptor.get("separator"),
         value_synonyms=dict(descriptor.get("valueSynonyms", {})),
         synonyms=tuple(descriptor.get("synonyms", ())),
         identifier=bool(descriptor.get("identifier")),
@@ -198,6 +202,16 @@ def load_outcomes(schema_dir: Path = SCHEMA_DIR) -> dict[str, Outcome]:
         for text in (entry["outcome"], *entry.get("variants", [])):
             index[normalise_value_key(text)] = outcome
     return index
+
+
+OUTCOME_SEPARATOR = "；"
+"""Joins the outcomes of one result in ``outcome``, ``outcome_code`` and ``outcome_text``
+(the ``separator`` of those fields in ``schemas/results.json``)."""
+
+
+def split_outcomes(value: str | None) -> list[str]:
+    """The outcomes of a published result (``outcome`` joined with :data:`OUTCOME_SEPARATOR`)."""
+    return [part for part in (value or "").split(OUTCOME_SEPARATOR) if part]
 
 
 def match_outcome(text: str) -> Outcome | None:

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.core.schemas import load_outcomes, normalise_value_key
+from generator.core.schemas import load_outcomes, normalise_value_key, split_outcomes
 from generator.model.identity import record_slug, split_ids
 
 CLOSED_OUTCOMES = {"注销", "被吊销", "被撤销", "迁出", "已关闭停业或正在组织清算"}
@@ -136,7 +136,9 @@ def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
         key=lambda r: (r.get("inspected_on") or "", r.get("task_id") or "", r["uscc"], r.get("item") or ""),
     )
     for result in ordered:
-        result = {**result, "problem": problems.get(result.get("outcome") or "", False)}
+        outcomes = split_outcomes(result.get("outcome"))
+        # A check found a problem when any of its outcomes is one (a finding and its handling).
+        result = {**result, "problem": any(problems.get(o, False) for o in outcomes)}
         item = model.item_for(result.get("item_id") or result.get("item"))
         result["item_ref"] = item["item_id"] if item else None
         result["item_slug"] = item["slug"] if item else None
@@ -162,8 +164,9 @@ def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
             enterprise.names.append(result["entity_name"])
         enterprise.entity_type = result.get("entity_type") or enterprise.entity_type
         enterprise.region_code = result.get("region_code") or enterprise.region_code
-        if result.get("outcome") in CLOSED_OUTCOMES:
-            enterprise.status = result["outcome"]
+        for outcome in outcomes:
+            if outcome in CLOSED_OUTCOMES:
+                enterprise.status = outcome
         task_id = result.get("task_id")
         if task_id and task_id not in enterprise.task_ids:
             enterprise.task_ids.append(task_id)

@@ -124,10 +124,12 @@ def changed_fields(
 ) -> list[str]:
     """The fields of a record whose published value differs between two releases.
 
-    Values compare folded (:func:`generator.core.values.fold_text`): a regulator's next export that
-    writes ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every record. A field that restates another (``restates`` in
-    the schema: 结果原文 and 结果代码 restate 检查结果) changes only with that field:
-    ``正常`` and ``未发现问题`` are one outcome. A field only one of the two
+    Values compare folded (:func:`generator.core.values.fold_text`): a regulator's next
+    export that writes ``(中国)`` for ``（中国）`` or pads a cell must not "correct" every
+    record. A field that restates another (``restates`` in the schema: 结果原文, 结果代码 and
+    结果对应方式 restate 检查结果) changes only with that field: ``正常`` and ``未发现问题`` are
+    one outcome, and outcomes are stored in code order, so a re-export that reorders or
+    re-separates them is no change. A field only one of the two
     releases has (a column the schema gained or lost) is no change of the record: otherwise
     a new column would "correct" every record.
     """

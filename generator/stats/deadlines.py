@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from generator.core.schemas import split_outcomes
 from generator.core.workdays import HOLIDAY_FOLDER, PACKAGE_YEARS, MissingCalendar, WorkCalendar
 from generator.stats.figures import (
     CALENDAR_KPIS,
@@ -148,7 +149,7 @@ class Deadlines:
     ) -> bool | Unknown | None:
         """Whether a result's follow-up was entered in time; ``None`` if it needs none yet."""
         disposal = result.get("disposal")
-        needed = (disposal and disposal != NO_DISPOSAL) or result.get("outcome") == PENDING_OUTCOME
+        needed = (disposal and disposal != NO_DISPOSAL) or PENDING_OUTCOME in split_outcomes(result.get("outcome"))
         checked = date(result.get("inspected_on"))
         if not needed or checked is None:
             return None

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from generator.core.schemas import load_outcomes, normalise_value_key
+from generator.core.schemas import load_outcomes, normalise_value_key, split_outcomes
 from generator.model.entities import Model
 from generator.stats.figures import (
     PLAN_DEADLINE,
@@ -195,7 +195,11 @@ class InspectionIndex:
         return any(self._is_problem(r) for r in inspection.results)
 
     def _is_problem(self, result: Mapping[str, Any]) -> bool:
-        return self.problems.get(normalise_value_key(result.get("outcome") or ""), False)
+        """A check found a problem when any of its outcomes is a problem finding."""
+        return any(
+            self.problems.get(normalise_value_key(outcome), False)
+            for outcome in split_outcomes(result.get("outcome"))
+        )
 
     def item_for(self, result: Mapping[str, Any]) -> dict[str, Any] | None:
         """A result's item, by id or else by its name."""

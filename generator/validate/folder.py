@@ -24,7 +24,7 @@ from generator.core.settings import load_settings
 from generator.core.values import normalise_identifier
 from generator.ingest.exports import ExportTable, find_exports, read_export
 from generator.validate.checks import frictionless_issues
-from generator.validate.keys import Accounting, cross_checks
+from generator.validate.keys import Accounting, cross_checks, unknown_tasks_of_quarantined
 from generator.validate.report import (
     INTERNAL_KINDS,
     PUBLISHED,
@@ -88,13 +88,20 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
             report.rows = {n: QUARANTINED for n in report.rows}
             continue
         table_records, table_issues = normalise_table(table)
-        table_issues += frictionless_issues(table, table_records, settings)
+        # A cell already reported while normalising (an unknown outcome wording) is not
+        # reported again as blank; every other cell of the row is still checked.
+        reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
+        table_issues += [
+            i for i in frictionless_issues(table, table_records, settings)
+            if (i.row, i.column) not in reported
+        ]
         issues.extend(table_issues)
         records.extend(table_records)
     state = Accounting(files, issues)
     state.quarantine_rows(i for i in issues if i.level == "error" and i.row is not None)
     accepted = [r for r in records if state.is_live(r)]
     tables_out, conflicts, derived = cross_checks(accepted, tables, state)
+    unknown_tasks_of_quarantined(records, tables, tables_out, state)
     withdrawals = []
     for record in accepted:
         status_ = record.values.get("publication_status") if record.kind == "results" else None

@@ -262,3 +262,23 @@ def _link_items(
         if have_items and item and record.values["item_id"] is None and state.is_live(record):
             header = headers[record.file].header_of("item")
             state.issues.append(Issue("unknown-item", record.file, record.row, header, item))
+
+
+def unknown_tasks_of_quarantined(
+    records: list[Record],
+    tables: list[ExportTable],
+    by_kind: dict[str, list[Record]],
+    state: Accounting,
+) -> None:
+    """Report the task reference of rows already quarantined for another cell, so that the
+    operator learns every error of a row at once (the row stays quarantined once)."""
+    if not any(t.kind == "tasks" and t.rows for t in tables):
+        return
+    headers = {t.path: t for t in tables}
+    known = {r.values.get("task_id") for r in by_kind.get("tasks", []) if state.is_live(r)}
+    for record in records:
+        value = record.values.get("task_id")
+        stale = record.kind in ("results", "draws") and value and value not in known
+        if stale and not state.is_live(record):
+            header = headers[record.file].header_of("task_id")
+            state.issues.append(Issue("unknown-task", record.file, record.row, header, value))

@@ -7,7 +7,13 @@ import re
 from typing import Any
 
 from generator.core.errors import Issue
-from generator.core.schemas import load_schemas, match_outcome, normalise_value_key
+from generator.core.schemas import (
+    OUTCOME_SEPARATOR,
+    Outcome,
+    load_schemas,
+    match_outcome,
+    normalise_value_key,
+)
 from generator.core.values import (
     code_type,
     normalise_identifier,
@@ -19,6 +25,11 @@ from generator.ingest.exports import ExportTable
 from generator.validate.report import Record
 
 _MULTI_SPLIT = re.compile(r"[；;，,\n]+")
+_TICKED = "☑☒■√✓✔"
+_BOX = re.compile(r"[□☐☑☒■√✓✔]")
+_BOXED = re.compile(r"([□☐☑☒■√✓✔])([^□☐☑☒■√✓✔；;，,\n]*)")
+OUTCOME_PER_ITEM, OUTCOME_FOR_CHECK = "逐项", "整体"
+"""结果对应方式: the outcomes belong to this item, or to the check as a whole."""
 
 
 def _normalise_value(spec: Any, value: str | None) -> str | None:
@@ -46,45 +57,61 @@ def _split_multi(text: str | None) -> list[str]:
 def _result_records(
     table: ExportTable, number: int, values: dict[str, Any], pre: list[Issue]
 ) -> list[dict[str, Any]]:
-    """Split a result row into one record per item, with outcomes mapped to the vocabulary."""
+    """Split a result row into one record per item, with outcomes mapped to the vocabulary.
+
+    A check may carry several outcomes (a finding and its handling: the platform stores codes
+    like ``1,6`` and renders them joined). One item takes them all; as many outcomes as items
+    pair up in order; any other count gives every item the whole list, marked 整体 and
+    reported as a warning. A wording that maps to no outcome is an error, but the row's
+    records are still made, so every other cell of the row is checked too.
+    """
     outcome_header = table.header_of("outcome")
     raw_outcome = values.get("outcome")
-    pieces = _split_multi(raw_outcome)
-    outcomes = []
+    pieces, unchecked = outcome_pieces(raw_outcome)
+    outcomes: list[tuple[str, Outcome]] = []
+    unknown = []
     for piece in pieces:
         outcome = match_outcome(piece)
         if outcome is None:
-            pre.append(Issue("unknown-outcome", table.path, number, outcome_header, piece))
-            return []
-        outcomes.append((piece, outcome))
-    items = _split_multi(values.get("item")) or [""]
-    if len(outcomes) > 1 and len(items) != len(outcomes):
-        if len({o.code for _, o in outcomes}) == 1 and len(items) == 1:
-            outcomes = outcomes[:1]
+            unknown.append(piece)
         else:
-            detail = f"{len(outcomes)} 个检查结果而检查事项有 {len([i for i in items if i])} 个"
-            pre.append(
-                Issue(
-                    "item-result-mismatch",
-                    table.path,
-                    number,
-                    outcome_header,
-                    raw_outcome,
-                    {"detail": detail},
-                )
+            outcomes.append((piece, outcome))
+    if unknown:
+        pre.append(Issue("unknown-outcome", table.path, number, outcome_header, "；".join(unknown)))
+        outcomes = []
+    elif unchecked:
+        pre.append(Issue("unchecked-outcomes", table.path, number, outcome_header, raw_outcome))
+    items = _split_multi(values.get("item")) or [""]
+    mapping = OUTCOME_PER_ITEM if outcomes else None
+    if len(items) == 1:
+        shares = [outcomes]
+    elif len(outcomes) <= 1:
+        shares = [outcomes] * len(items)
+    elif len(outcomes) == len(items):
+        shares = [[o] for o in outcomes]
+    else:
+        shares = [outcomes] * len(items)
+        mapping = OUTCOME_FOR_CHECK
+        detail = f"{len(outcomes)} 个检查结果而检查事项有 {len([i for i in items if i])} 个"
+        pre.append(
+            Issue(
+                "outcomes-for-whole-check",
+                table.path,
+                number,
+                outcome_header,
+                raw_outcome,
+                {"detail": detail},
             )
-            return []
-    if not outcomes:
-        outcomes = [("", None)]
-    if len(outcomes) == 1:
-        outcomes = outcomes * len(items)
+        )
     records = []
-    for item, (text, outcome) in zip(items, outcomes):
+    for item, share in zip(items, shares):
+        distinct = sorted({o.code: o for _, o in share}.values(), key=lambda o: o.code)
         record = dict(values)
         record["item"] = item or None
-        record["outcome_text"] = text or None
-        record["outcome"] = outcome.outcome if outcome else None
-        record["outcome_code"] = outcome.code if outcome else None
+        record["outcome_text"] = OUTCOME_SEPARATOR.join(text for text, _ in share) or None
+        record["outcome"] = OUTCOME_SEPARATOR.join(o.outcome for o in distinct) or None
+        record["outcome_code"] = OUTCOME_SEPARATOR.join(o.code for o in distinct) or None
+        record["outcome_mapping"] = mapping
         uscc = record.get("uscc")
         record["code_type"] = code_type(uscc) if uscc else None
         record["result_id"] = result_id(
@@ -93,11 +120,30 @@ def _result_records(
             item,
         )
         records.append(record)
-    _spread_disposals(records, [o for _, o in outcomes])
+    _spread_disposals(records, [any(o.problem for _, o in share) for share in shares])
     return records
 
 
-def _spread_disposals(records: list[dict[str, Any]], outcomes: list[Any]) -> None:
+def outcome_pieces(text: str | None) -> tuple[list[str], bool]:
+    """The outcome wordings of a cell, and whether it is a checkbox list with none ticked.
+
+    Joined wordings split on ``；`` ``;`` ``，`` ``,`` and line breaks, trailing separators
+    and blank pieces ignored. A check sheet's checkbox list (``□未发现问题 ☑发现问题经责令
+    已改正``) gives the ticked wordings only; a single unticked box is read as its wording,
+    as a bare ``□未发现问题`` cell always was.
+    """
+    if not text or not _BOX.search(text):
+        return _split_multi(text), False
+    boxes = [(mark, words.strip()) for mark, words in _BOXED.findall(text) if words.strip()]
+    ticked = [words for mark, words in boxes if mark in _TICKED]
+    if ticked:
+        return ticked, False
+    if len(boxes) == 1:
+        return [boxes[0][1]], False
+    return [], bool(boxes)
+
+
+def _spread_disposals(records: list[dict[str, Any]], problems: list[bool]) -> None:
     """Give each record of a split row its own 后续处置.
 
     A row per enterprise lists disposals joined by ``；``: one per item, one per problem
@@ -107,11 +153,11 @@ def _spread_disposals(records: list[dict[str, Any]], outcomes: list[Any]) -> Non
     pieces = _split_multi(records[0].get("disposal") if records else None)
     if len(pieces) < 2 and len(records) < 2:
         return
-    problems = [r for r, o in zip(records, outcomes) if o is not None and o.problem]
+    with_problem = [r for r, problem in zip(records, problems) if problem]
     if len(pieces) == len(records):
         targets = records
-    elif len(pieces) == len(problems) or (len(pieces) == 1 and problems):
-        targets = problems
+    elif len(pieces) == len(with_problem) or (len(pieces) == 1 and with_problem):
+        targets = with_problem
     else:
         return
     for record in records:

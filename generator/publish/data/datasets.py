@@ -79,8 +79,9 @@ _CONSTRAINT_KEYS = ("required", "unique", "enum", "pattern", "minimum", "maximum
 def table_schema(table: Table, *, neutralised: Iterable[str] = ()) -> dict[str, Any]:
     """The published Table Schema of a table's CSV.
 
-    Only standard Table Schema keys and the custom ``publicity`` are kept; header synonyms
-    and the other ingest settings are not part of the published data.
+    Only standard Table Schema keys and the custom ``publicity``, ``separator`` and
+    ``itemEnum`` (a multi-valued field: the items its cells join, and the values each may
+    take) are kept; header synonyms and the other ingest settings are not published.
 
     Args:
         table: The table.
@@ -107,6 +108,10 @@ def table_schema(table: Table, *, neutralised: Iterable[str] = ()) -> dict[str, 
             constraints["pattern"] = f"'?(?:{constraints['pattern']})"
         if constraints:
             descriptor["constraints"] = constraints
+        if spec.separator:  # a multi-valued field: its pattern checks every item
+            descriptor["separator"] = spec.separator
+            if spec.enum:
+                descriptor["itemEnum"] = list(spec.enum)
         descriptor["publicity"] = spec.publicity
         fields.append(descriptor)
     schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}

@@ -115,9 +115,13 @@ def _value_range(spec: Any) -> str:
     parts = []
     if constraints.get("required"):
         parts.append("必填")
-    if constraints.get("enum"):
+    if spec.separator:
+        parts.append(f"可有多个值，以“{escape_markdown_cell(spec.separator)}”分隔")
+        if spec.enum:
+            parts.append("每个值取：" + "、".join(escape_markdown_cell(v) for v in spec.enum))
+    elif constraints.get("enum"):
         parts.append("取值：" + "、".join(escape_markdown_cell(v) for v in constraints["enum"]))
-    if constraints.get("pattern"):
+    if constraints.get("pattern") and not (spec.separator and spec.enum):
         pattern = escape_markdown_cell(constraints["pattern"])
         parts.append(f"格式（正则表达式）：<code>{pattern}</code>")
     if constraints.get("minimum") is not None:

@@ -52,6 +52,7 @@ from typing import Any
 
 from generator.core.console import status
 from generator.core.errors import BuildAbort
+from generator.core.schemas import split_outcomes
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
 from generator.publish.site.pagefind import chunk_starts, normalise_bundle, run_async, run_pagefind
@@ -204,7 +205,7 @@ def search_records(model: Model) -> Iterator[SearchRecord]:
         for result in enterprise.results:
             years.update(_years(result.get("inspected_on")))
             departments.update(_values(result.get("authority")))
-            outcomes.update(_values(result.get("outcome")))
+            outcomes.update(split_outcomes(result.get("outcome")))
         yield SearchRecord(
             url="/" + record_path("enterprise", enterprise.slug),
             title=enterprise.name,
