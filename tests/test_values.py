@@ -14,7 +14,7 @@ from generator.core.values import (
     parse_datetime,
     parse_integer,
 )
-from generator.ingest.sheets import _excel_cell_text, sniff_format
+from generator.ingest.sheets import excel_cell_text, sniff_format
 
 
 @pytest.mark.parametrize(
@@ -91,13 +91,13 @@ def test_integers_lose_their_units() -> None:
 
 def test_excel_numbers_show_their_damage() -> None:
     # Excel keeps 15 significant digits of a typed 18-digit code and stores a double.
-    assert _excel_cell_text(913301007161035000.0) == "913301007161035000"
-    assert _excel_cell_text(913301007161035000) == "913301007161035000"
-    assert _excel_cell_text(9.13301007161035748e17).endswith("000")
-    assert _excel_cell_text(45376) == "45376"
-    assert _excel_cell_text(12.5) == "12.5"
-    assert _excel_cell_text(dt.datetime(2024, 3, 25)) == "2024-03-25"
-    assert _excel_cell_text(dt.datetime(2024, 3, 25, 9, 30)) == "2024-03-25 09:30:00"
+    assert excel_cell_text(913301007161035000.0) == "913301007161035000"
+    assert excel_cell_text(913301007161035000) == "913301007161035000"
+    assert excel_cell_text(9.13301007161035748e17).endswith("000")
+    assert excel_cell_text(45376) == "45376"
+    assert excel_cell_text(12.5) == "12.5"
+    assert excel_cell_text(dt.datetime(2024, 3, 25)) == "2024-03-25"
+    assert excel_cell_text(dt.datetime(2024, 3, 25, 9, 30)) == "2024-03-25 09:30:00"
 
 
 @pytest.mark.parametrize(

@@ -52,7 +52,18 @@ def cli() -> None:
     default=None,
     help="显示进度条（默认：终端中显示）。Show a progress bar (default: when on a terminal).",
 )
-def validate_command(data_dir: Path, as_json: bool, progress: bool | None) -> None:
+@click.option(
+    "--corrections",
+    "corrections_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="待更正.xlsx",
+    help="把被隔离的行写成更正表（每个文件一个工作表，错误单元格标黄并批注）；改好后放回数据目录即可。"
+    "Write the quarantined rows to a correction workbook; fix the cells and drop it into DATA_DIR.",
+)
+def validate_command(
+    data_dir: Path, as_json: bool, progress: bool | None, corrections_file: Path | None
+) -> None:
     """校验数据目录中的全部导出文件。Validate every export file in DATA_DIR.
 
     逐行核对：读入行数 = 公示行数 + 隔离行数 + 不予公示行数。每个错误注明文件、行号、列名、
@@ -60,6 +71,11 @@ def validate_command(data_dir: Path, as_json: bool, progress: bool | None) -> No
 
     Every row is accounted for: rows in = published + quarantined + withheld. Each error names
     the file, the row as the spreadsheet shows it, the column header, a code and a fix.
+
+    更正表 / Correction workbook: --corrections 待更正.xlsx 写出被隔离的行（原列、原顺序，不含不予
+    公示的列）。在表中改正标黄的单元格，把文件放进数据目录，下次校验时这些行按改正后的内容读入，
+    仍计入原文件、原行号，不会重复；仍有错误的行会再次写入更正表。原文件已修改或重新导出时，更正表
+    中对应的行不再使用。The rows keep their file and row number, so nothing is counted twice.
 
     \b
     退出码 / Exit codes:
@@ -76,6 +92,11 @@ def validate_command(data_dir: Path, as_json: bool, progress: bool | None) -> No
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
     else:
         _print_summary(summary)
+    if corrections_file is not None:
+        from generator.validate.corrections import write_corrections
+
+        written = write_corrections(report, data_dir, corrections_file)
+        click.echo(f"更正表已写出：{corrections_file}（{written} 行待更正）", err=as_json)
     sys.exit(1 if summary["errors"] else 0)
 
 

@@ -166,6 +166,21 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "「{column}」是复选框列表，但没有勾选任何结果",
         "请勾选（☑）实际的检查结果，或只填写结果用语，多个结果用“；”分隔",
     ),
+    "corrections-applied": IssueCode(
+        "warning",
+        "已按更正表修改 {detail} 行",
+        "更正后的行照常校验；全部修正后可在导出系统中一并更正，并删除更正表",
+    ),
+    "corrections-stale": IssueCode(
+        "warning",
+        "更正表中的行未使用，因为原文件对应的行已变化：{detail}",
+        "原文件已修改或重新导出时，请重新运行 gongkai validate --corrections 生成新的更正表",
+    ),
+    "unreadable-corrections": IssueCode(
+        "error",
+        "更正表无法读取：{detail}",
+        "请用 gongkai validate --corrections 重新生成更正表，只修改单元格内容，不要增删列或改动“原行号”和隐藏的工作表",
+    ),
     "outcomes-for-whole-check": IssueCode(
         "warning",
         "「{column}」有 {detail}，无法逐项对应：全部结果作为这次检查的整体结果公示（结果对应方式 = 整体）",

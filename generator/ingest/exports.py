@@ -15,7 +15,8 @@ cache, log or report ever holds their raw values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,13 +144,23 @@ def _is_template_row(cells: list[str | None]) -> bool:
     return any(cell and any(marker in cell for marker in TEMPLATE_MARKERS) for cell in cells)
 
 
-def read_export(path: Path, display_path: str) -> ExportTable:
+def read_export(
+    path: Path, display_path: str, corrections: Mapping[int, RowCorrection] | None = None
+) -> ExportTable:
     """Read one export file into an :class:`ExportTable` of header-mapped rows.
+
+    Args:
+        path: The file.
+        display_path: The file as reports name it (relative to the data folder).
+        corrections: Cells an operator corrected in a correction workbook, by row number
+            (:func:`apply_corrections`).
 
     Raises:
         IngestError: when the file cannot be read or its kind cannot be recognised.
     """
     sheet = read_sheet(path)
+    if corrections:
+        apply_corrections(sheet, corrections)
     guess = locate_header(sheet)
     if guess is None:
         raise IngestError("header-not-found", detail=str(min(len(sheet.rows), HEADER_SEARCH_ROWS)))
@@ -238,3 +249,51 @@ def find_exports(data_dir: Path) -> list[Path]:
         ):
             found.append(path)
     return found
+
+
+@dataclass(frozen=True)
+class RowCorrection:
+    """An operator's corrected cells for one row of an export (from a correction workbook).
+
+    ``fingerprint`` is the row as it was exported when the workbook was written; a row that
+    no longer looks like that (the export was fixed or re-exported since) is left as it is.
+    """
+
+    fingerprint: str
+    cells: Mapping[int, str | None]
+    """Column index → corrected text."""
+    source: str
+    """Where the correction comes from, for reports: ``待更正.xlsx`` and its sheet and row."""
+
+
+def row_fingerprint(cells: Sequence[str | None]) -> str:
+    """A short hash of a row's cells as read, blank cells at its end ignored."""
+    texts = ["" if c is None else str(c) for c in cells]
+    while texts and not texts[-1].strip():
+        texts.pop()
+    return hashlib.sha256("\x1f".join(texts).encode("utf-8")).hexdigest()[:16]
+
+
+def apply_corrections(sheet: RawSheet, corrections: Mapping[int, RowCorrection]) -> None:
+    """Replace corrected cells in a sheet's rows, row numbers kept, and note what happened."""
+    applied, stale = 0, []
+    rows = []
+    for number, cells in sheet.rows:
+        correction = corrections.get(number)
+        if correction is not None and row_fingerprint(cells) == correction.fingerprint:
+            width = max([len(cells), *(i + 1 for i in correction.cells)])
+            patched = [*cells, *([None] * (width - len(cells)))]
+            for index, text in correction.cells.items():
+                patched[index] = text
+            applied += row_fingerprint(patched) != row_fingerprint(cells)
+            cells = patched
+        elif correction is not None:
+            stale.append(correction.source)
+        rows.append((number, cells))
+    missing = sorted(set(corrections) - {n for n, _ in sheet.rows})
+    stale += [corrections[n].source for n in missing]
+    sheet.rows = rows
+    if applied:
+        sheet.notes.append(("corrections-applied", {"detail": str(applied)}))
+    if stale:
+        sheet.notes.append(("corrections-stale", {"detail": "、".join(stale)}))

@@ -219,7 +219,7 @@ def _ss_int(element: Any, name: str, default: int, low: int, high: int) -> int:
     return value
 
 
-def _check_zip(path: Path) -> zipfile.ZipFile:
+def check_zip(path: Path) -> zipfile.ZipFile:
     """Open an XLSX zip after refusing bombs and XML entity declarations."""
     try:
         archive = zipfile.ZipFile(path)
@@ -260,7 +260,7 @@ def _check_members(archive: zipfile.ZipFile) -> None:
 
 
 def _read_xlsx(path: Path) -> RawSheet:
-    archive = _check_zip(path)
+    archive = check_zip(path)
     import openpyxl  # heavy; imported only for spreadsheets
     from defusedxml import DefusedXmlException
 
@@ -297,7 +297,7 @@ def _read_workbook(workbook: Any, archive: zipfile.ZipFile) -> RawSheet:
         if getattr(sheet, "sheet_state", "visible") != "visible":
             continue
         rows = [
-            (number, [_excel_cell_text(v) for v in values])
+            (number, [excel_cell_text(v) for v in values])
             for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
         ]
         rows = [(n, cells) for n, cells in rows if any(c not in (None, "") for c in cells)]
@@ -374,7 +374,7 @@ def _fill_merges(
                     cells[column - 1] = value
 
 
-def _excel_cell_text(value: Any) -> str | None:
+def excel_cell_text(value: Any) -> str | None:
     """Turn an openpyxl cell value into text the way Excel would show it.
 
     Large numbers keep only 15 significant digits, as Excel stores them, so a credit code

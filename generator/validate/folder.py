@@ -24,6 +24,7 @@ from generator.core.settings import load_settings
 from generator.core.values import normalise_identifier
 from generator.ingest.exports import ExportTable, find_exports, read_export
 from generator.validate.checks import frictionless_issues
+from generator.validate.corrections import load_corrections
 from generator.validate.keys import Accounting, cross_checks, unknown_tasks_of_quarantined
 from generator.validate.report import (
     INTERNAL_KINDS,
@@ -58,7 +59,8 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
     if not data_dir.is_dir():
         raise GongkaiError(f"数据目录不存在：{data_dir}。请确认路径，或先把导出文件放入该目录")
     settings = load_settings(data_dir)
-    paths = find_exports(data_dir)
+    corrections, correction_issues, workbooks = load_corrections(data_dir)
+    paths = [p for p in find_exports(data_dir) if p not in workbooks]
     if not paths:
         raise GongkaiError(
             f"数据目录 {data_dir} 中没有 .xlsx 或 .csv 导出文件。请把业务系统导出的文件放入该目录"
@@ -67,10 +69,11 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
     issues: list[Issue] = []
     records: list[Record] = []
     tables: list[ExportTable] = []
+    issues.extend(correction_issues)
     for path in console_progress(paths, progress, "读取并校验导出文件"):
         display = _display_path(path, data_dir)
         try:
-            table = read_export(path, display)
+            table = read_export(path, display, corrections.get(display))
         except IngestError as exc:
             files.append(FileReport(display, None, None, None, None))
             issues.append(Issue(exc.code, display, params=exc.params))

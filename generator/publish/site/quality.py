@@ -55,7 +55,9 @@ def render_quality_page(report: dict[str, Any]) -> str:
         *_render_issues(
             report.get("errors", []),
             "错误",
-            "有错误的行已被隔离，不在本站公示，修正后重新导出即可。",
+            "有错误的行已被隔离，不在本站公示，修正后重新导出即可。发布单位可运行 "
+            "`gongkai validate 数据目录 --corrections 待更正.xlsx`，把被隔离的行连同"
+            "错误说明导出为更正表（错误单元格标黄并批注），改正后放回数据目录即可，无需重新导出。",
         ),
         *_render_issues(report.get("warnings", []), "警告", "警告不影响公示，但建议核对原始数据。"),
         *_render_conflicts(report.get("conflicts", []), titles),
