@@ -46,6 +46,7 @@ from generator.publish.site.sitemap import write_sitemap
 from generator.publish.site.statistics_pages import statistics_table
 from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
+from generator.validate.corrections import write_corrections
 from generator.validate.folder import validate_folder
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -62,6 +63,7 @@ def build_site(
     config_file: Path | None = None,
     previous: Path | None = None,
     allow_mass_deletion: bool = False,
+    corrections_file: Path | None = None,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -74,6 +76,8 @@ def build_site(
             is carried forward and ``data/delta.json`` lists what changed since.
         allow_mass_deletion: Publish even when many of ``previous``'s records vanished
             without a declared 撤回 (:func:`generator.model.releases.check_deletions`).
+        corrections_file: Also write the quarantined rows there for the operator
+            (:func:`generator.validate.corrections.write_corrections`); never inside the site.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
@@ -91,6 +95,10 @@ def build_site(
     validated = validate_folder(data_dir, progress=progress)
     report = validated.to_dict()
     check_balance(report)
+    if corrections_file is not None:
+        if corrections_file.resolve().is_relative_to(out_dir.resolve()):
+            raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
+        write_corrections(validated, data_dir, corrections_file)
     model = build_model(validated.public_tables(), validated.data_as_of)
     draws = load_draws(data_dir)
     attach_draws(model, draws)

@@ -118,3 +118,19 @@ def test_a_fixed_source_row_wins_over_a_stale_workbook(round_trip, tmp_path) -> 
     report = validate_folder(data)
     assert any(i.code == "corrections-stale" for i in report.warnings)
     assert report.balanced
+
+
+@pytest.mark.slow
+def test_build_writes_the_workbook_for_the_operator_but_never_into_the_site(tmp_path) -> None:
+    site = tmp_path / "site"
+    refused = _gongkai("build", "data", "--out", str(site), "--no-progress",
+                       "--corrections", str(site / "待更正.xlsx"))  # fmt: skip
+    assert refused.returncode == 2 and "不能写在网站目录中" in refused.stderr
+    assert not site.exists()
+    workbook = tmp_path / "待更正.xlsx"
+    built = _gongkai("build", "data", "--out", str(site), "--no-progress",
+                     "--corrections", str(workbook))  # fmt: skip
+    assert built.returncode == 1 and "更正表已写出" in built.stdout
+    sheets = openpyxl.load_workbook(workbook).sheetnames
+    assert META_SHEET in sheets and len(sheets) > 1
+    assert not [p for p in site.rglob("*") if "更正" in p.name]

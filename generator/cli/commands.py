@@ -20,6 +20,15 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 data_dir_argument = click.argument(
     "data_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DATA_DIR"
 )
+corrections_option = click.option(
+    "--corrections",
+    "corrections_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="待更正.xlsx",
+    help="把被隔离的行写成更正表（每个文件一个工作表，错误单元格标黄并批注）；改好后放回数据目录即可。"
+    "Write the quarantined rows to a correction workbook; fix the cells and drop it into DATA_DIR.",
+)
 
 
 @click.group(context_settings=CONTEXT_SETTINGS)
@@ -52,15 +61,7 @@ def cli() -> None:
     default=None,
     help="显示进度条（默认：终端中显示）。Show a progress bar (default: when on a terminal).",
 )
-@click.option(
-    "--corrections",
-    "corrections_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    metavar="待更正.xlsx",
-    help="把被隔离的行写成更正表（每个文件一个工作表，错误单元格标黄并批注）；改好后放回数据目录即可。"
-    "Write the quarantined rows to a correction workbook; fix the cells and drop it into DATA_DIR.",
-)
+@corrections_option
 def validate_command(
     data_dir: Path, as_json: bool, progress: bool | None, corrections_file: Path | None
 ) -> None:
@@ -160,12 +161,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     ),
 )
 @click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")
+@corrections_option
 def build_command(
     data_dir: Path,
     out_dir: Path,
     previous: Path | None,
     allow_mass_deletion: bool,
     progress: bool | None,
+    corrections_file: Path | None,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
@@ -189,7 +192,10 @@ def build_command(
         progress=show_progress,
         previous=previous,
         allow_mass_deletion=allow_mass_deletion,
+        corrections_file=corrections_file,
     )
+    if corrections_file is not None:
+        click.echo(f"更正表已写出（仅供发布单位使用，不在网站中）：{corrections_file}")
     click.echo(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
         f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
