@@ -2,7 +2,7 @@
 navigation, and check that data-driven pages contain only allowlisted HTML.
 
 ``gongkai build`` writes data-derived pages into ``site_src/generated/`` (see
-``generator/pages.py``) so that they stay apart from the hand-written ones in git; readers
+``generator/publish/site/pages.py``) so that they stay apart from the hand-written ones in git; readers
 should not see that split in addresses, so ``generated/quality.md`` is published as
 ``quality/`` rather than ``generated/quality/``.
 """
@@ -36,7 +36,7 @@ def on_config(config: Any) -> Any:
     Raises:
         PluginError: ``use_directory_urls`` is off.
     """
-    # generator/pages.py computes links to record pages from each page's depth as published
+    # generator/publish/site (markdown.py) computes links to record pages from each page's depth as published
     # with directory URLs (``items/`` → ``../item/<slug>/``).
     if not config.use_directory_urls:
         raise PluginError("gongkai 生成的页面需要 use_directory_urls: true")

@@ -1,7 +1,7 @@
 /*
  * gongkai search box: Pagefind over the site's own bundle (<root>/pagefind/), offline.
  *
- * The index is built by generator/search.py with gongkai's own tokenisation, which this
+ * The index is built by generator/publish/site/search.py with gongkai's own tokenisation, which this
  * file mirrors in queryWords(): NFKC, lower case, runs of letters and digits; a run of at
  * most SPAN units (an ASCII letter/digit stretch is one unit, any other character is one)
  * (letters a-z written as Lisu letters, which Pagefind does not split at digits)

@@ -1,5 +1,5 @@
 /* 抽取验证: verifies a published gongkai draw in the browser (WebCrypto, no network, no upload).
- * The same named checks, in the same order, as generator/verify_draw.py (the downloadable
+ * The same named checks, in the same order, as generator/draws/verify_draw.py (the downloadable
  * verifier); tests/test_draws.py runs both on every tamper case. Keep the two in step. */
 (function () {
   "use strict";
