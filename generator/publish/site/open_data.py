@@ -183,7 +183,7 @@ def render_open_data_page(release: Release) -> str:
                 "六列。SQLite 自带的分词器不能切分中文，所以索引中的文字预先切成了相邻两字"
                 "（二元组）和单字：查询一个字或两个字的词，直接写这个词；查询更长的词，"
                 "把它拆成相邻的两字组合，用双引号括成短语（Python 用户可以用 gongkai 的 "
-                "generator.datasets.fts_query 生成查询）。"
+                "generator.publish.data.downloads.fts_query 生成查询）。"
                 f"{FTS_TABLE} 与 results 表的 rowid 一一对应。"
                 "例如在 sqlite3 gongkai.sqlite 中查找企业名称、检查事项、检查结果、检查机关或"
                 f"任务名称中含有“{escape_markdown_cell(FTS_EXAMPLE)}”的检查结果："
