@@ -7,7 +7,8 @@
   stored as strings) and ``<table>.parquet``;
 * ``gongkai.sqlite``: one table per kind, plus ``results_fts``, an FTS5 index over the
   results whose text is pre-segmented into Chinese character bigrams and single characters
-  (see :func:`segment_text`), so a 2-character query finds what contains it;
+  (see :func:`generator.publish.data.downloads.segment_text`), so a 2-character query finds
+  what contains it;
 * ``datapackage.json`` (Frictionless Data Package: every CSV with its Table Schema, every
   other file as a ``file`` resource, each with ``bytes`` and ``hash``), ``index.json`` (the
   release: version, data-as-of, counts, resources and hashes) and ``SHA256SUMS``.
@@ -20,8 +21,9 @@ fixed properties and zip timestamps, Parquet files carry no pandas metadata or c
 the SQLite database is written in one order, vacuumed, with a fixed page size. The date in
 the version and in ``created`` is the data's own "as of" date, never the clock's.
 
-Each format is an :class:`Exporter` (``setup``, ``feed``, ``finish``, ``close``) listed in
-:data:`EXPORTERS` by its ``FILE_NAME``; every record is fed once to every exporter.
+Each format is an :class:`~generator.publish.data.exporters.Exporter` (``setup``, ``feed``,
+``finish``, ``close``) listed in :data:`generator.publish.data.exporters.EXPORTERS` by its
+``FILE_NAME``; every record is fed once to every exporter.
 """
 
 from __future__ import annotations
@@ -85,8 +87,9 @@ def table_schema(table: Table, *, neutralised: Iterable[str] = ()) -> dict[str, 
 
     Args:
         table: The table.
-        neutralised: Fields in which some CSV cell got the :data:`CSV_GUARD`; their
-            ``pattern`` then also accepts the guarded form.
+        neutralised: Fields in which some CSV cell got the
+            :data:`generator.publish.data.derived.CSV_GUARD`; their ``pattern`` then also
+            accepts the guarded form.
     """
     relaxed = set(neutralised)
     fields = []
@@ -137,7 +140,8 @@ def write_datasets(
     Args:
         model: The published model; only ``model.tables`` is read.
         folder: An empty or missing folder; published as ``SITE_DIR/data/``.
-        settings: Licence, publisher and sources (:func:`open_data_settings`).
+        settings: Licence, publisher and sources
+            (:func:`generator.publish.data.downloads.open_data_settings`).
         sources: The export files read (paths from the quality report); the data package's
             ``sources`` when the settings name none.
         notes: Writes the release history and delta (``generator.model.releases.ReleaseNotes``).

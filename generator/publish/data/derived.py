@@ -1,4 +1,7 @@
-"""Tables computed from the data (the statistics) and the CSV cell rules every download follows, formula guard included; imports nothing else of gongkai, so pages and charts can use it."""
+"""Tables computed from the data (the statistics) and the CSV cell rules of every download.
+
+The formula guard included; imports nothing else of gongkai, so pages and charts can use it.
+"""
 
 from __future__ import annotations
 

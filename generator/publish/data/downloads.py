@@ -1,7 +1,7 @@
 """What a release offers for download.
 
-Formats, licences and settings, the derived statistics table, CSV formula guards, full-text
-query helpers and the release manifest the pages are rendered from.
+Formats, licences and settings, full-text query helpers and the release manifest the pages
+are rendered from; imports no other publish.data module, so the pages can use it.
 """
 
 from __future__ import annotations

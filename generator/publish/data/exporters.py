@@ -1,5 +1,6 @@
-"""The download formats, one Exporter each (CSV, JSON, XLSX, Parquet, SQLite), fed every record
-once.
+"""The download formats: one Exporter each (CSV, JSON, XLSX, Parquet, SQLite).
+
+Every record is fed once to every exporter; :data:`EXPORTERS` lists them by file name.
 """
 
 from __future__ import annotations

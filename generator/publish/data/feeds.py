@@ -5,8 +5,8 @@ published on one 公示日期 (``result-batch``: one entry per batch, not per ro
 合规手册 sections of one industry updated on one day (``handbook``). Entries go into the
 site-wide feed and into the feeds of the departments and industries they concern; each
 enterprise gets a feed of its own results, one entry per batch it appears in. Layout under
-the site folder (``<slug>`` as in :func:`department_slug`, :func:`generator.publish.site.records.
-industry_slug` and the enterprise's record page)::
+the site folder (``<slug>`` as in :func:`generator.publish.data.publications.department_slug`,
+:func:`generator.model.identity.industry_slug` and the enterprise's record page)::
 
     feed.atom, feed.rss                     (site-wide, at the site root: see feed_file)
     feeds/department/<d-slug>.atom|.rss
@@ -26,7 +26,7 @@ Rules that make the feeds citable and byte-stable:
 * **Dates** come from the data (``published_on``, ``updated_on``), as midnight China
   Standard Time; never from the clock. A feed's ``updated`` is its newest entry's date (the
   data's "as of" date for a feed without entries). Publications without a date are skipped
-  and counted in :class:`FeedSummary`.
+  and counted in :class:`generator.publish.data.publications.FeedSummary`.
 * **Text** from data loses control characters (which XML 1.0 cannot carry) and bidi
   overrides. Atom text is ``type="text"``; RSS readers treat ``title`` and ``description`` as
   HTML, so RSS text is HTML-escaped once more: a ``<script>`` in the data shows as the
@@ -46,9 +46,10 @@ Rules that make the feeds citable and byte-stable:
 Changing ``site_url``'s host or path changes every id (subscribers then see every entry as
 new): set it before the first public release.
 
-Corrections and withdrawals are meant to become further entry kinds: add a name to
-:data:`ENTRY_KINDS` and a collector that yields :class:`Publication` objects with their own
-ids and an ``updated`` later than ``published``.
+What the feeds announce is collected in :mod:`generator.publish.data.publications`. A further
+entry kind is a name in :data:`ENTRY_KINDS` and a collector there that yields
+:class:`~generator.publish.data.publications.Publication` objects with their own ids (and, for
+an entry that changed, an ``updated`` later than ``published``).
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ LANGUAGE = "zh-CN"
 GENERATOR = "gongkai"
 
 
-# Publications
+# Feed metadata
 
 
 @dataclass(frozen=True)
@@ -120,9 +121,6 @@ class FeedInfo:
     title: str
     subtitle: str
     path: str
-
-
-# Feed metadata
 
 
 def feed_infos(model: Model, site_name: str) -> dict[str, FeedInfo]:

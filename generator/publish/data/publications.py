@@ -78,7 +78,8 @@ class Publication:
 
 @dataclass
 class FeedSummary:
-    """What :func:`write_feeds` wrote: files, entries per kind, publications skipped."""
+    """What :func:`generator.publish.data.feeds.write_feeds` wrote: files, entries per kind,
+    publications skipped."""
 
     feeds: int = 0
     """Feeds written (a feed in two formats counts once)."""
