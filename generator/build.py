@@ -23,8 +23,11 @@ from typing import Any
 
 from generator.core.console import status
 from generator.core.errors import BuildAbort, ConfigError
+from generator.core.workdays import load_calendar
+from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
 from generator.model.entities import Model, build_model
+from generator.model.lifecycle import attach_lifecycle
 from generator.model.releases import (
     ReleaseNotes,
     annotate_model,
@@ -102,6 +105,7 @@ def build_site(
     model = build_model(validated.public_tables(), validated.data_as_of)
     draws = load_draws(data_dir)
     attach_draws(model, draws)
+    attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
     statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
     notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
     check_deletions(notes, allow=allow_mass_deletion)

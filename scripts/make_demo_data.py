@@ -952,7 +952,8 @@ def slash_date(day: dt.date) -> str:
 SC_H1_HEADER = ["序号", "抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查\n类型",
                 "检查实施机关", "企业名称", "统一社会信用代码", "主体类型", "行政区划代码", "检查事项",
                 "检查 结果", "后续处置", "检查完成日期", "公示日期", "经营者姓名", "身份证号", "手机号",
-                "信用风险分类", "备注", "公示状态"]
+                "信用风险分类", "备注", "公示状态", "发现问题情况", "处置日期", "立案日期", "行政处罚决定书文号",
+                "处罚决定日期", "处罚内容", "列入经营异常名录日期", "移出经营异常名录日期", "完结结果", "完结日期"]
 SC_H2_HEADER = ["序号", "抽查计划编号", "抽查计划名称", "抽查任务编号", "抽查任务名称", "抽查类型", "抽查机关",
                 "市场主体名称", "统一社会信用代码/注册号", "抽查事项", "抽查结果", "后续处置", "抽查完成日期",
                 "公示日期", "备注"]
@@ -968,6 +969,57 @@ def joint_note(task: Task) -> str:
         return ""
     partners = "、".join(DEPARTMENTS[p].name for p in task.plan.partners)
     return f"部门联合抽查（联合部门：{partners}）"
+
+
+FOLLOW_UP_UNTIL = dt.date(2024, 11, 25)
+"""No follow-up step of the demo is dated later: what would come after is still open."""
+FINDINGS = {
+    FIXED: "现场检查发现部分进货查验记录不完整，已当场责令改正",
+    PENDING: "发现涉嫌违法经营线索，需进一步调查",
+    NOT_PUBLISHED: "未按规定期限公示年度报告",
+    FALSE_INFO: "年度报告公示的从业人数、资产状况与实际不符",
+    UNREACHABLE: "通过登记的住所（经营场所）无法联系",
+    UNCOOPERATIVE: "拒不提供检查所需的账簿和材料",
+}
+
+
+def follow_up(ins: Inspection, number: int) -> dict[str, object]:
+    """The follow-up columns of a checked item (后续处置 → 立案/处罚/列异 → 完结).
+
+    Drawn from a generator of its own, seeded by the row, so the rest of the demo data does
+    not change with them; a step that would fall after :data:`FOLLOW_UP_UNTIL` stays open.
+    """
+    empty = dict.fromkeys(("发现问题情况", "处置日期", "立案日期", "行政处罚决定书文号", "处罚决定日期", "处罚内容",
+                           "列入经营异常名录日期", "移出经营异常名录日期", "完结结果", "完结日期"), None)
+    if not ins.disposal:
+        return empty
+    rng = Random(f"follow-up/{ins.task.task_id}/{ins.entity.code}/{ins.item.code}")
+    steps: dict[str, object] = {**empty, "发现问题情况": FINDINGS.get(ins.outcome)}
+    handled = ins.checked_on + dt.timedelta(days=rng.randint(1, 12))
+    if handled > FOLLOW_UP_UNTIL:
+        return steps
+    steps["处置日期"] = handled
+    closed, result = None, None
+    if ins.disposal == "立案查处":
+        steps["立案日期"] = handled
+        decided = handled + dt.timedelta(days=rng.randint(20, 75))
+        if decided <= FOLLOW_UP_UNTIL:
+            steps["行政处罚决定书文号"] = f"示例市监处罚〔2024〕{number}号"
+            steps["处罚决定日期"] = decided
+            steps["处罚内容"] = rng.choice(("警告", "警告，罚款人民币 2000 元", "罚款人民币 5000 元，没收违法所得"))
+            closed, result = decided + dt.timedelta(days=rng.randint(5, 30)), "处罚已执行，结案"
+    elif ins.disposal == "列入经营异常名录":
+        steps["列入经营异常名录日期"] = handled
+        if rng.random() < 0.4:
+            removed = handled + dt.timedelta(days=rng.randint(30, 120))
+            steps["移出经营异常名录日期"] = removed if removed <= FOLLOW_UP_UNTIL else None
+            closed, result = removed, "已补正并移出经营异常名录"
+    elif rng.random() < 0.85:
+        closed = handled + dt.timedelta(days=rng.randint(5, 40))
+        result = "已整改到位" if ins.disposal == "责令整改" else "已移送，由接收部门处理"
+    if closed is not None and closed <= FOLLOW_UP_UNTIL:
+        steps["完结结果"], steps["完结日期"] = result, closed
+    return steps
 
 
 def rows_sc_h1(rng: Random, inspections: list[Inspection]) -> list[Row]:
@@ -987,7 +1039,7 @@ def rows_sc_h1(rng: Random, inspections: list[Inspection]) -> list[Row]:
             "检查完成日期": date_value(ins.checked_on), "公示日期": date_value(ins.published_on),
             "经营者姓名": person.name if person else "", "身份证号": person.id_number if person else "",
             "手机号": person.phone if person else "", "信用风险分类": entity.risk,
-            "备注": joint_note(task), "公示状态": "公示",
+            "备注": joint_note(task), "公示状态": "公示", **follow_up(ins, len(rows) + 1),
         }, entity, [ins]))
     return rows
 

@@ -9,8 +9,10 @@ from bs4 import BeautifulSoup
 
 from generator.build import build_site
 from generator.core.schemas import load_schemas, public_record
+from generator.core.workdays import WorkCalendar
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path, record_slug
+from generator.model.lifecycle import attach_lifecycle
 from generator.publish.site.linkcheck import check_links
 from generator.publish.site.records import render_records
 from generator.validate.folder import validate_folder
@@ -25,7 +27,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Model]:
     site = tmp_path_factory.mktemp("records") / "site"
     build_site(DATA, site)
     report = validate_folder(DATA)
-    return site, build_model(report.public_tables(), report.data_as_of)
+    model = build_model(report.public_tables(), report.data_as_of)
+    attach_lifecycle(model, WorkCalendar(), report.held_back)  # drawn firms have pages too
+    return site, model
 
 
 def _page(site: Path, kind: str, slug: str) -> BeautifulSoup:

@@ -200,6 +200,21 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "「{column}」{value} 在抽查任务文件中不存在",
         "请核对任务编号，或把该任务补充到抽查任务文件中",
     ),
+    "penalty-without-problem": IssueCode(
+        "error",
+        "「{column}」已填写，但检查结果“{detail}”没有发现问题：未发现问题的检查不能有立案或行政处罚",
+        "请核对检查结果（发现问题的应填写相应结果用语）或删除立案、处罚信息；处罚应与查出问题的检查对应",
+    ),
+    "followup-before-inspection": IssueCode(
+        "error",
+        "「{column}」{value} 早于检查完成日期 {expected}",
+        "后续处置、立案、处罚、列入经营异常名录和完结都发生在检查之后，请核对日期",
+    ),
+    "removal-before-listing": IssueCode(
+        "error",
+        "「{column}」{value} 早于列入经营异常名录日期（{expected}），或没有列入日期",
+        "请填写列入经营异常名录日期，并核对移出日期不早于列入日期",
+    ),
     "withdrawal-without-reason": IssueCode(
         "warning",
         "结果标为“撤回”，但没有填写撤回原因",

@@ -25,3 +25,15 @@ def describe_change(change: Mapping[str, Any]) -> str:
     return f"{change['title']}：由“{shown[0]}”更正为“{shown[1]}”"
 
 
+
+
+def describe_adjustment(change: Mapping[str, Any]) -> str:
+    """One adjusted field of a plan or item list: both versions, which are public documents."""
+    shown = ["（空）" if v in (None, "") else str(v).strip() for v in (change.get("before"), change.get("after"))]
+    return f"{change['title']}：由“{shown[0]}”调整为“{shown[1]}”"
+
+
+def describe_follow_up(change: Mapping[str, Any]) -> str:
+    """One follow-up step added to a result (its value as now published)."""
+    after = change.get("after")
+    return f"{change['title']}：{'（空）' if after in (None, '') else str(after).strip()}"

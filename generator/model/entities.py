@@ -31,6 +31,8 @@ class Enterprise:
     status: str | None
     results: list[dict[str, Any]] = field(default_factory=list)
     task_ids: list[str] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    """Tasks it was drawn for whose result is not published yet (``generator.model.lifecycle``)."""
 
     @property
     def name(self) -> str:
@@ -58,6 +60,10 @@ class Model:
     """Corrections (更正) of this and earlier releases, newest first (``generator.model.releases``)."""
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
     """Withdrawn records (撤回) whose address now shows a notice, newest first."""
+    adjustments: list[dict[str, Any]] = field(default_factory=list)
+    """Adjustments (调整) of plans and item lists in this and earlier releases, newest first."""
+    follow_ups: list[dict[str, Any]] = field(default_factory=list)
+    """Follow-up updates (后续处置) of published results, newest first."""
     notices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Corrections per site-relative page path (``task/T1/``), for 更正说明 on that page."""
 

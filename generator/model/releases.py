@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort, ConfigError
-from generator.core.schemas import FieldSpec, KindSchema, record_id
+from generator.core.schemas import KindSchema, record_id
 from generator.core.values import fold_text
 from generator.model.changes import NOT_QUOTED
 from generator.model.entities import Model
-from generator.model.identity import industry_slug, record_path, record_slug
+from generator.model.identity import record_path, record_slug
 from generator.model.tables import (
     DATA_FOLDER,
     DELTA_FILE,
@@ -40,6 +40,18 @@ from generator.model.tables import (
     Table,
     published_tables,
     sorted_rows,
+)
+from generator.model.updates import (
+    ADJUSTMENT,
+    CORRECTION,
+    FOLLOW_UP,
+    KIND_LABELS,
+    adjustment_entry,
+    change_kind,
+    follow_up_entry,
+    quotable,
+    record_context,
+    restates,
 )
 
 OPS = ("ADD", "MOD", "DEL")
@@ -110,6 +122,8 @@ class Change:
     after: dict[str, Any] | None
     changed: tuple[str, ...] = ()
     """For a ``MOD``: the fields that changed (:func:`changed_fields`)."""
+    kind: str = CORRECTION
+    """For a ``MOD``: correction, adjustment or follow-up (:func:`generator.model.updates.change_kind`)."""
 
     @property
     def fields(self) -> list[str]:
@@ -170,7 +184,8 @@ def compare(
             if op == "MOD" and not changed:
                 continue
             key = {k: row.get(k) for k in table.primary_key}
-            changes.append(Change(op, name, ident, key, old_row, new_row, tuple(changed)))
+            kind = change_kind(name, table.fields, row, changed) if op == "MOD" else CORRECTION
+            changes.append(Change(op, name, ident, key, old_row, new_row, tuple(changed), kind))
     return changes
 
 
@@ -188,8 +203,15 @@ def delta_lines(
         if change.op == "MOD":
             specs = {spec.name: spec for spec in tables[change.table].fields}
             before, after = change.before or {}, change.after or {}
+            # An adjustment quotes both versions: plans and item lists are public documents.
+            shown = change.kind == ADJUSTMENT
+            line["kind"] = KIND_LABELS[change.kind]
             line["changes"] = {
-                n: [before.get(n) if quotable(specs[n]) else NOT_QUOTED, after.get(n)]
+                n: [
+                    before.get(n) if shown or quotable(specs[n]) or before.get(n) is None
+                    else NOT_QUOTED,
+                    after.get(n),
+                ]
                 for n in change.fields
             }
         if change.op == "DEL":
@@ -276,12 +298,26 @@ class ReleaseNotes:
             "counts": dict(counts),
             "changes": {op: sum(c[op] for c in per_table.values()) for op in OPS},
             "tables": {t: {op: c[op] for op in OPS} for t, c in per_table.items()},
+            "modified": {
+                KIND_LABELS[k]: sum(1 for c in self.changes if c.op == "MOD" and c.kind == k)
+                for k in (CORRECTION, ADJUSTMENT, FOLLOW_UP)
+            },
         }
         corrections = [
             self._correction(change, version, data_as_of)
             for change in self.changes
-            if change.op == "MOD"
+            if change.op == "MOD" and change.kind == CORRECTION
         ]
+        updates = {ADJUSTMENT: adjustment_entry, FOLLOW_UP: follow_up_entry}
+        adjustments, follow_ups = (
+            [
+                updates[kind](change, self.tables[change.table].fields,
+                              record_context(self.model, change.table, change.after or {}),
+                              version, data_as_of)
+                for change in self.changes if change.op == "MOD" and change.kind == kind
+            ]
+            for kind in (ADJUSTMENT, FOLLOW_UP)
+        )  # fmt: skip
         # A record already withdrawn stays one entry, unless it was published again since.
         republished = self.previous.rows if self.previous is not None else {}
         known = {
@@ -299,6 +335,11 @@ class ReleaseNotes:
                 for c in corrections + old.get("corrections", [])
             ],
             "withdrawals": new_withdrawals + old.get("withdrawals", []),
+            "adjustments": adjustments + old.get("adjustments", []),
+            "follow_ups": [
+                _redacted(f) if (f["table"], f["id"]) in withdrawn else f
+                for f in follow_ups + old.get("follow_ups", [])
+            ],
         }
 
     def _withdrawals(self, version: str, data_as_of: str | None) -> list[dict[str, Any]]:
@@ -327,7 +368,7 @@ class ReleaseNotes:
         day: str | None, version: str, *, declared: bool,
     ) -> dict[str, Any]:  # fmt: skip
         """A withdrawal as the history keeps it: nothing that names the enterprise."""
-        context = _context(self.model, table, record)
+        context = record_context(self.model, table, record)
         pages = [record_path("result", record_slug(ident))]
         if context["enterprise"] and context["enterprise"] not in self.model.enterprises:
             # Its last result is gone: the enterprise's page becomes a notice too.
@@ -351,8 +392,8 @@ class ReleaseNotes:
     def _correction(self, change: Change, version: str, data_as_of: str | None) -> dict[str, Any]:
         specs = {spec.name: spec for spec in self.tables[change.table].fields}
         before, after = change.before or {}, change.after or {}
-        old_context = _context(self.model, change.table, before)
-        context = _context(self.model, change.table, after)
+        old_context = record_context(self.model, change.table, before)
+        context = record_context(self.model, change.table, after)
         return {
             "release": version,
             "date": data_as_of,
@@ -515,83 +556,10 @@ def annotate_model(model: Model, history: Mapping[str, Any]) -> None:
         for row in model.tables.get(name, [])
     }
     model.withdrawals = [w for w in history.get("withdrawals", []) if (w["table"], w["id"]) not in live]
+    model.adjustments = list(history.get("adjustments", []))
+    model.follow_ups = [f for f in history.get("follow_ups", []) if f["pages"]]
     notices: dict[str, list[dict[str, Any]]] = {}
     for correction in model.corrections:
         for page in correction["pages"]:
             notices.setdefault(page, []).append(correction)
     model.notices = notices
-
-
-def _context(model: Model, table: str, row: Mapping[str, Any]) -> dict[str, Any]:
-    """Label, pages, departments and industries of a record, from its published fields."""
-    pages: list[str] = []
-    departments: list[str | None] = []
-    industries: list[str | None] = []
-    enterprise = None
-    label = str(row.get("name") or row.get("title") or "")
-    if table == "results":
-        task = model.tasks.get(row.get("task_id") or "")
-        task_name = (task or {}).get("name") or row.get("task_name") or row.get("task_id") or ""
-        label = "：".join(str(p) for p in (task_name, row.get("item")) if p)
-        enterprise = row.get("uscc")
-        if enterprise and enterprise in model.enterprises:
-            pages.append(record_path("enterprise", record_slug(enterprise)))
-        if task is not None:
-            pages.append(record_path("task", task["slug"]))
-        departments.append(row.get("authority"))
-        item = model.item_for(row.get("item_id") or row.get("item"))
-        industries.append((item or {}).get("industry"))
-    elif table in ("tasks", "draws"):
-        task = model.tasks.get(row.get("task_id") or "")
-        if task is not None:
-            pages.append(record_path("task", task["slug"]))
-            label = label if table == "tasks" else f"{task.get('name') or task['task_id']} 抽取记录"
-            departments.append(task.get("lead_department"))
-    elif table == "plans":
-        if row.get("plan_id") in model.plans:
-            pages.append(record_path("plan", record_slug(row["plan_id"])))
-        departments.append(row.get("department"))
-    elif table == "items":
-        if row.get("item_id") in model.items:
-            pages.append(record_path("item", record_slug(row["item_id"])))
-        departments.append(row.get("department"))
-        industries.append(row.get("industry"))
-    elif table == "handbook":
-        industry = row.get("industry")
-        if industry in model.handbook:
-            pages.append(f"handbook/{industry_slug(industry)}/")
-        industries.append(industry)
-        label = f"{industry} {row.get('section')} {row.get('title') or ''}".strip()
-    return {
-        "label": label or "记录",
-        "pages": pages,
-        "departments": sorted({d for d in departments if d}),
-        "industries": sorted({i for i in industries if i}),
-        "enterprise": enterprise,
-    }
-
-
-_QUOTED_NAMES = frozenset(
-    {"name", "title", "entity_name", "task_name", "plan_name", "item", "authority",
-     "lead_department", "partner_departments", "department", "industry", "section"}
-)  # fmt: skip
-"""Text fields whose old value a correction may quote: names of things, never free text."""
-
-
-def quotable(spec: FieldSpec) -> bool:
-    """Whether a correction may show a field's old value.
-
-    Free text (findings, notes, handbook bodies) may hold what should never have been
-    published — a phone number typed into 备注 — and a correction must not publish it twice:
-    only values of enums, dates, numbers, identifiers, names of things and restatements of
-    a controlled value (a wording the vocabulary matched, a code) are quoted.
-    """
-    return bool(
-        spec.enum or spec.identifier or spec.type != "string" or spec.name in _QUOTED_NAMES
-        or restates(spec)
-    )
-
-
-def restates(spec: FieldSpec) -> str | None:
-    """The field this one restates (its code, its wording as exported), if any."""
-    return spec.descriptor.get("restates")

@@ -25,6 +25,7 @@ from generator.core.values import normalise_identifier
 from generator.ingest.exports import ExportTable, find_exports, read_export
 from generator.validate.checks import frictionless_issues
 from generator.validate.corrections import load_corrections
+from generator.validate.followup import followup_issues
 from generator.validate.keys import Accounting, cross_checks, unknown_tasks_of_quarantined
 from generator.validate.report import (
     INTERNAL_KINDS,
@@ -98,6 +99,8 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
             i for i in frictionless_issues(table, table_records, settings)
             if (i.row, i.column) not in reported
         ]
+        if table.kind == "results":
+            table_issues += followup_issues(table, table_records)
         issues.extend(table_issues)
         records.extend(table_records)
     state = Accounting(files, issues)

@@ -86,6 +86,8 @@ ENTRY_KINDS: dict[str, str] = {
     "result-batch": "检查结果公示",
     "handbook": "合规手册更新",
     "correction": "更正",
+    "adjustment": "调整",
+    "follow-up": "后续处置更新",
     "withdrawal": "撤回",
     "draw-commitment": "抽取承诺",
 }

@@ -16,7 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from generator.model.changes import CHANGELOG_PAGE, describe_change
+from generator.model.changes import (
+    CHANGELOG_PAGE,
+    describe_adjustment,
+    describe_change,
+    describe_follow_up,
+)
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import industry_slug, record_path, split_ids
 
@@ -155,6 +160,7 @@ def collect_enterprise_publications(
         for correction in corrections.get(enterprise.code, []):
             entries += _counted([_correction(correction, own) or ("correction", None)],
                                 summary, "enterprise-")  # fmt: skip
+        entries += _counted(_follow_ups(model, enterprise.code, own), summary, "enterprise-")
         feeds[enterprise.slug] = _newest_first(entries)
     return feeds
 
@@ -300,6 +306,67 @@ def _correction(
     )
 
 
+def _adjustments(model: Model) -> Iterator[Publication | tuple[str, None]]:
+    """One entry per adjustment (调整) of a plan or item list: both versions quoted."""
+    for adjustment in model.adjustments:
+        day = parse_day(adjustment.get("date"))
+        if day is None:
+            yield "adjustment", None
+            continue
+        label = clean_text(adjustment["label"])
+        changed = "；".join(clean_text(describe_adjustment(c)) for c in adjustment["changes"])
+        facts = [("报备日期", adjustment.get("filed_on")), ("调整说明", adjustment.get("note"))]
+        what = "抽查计划" if adjustment["table"] == "plans" else "抽查事项"
+        pages = adjustment["pages"]
+        yield Publication(
+            kind="adjustment",
+            key=f"adjustment/{_quote(adjustment['release'])}/{adjustment['table']}/"
+            f"{_quote(adjustment['id'])}",
+            title=f"{what}调整：{label}",
+            summary=f"{day.isoformat()} 调整{what}“{label}”：{changed or '内容未变'}。" + _facts(facts),
+            published=day,
+            path=(pages[0] + "#versions") if pages else CHANGELOG_PAGE,
+            feeds=_scopes(map(clean_text, adjustment["departments"]), adjustment["industries"]),
+        )
+
+
+def _follow_ups(
+    model: Model, enterprise: str | None = None, feeds: tuple[str, ...] | None = None
+) -> Iterator[Publication | tuple[str, None]]:
+    """One entry per result whose follow-up moved on: an update of that result, not a new one.
+
+    Its id is the result's, ``published`` the result's 公示日期 and ``updated`` the latest
+    step's date, so a reader sees the entry change as the case goes on. ``enterprise`` keeps
+    the follow-ups of one enterprise only (its own feed).
+    """
+    latest: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for entry in model.follow_ups:
+        if enterprise is None or entry.get("enterprise") == enterprise:
+            latest[entry["id"]].append(entry)
+    for ident, entries in sorted(latest.items()):
+        days = [d for d in (parse_day(e.get("date")) for e in entries) if d is not None]
+        if not days:
+            yield "follow-up", None
+            continue
+        newest = entries[0]
+        label = clean_text(newest["label"])
+        steps = "；".join(
+            clean_text(describe_follow_up(c)) for e in reversed(entries) for c in e["changes"]
+        )
+        published = parse_day(newest.get("published_on")) or min(days)
+        yield Publication(
+            kind="follow-up",
+            key=f"result/{_quote(ident)}/follow-up",
+            title=f"后续处置更新：{label}",
+            summary=f"{max(days).isoformat()} 更新检查结果“{label}”（结果编号 {clean_text(ident)}）"
+            f"的后续处置：{steps}。",
+            published=min(published, max(days)),
+            updated=max(days),
+            path=newest["pages"][0] + f"#r-{ident}",
+            feeds=feeds or _scopes(map(clean_text, newest["departments"]), newest["industries"]),
+        )
+
+
 def _withdrawals(model: Model) -> Iterator[Publication | tuple[str, None]]:
     for withdrawal in model.withdrawals:
         day = parse_day(withdrawal.get("date"))
@@ -441,6 +508,8 @@ COLLECTORS: tuple[Callable[[Model], Iterator[Publication | tuple[str, None]]], .
     _result_batches,
     _handbook_updates,
     _corrections,
+    _adjustments,
+    _follow_ups,
     _withdrawals,
     _draw_commitments,
 )

@@ -55,7 +55,7 @@ def render_home_snippet(report: dict[str, Any], model: Model) -> str:
         (page_link("抽查事项", ITEMS_PAGE), count_text(len(model.items))),
         (page_link("年度抽查计划", PLANS_PAGE), count_text(len(model.plans))),
         (page_link("抽查任务", TASKS_PAGE), count_text(len(model.tasks))),
-        ("被检查的市场主体", count_text(len(model.enterprises))),
+        ("被检查的市场主体", count_text(sum(1 for e in model.enterprises.values() if e.results))),
         ("检查结果", count_text(results)),
         ("发现问题的检查结果", f"{count_text(problems)}（{share}）"),
     ]

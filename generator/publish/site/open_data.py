@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from generator.model.changes import describe_change
+from generator.model.changes import describe_adjustment, describe_change, describe_follow_up
 from generator.model.entities import Model
 from generator.model.identity import industry_slug
 from generator.model.tables import DATA_FOLDER, DELTA_FILE, HISTORY_FILE
@@ -243,7 +243,7 @@ def render_changelog_page(model: Model, release: Release) -> str:
             for name in release.tables
         ]
         parts.append(
-            markdown_table(("数据表", "记录数", "新增", "更正", "删除或撤回"), rows,
+            markdown_table(("数据表", "记录数", "新增", "修改（更正、调整、后续处置）", "删除或撤回"), rows,
                    ("left", "right", "right", "right", "right"))
         )  # fmt: skip
         corrections = [c for c in model.corrections if c["release"] == version]
@@ -263,6 +263,36 @@ def render_changelog_page(model: Model, release: Release) -> str:
                     ("left", "left", "left"),
                 )
             )
+        adjustments = [a for a in model.adjustments if a["release"] == version]
+        if adjustments:
+            parts.append("### 调整")
+            parts.append(
+                markdown_table(
+                    ("记录", "调整日期", "报备日期", "调整内容", "页面"),
+                    [
+                        (a["label"], a.get("date") or NO_VALUE, a.get("filed_on") or NO_VALUE,
+                         "；".join(describe_adjustment(ch) for ch in a["changes"]) or NO_VALUE,
+                         _page_links(root, a["pages"]))
+                        for a in adjustments
+                    ],
+                    ("left", "left", "left", "left", "left"),
+                )
+            )  # fmt: skip
+        follow_ups = [f for f in model.follow_ups if f["release"] == version]
+        if follow_ups:
+            parts.append("### 后续处置")
+            parts.append(
+                markdown_table(
+                    ("结果编号", "记录", "日期", "后续处置", "页面"),
+                    [
+                        (f["id"], f["label"], f.get("date") or NO_VALUE,
+                         "；".join(describe_follow_up(ch) for ch in f["changes"]),
+                         _page_links(root, f["pages"][:1]))
+                        for f in follow_ups
+                    ],
+                    ("left", "left", "left", "left", "left"),
+                )
+            )  # fmt: skip
         withdrawals = [w for w in model.withdrawals if w["release"] == version]
         if withdrawals:
             parts.append("### 撤回")

@@ -119,12 +119,13 @@ def _templates() -> dict[str, Any]:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    from generator.model.changes import CHANGELOG_PAGE, describe_change
+    from generator.model.changes import CHANGELOG_PAGE, describe_adjustment, describe_change
 
     environment.globals.update(
         root=ROOT,
         changelog_path=CHANGELOG_PAGE,
         describe_change=describe_change,
+        describe_adjustment=describe_adjustment,
         handbook_path=lambda industry: f"handbook/{industry_slug(industry)}/",
     )
     names = (*RECORD_KINDS, WITHDRAWN_TEMPLATE)
@@ -176,6 +177,7 @@ def _jobs(model: Model) -> Iterator[_Job]:
             "plan": plan,
             "tasks": [model.tasks[t] for t in plan["tasks"]],
             "items": [i for i in items if i is not None],
+            "versions": _versions(model, "plans", plan["plan_id"]),
         }
         yield _Job("plan", plan["slug"], plan.get("name") or plan["plan_id"], context)
     problems = Counter(r["item_ref"] for r in model.results if r["problem"] and r["item_ref"])
@@ -184,6 +186,7 @@ def _jobs(model: Model) -> Iterator[_Job]:
             "item": item,
             "tasks": [model.tasks[t] for t in item["tasks"]],
             "problems": problems[item["item_id"]],
+            "versions": _versions(model, "items", item["item_id"]),
         }
         yield _Job("item", item["slug"], item["name"], context)
     yield from _withdrawal_jobs(model)
@@ -291,3 +294,8 @@ def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
             groups[key] = group
         group["results"].append(result)
     return list(groups.values())
+
+
+def _versions(model: Model, table: str, ident: str) -> list[dict[str, Any]]:
+    """The adjustments of a plan or item, oldest first: version 2, 3, … of the record."""
+    return [a for a in reversed(model.adjustments) if a["table"] == table and a["id"] == ident]

@@ -206,6 +206,9 @@ def search_records(model: Model) -> Iterator[SearchRecord]:
             years.update(_years(result.get("inspected_on")))
             departments.update(_values(result.get("authority")))
             outcomes.update(split_outcomes(result.get("outcome")))
+        for pending in enterprise.pending:
+            years.update(_years(pending["deadline"]))
+            outcomes.add(pending["status"])
         yield SearchRecord(
             url="/" + record_path("enterprise", enterprise.slug),
             title=enterprise.name,
