@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.core.console import status
 from generator.core.errors import BuildAbort, ConfigError
+from generator.core.settings import load_settings
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
@@ -36,6 +37,7 @@ from generator.model.releases import (
     prepare_notes,
 )
 from generator.model.tables import DATA_FOLDER, published_tables
+from generator.model.updates import renumbered
 from generator.publish.data.datasets import write_datasets
 from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
@@ -106,9 +108,12 @@ def build_site(
     draws = load_draws(data_dir)
     attach_draws(model, draws)
     attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
+    model.objection = dict(load_settings(data_dir).objection)
     statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
     notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
     check_deletions(notes, allow=allow_mass_deletion)
+    for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])) if last else []:
+        to_stderr(warning)
     publish_site(
         report,
         out_dir,

@@ -1675,6 +1675,35 @@ def write_handbook(out: Path, items: dict[str, Item]) -> int:
     return len(rows)
 
 
+F_REPLIES = f"{EXPORTS}/企业说明与回访_2024.csv"
+REPLIES = (
+    ("异议", "我店已在检查前办结相关手续，请核实", "经核查，检查时相关手续尚未办结，异议不成立，维持原结果"),
+    ("企业说明", "已按要求完成整改，并建立了进货查验台账", "已复查，整改到位"),
+    ("回访", "", "回访时经营正常，问题未再发生"),
+)
+
+
+def write_replies(out: Path, exports: list[ExportFile]) -> int:
+    """企业说明与回访: an objection, a statement and a follow-up visit on published problem rows.
+
+    The enterprise's contact person and phone are in the export, as the platform keeps them,
+    and are withheld by the schema.
+    """
+    rows = []
+    candidates = [r for r in exports[0].rows if r.inspections and not r.protected and not r.planted
+                  and r.inspections[0].disposal in ("立案查处", "责令整改")]
+    for number, ((kind, text, response), row) in enumerate(zip(REPLIES, candidates[::40]), 1):
+        ins = row.inspections[0]
+        replied = ins.published_on + dt.timedelta(days=5 * number)
+        rows.append([ins.task.task_id, ins.entity.code, ins.entity.name, ins.item.name, kind, text,
+                     replied.isoformat(), response, (replied + dt.timedelta(days=7)).isoformat(),
+                     "王经理", f"1390000{number:04d}"])
+    header = ["抽查任务编号", "统一社会信用代码", "企业名称", "检查事项", "类型", "说明内容", "说明日期",
+              "处理结果", "答复日期", "联系人", "联系电话"]
+    write_csv(out / F_REPLIES, header, rows, "utf-8-sig")
+    return len(rows)
+
+
 # --------------------------------------------------------------------------------------
 # planted_errors.json and README.md
 # --------------------------------------------------------------------------------------
@@ -2187,6 +2216,7 @@ def generate(out: Path, private: Path = PRIVATE_DIR) -> dict:
         "handbook": write_handbook(out, items),
     }
     write_results(out, exports)
+    counts["replies"] = write_replies(out, exports)
     planted = planted_list(exports)
     write_planted_json(out, planted)
     stats = corpus_stats(tasks, exports, inspections, counts)

@@ -469,7 +469,7 @@ def test_index_and_checksums(written):
     assert index["version"].startswith("20240622-")
     assert index["previous"] is None and index["data_as_of"] == "2024-06-22"
     assert index["counts"] == {"items": 2, "plans": 1, "tasks": 2, "draws": 3, "results": 3,
-                               "handbook": 1}  # fmt: skip
+                               "handbook": 1, "replies": 0}  # fmt: skip
     listed = {r["path"]: r["hash"] for r in index["resources"]}
     assert DATAPACKAGE_FILE in listed and INDEX_FILE not in listed
     sums = (folder / CHECKSUMS_FILE).read_text(encoding="ascii").splitlines()

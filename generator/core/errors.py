@@ -207,12 +207,12 @@ ISSUE_CODES: dict[str, IssueCode] = {
     ),
     "followup-before-inspection": IssueCode(
         "error",
-        "「{column}」{value} 早于检查完成日期 {expected}",
+        "「{column}」早于检查完成日期 {expected}",
         "后续处置、立案、处罚、列入经营异常名录和完结都发生在检查之后，请核对日期",
     ),
     "removal-before-listing": IssueCode(
         "error",
-        "「{column}」{value} 早于列入经营异常名录日期（{expected}），或没有列入日期",
+        "「{column}」早于列入经营异常名录日期（{expected}），或没有列入日期",
         "请填写列入经营异常名录日期，并核对移出日期不早于列入日期",
     ),
     "withdrawal-without-reason": IssueCode(

@@ -20,7 +20,7 @@ import yaml
 from generator.core.errors import ConfigError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
-KINDS = ("items", "plans", "tasks", "draws", "results", "handbook", "targets")
+KINDS = ("items", "plans", "tasks", "draws", "results", "handbook", "targets", "replies")
 PUBLICITY_LEVELS = ("public", "masked", "withheld", "internal", "notice")
 
 _BRACKETED = re.compile(r"[(\[【〔][^()\[\]【】〔〕]*[)\]】〕]")

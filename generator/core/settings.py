@@ -16,6 +16,16 @@ The file is optional. Example::
     # Targets the statistics are held to, overriding the seed figures (fractions).
     kpi_targets:
       coverage: 0.03
+
+    # Where an enterprise objects to a published result or asks for its correction (异议、
+    # 更正申请); shown on every enterprise page. Every key is optional.
+    objection:
+      office: 示例县市场监督管理局信用监管股
+      contact: 0350-1234567（工作日 8:30–17:30）
+      email: xinyong@example.gov.cn
+      url: https://example.gov.cn/yiyi
+      method: 书面提出，附营业执照复印件和相关证据
+      deadline: 自结果公示之日起 20 个工作日内
 """
 
 from __future__ import annotations
@@ -41,6 +51,8 @@ class Settings:
     """``(year, department or None for the whole area, size)``: 抽查覆盖率's denominator."""
     kpi_targets: tuple[tuple[str, float | None], ...] = ()
     """``(kpi, target)`` overriding the seed targets of :mod:`generator.stats.compute`."""
+    objection: tuple[tuple[str, str], ...] = ()
+    """``(key, text)`` of the 异议 route (:data:`OBJECTION_KEYS`), as the operator wrote it."""
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -58,7 +70,7 @@ def load_settings(data_dir: Path) -> Settings:
         raise ConfigError(f"无法读取配置文件 {path}：{exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"配置文件 {path} 应为键值对（YAML 映射）")
-    unknown = sorted(set(raw) - {"uscc_allowlist", "directory_sizes", "kpi_targets"})
+    unknown = sorted(set(raw) - {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection"})
     if unknown:
         raise ConfigError(f"配置文件 {path} 有无法识别的设置：{'、'.join(unknown)}")
     allowlist = raw.get("uscc_allowlist") or []
@@ -68,6 +80,7 @@ def load_settings(data_dir: Path) -> Settings:
         uscc_allowlist=frozenset(normalise_identifier(str(c)) for c in allowlist),
         directory_sizes=_directory_sizes(path, raw.get("directory_sizes") or []),
         kpi_targets=_kpi_targets(path, raw.get("kpi_targets") or {}),
+        objection=_objection(path, raw.get("objection") or {}),
     )
 
 
@@ -86,6 +99,25 @@ def _directory_sizes(path: Path, value: object) -> tuple[tuple[int, str | None, 
         department = entry.get("department")
         sizes.append((year, str(department) if department else None, size))
     return tuple(sorted(sizes, key=lambda s: (s[0], s[1] or "", s[2])))
+
+
+OBJECTION_KEYS = ("office", "contact", "email", "url", "method", "deadline")
+"""What the 异议 route may name: 受理机关, 联系方式, 电子邮箱, 网上提交地址, 提出方式, 期限."""
+
+
+def _objection(path: Path, value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or set(value) - set(OBJECTION_KEYS):
+        raise ConfigError(
+            f"配置文件 {path} 中 objection 应为映射，可用的键：{'、'.join(OBJECTION_KEYS)}"
+            "（受理机关、联系电话、电子邮箱、网上提交地址、提出方式、期限）"
+        )
+    url = str(value.get("url") or "")
+    if url and not url.startswith(("https://", "http://")):
+        raise ConfigError(f"配置文件 {path} 中 objection 的 url 应以 https:// 或 http:// 开头")
+    email = str(value.get("email") or "")
+    if email and ("@" not in email or any(c in email for c in " ?&<>\"")):
+        raise ConfigError(f"配置文件 {path} 中 objection 的 email 不是有效的电子邮箱地址")
+    return tuple((key, str(value[key]).strip()) for key in OBJECTION_KEYS if value.get(key))
 
 
 def _kpi_targets(path: Path, value: object) -> tuple[tuple[str, float | None], ...]:

@@ -60,6 +60,10 @@ class Model:
     """Corrections (更正) of this and earlier releases, newest first (``generator.model.releases``)."""
     withdrawals: list[dict[str, Any]] = field(default_factory=list)
     """Withdrawn records (撤回) whose address now shows a notice, newest first."""
+    replies: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
+    """企业说明、异议 and 回访 per (task id, enterprise code), oldest first."""
+    objection: dict[str, str] = field(default_factory=dict)
+    """The 异议 route every enterprise page shows (``objection`` in ``gongkai.yml``)."""
     adjustments: list[dict[str, Any]] = field(default_factory=list)
     """Adjustments (调整) of plans and item lists in this and earlier releases, newest first."""
     follow_ups: list[dict[str, Any]] = field(default_factory=list)
@@ -107,6 +111,8 @@ def build_model(tables: dict[str, list[dict[str, Any]]], data_as_of: str | None)
     _link_plans_and_items(model)
     _add_results(model, tables.get("results", []))
     _add_draws(model, tables.get("draws", []))
+    for reply in sorted(tables.get("replies", []), key=lambda r: (r.get("replied_on") or "", r["reply_id"])):
+        model.replies.setdefault((reply.get("task_id") or "", reply.get("uscc") or ""), []).append(reply)
     model.handbook = dict(sorted(model.handbook.items()))
     model.draws = dict(sorted(model.draws.items()))
     return model

@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.core.schemas import FieldSpec, KindSchema, load_schemas
 
-TABLES = ("items", "plans", "tasks", "draws", "results", "handbook")
+TABLES = ("items", "plans", "tasks", "draws", "results", "handbook", "replies")
 """The published tables, in the order downloads are listed. ``targets`` (the population a
 draw is made from) and the quality report are not datasets."""
 

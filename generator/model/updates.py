@@ -19,6 +19,7 @@ from typing import Any
 from generator.core.schemas import FieldSpec
 from generator.model.entities import Model
 from generator.model.identity import industry_slug, record_path, record_slug
+from generator.validate.report import FOLLOW_UP_DATES
 
 CORRECTION = "correction"
 ADJUSTMENT = "adjustment"
@@ -102,11 +103,6 @@ def adjustment_entry(
         "departments": context["departments"],
         "industries": context["industries"],
     }
-
-
-FOLLOW_UP_DATES = ("closed_on", "abnormal_removed_on", "penalty_on", "abnormal_listed_on",
-                   "case_filed_on", "disposal_on")  # fmt: skip
-"""Follow-up dates, latest step first: the date of a follow-up update is its latest step's."""
 
 
 def follow_up_entry(

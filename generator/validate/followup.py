@@ -12,11 +12,11 @@ from collections.abc import Iterable
 from generator.core.errors import Issue
 from generator.core.schemas import load_outcomes, split_outcomes
 from generator.ingest.exports import ExportTable
-from generator.validate.report import Record
+from generator.validate.report import FOLLOW_UP_DATES, Record
 
 PENALTY_FIELDS = ("case_filed_on", "penalty_number", "penalty_on", "penalty_summary", "penalty_url")
 """Fields that only a check which found a problem can have."""
-DATED_STEPS = ("disposal_on", "case_filed_on", "penalty_on", "abnormal_listed_on", "closed_on")
+DATED_STEPS = tuple(n for n in FOLLOW_UP_DATES if n != "abnormal_removed_on")
 """Follow-up dates that cannot come before the inspection."""
 
 

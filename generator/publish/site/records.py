@@ -162,6 +162,7 @@ def _jobs(model: Model) -> Iterator[_Job]:
             "enterprise": enterprise,
             "history": _history(model, enterprise),
             "burden": enterprise_burden(enterprise.results),
+            "objection": model.objection,
         }
         yield _Job("enterprise", enterprise.slug, enterprise.name, context)
     for task in model.tasks.values():
@@ -290,6 +291,7 @@ def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
                 "plan": model.plans.get(plan_id or ""),
                 "authority": result.get("authority") or (task or {}).get("lead_department"),
                 "results": [],
+                "replies": model.replies.get((result.get("task_id") or "", enterprise.code), []),
             }
             groups[key] = group
         group["results"].append(result)
