@@ -2225,7 +2225,36 @@ def generate(out: Path, private: Path = PRIVATE_DIR) -> dict:
     stats["planted"] = len(planted)
     stats.update(write_verifiable_draws(out, plans, items, tasks, entities, inspectors, private))
     stats["planted_overdue"] = len(overdue)
+    write_settings(out)
     return stats
+
+
+DEMO_SETTINGS = """\
+# 示例县的站点设置（说明见 generator/core/settings.py）。
+# 发布机关登记的月报表、工作总结报送日期：“工作进度”页据此判断是否按时报送；
+# 没有登记的期限显示为“未登记”。
+duties:
+  monthly_report:
+    submitted:
+      "2024-03": 2024-04-17
+      "2024-04": 2024-05-20
+      "2024-05": 2024-06-19
+      "2024-06": 2024-07-23
+      "2024-07": 2024-08-16
+      "2024-08": 2024-09-20
+      "2024-09": 2024-10-18
+  work_summary:
+    submitted:
+      2024-04-01: 2024-03-29
+      2024-06-20: 2024-06-24
+      2024-10-01: 2024-09-27
+"""
+
+
+def write_settings(out: Path) -> None:
+    """gongkai.yml: the 月报表 and 工作总结 the office says it handed in, one of them late, and
+    the October report left unrecorded, so that 工作进度 shows every status."""
+    (out / "gongkai.yml").write_text(DEMO_SETTINGS, encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -26,10 +26,22 @@ The file is optional. Example::
       url: https://example.gov.cn/yiyi
       method: 书面提出，附营业执照复印件和相关证据
       deadline: 自结果公示之日起 20 个工作日内
+
+    # The publisher's own deadlines on the 工作进度 page (generator/stats/duties.py has the
+    # defaults from the seeds). Per duty: ``false`` to drop it, or any of ``due`` (月-日;
+    # monthly_report: day of the next month; work_summary: a list), ``joint_due``
+    # (plan_publication: 部门联合 plans), ``source`` (the document that sets it) and
+    # ``submitted`` (period → date of submission, for the duties the exports cannot show).
+    duties:
+      plan_publication: {due: "04-30", joint_due: "03-31"}
+      monthly_report: {due: 20, submitted: {"2024-09": 2024-10-18}}
+      work_summary: {submitted: {"2024-06-20": 2024-06-18}}
+      task_completion: false
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +65,39 @@ class Settings:
     """``(kpi, target)`` overriding the seed targets of :mod:`generator.stats.compute`."""
     objection: tuple[tuple[str, str], ...] = ()
     """``(key, text)`` of the 异议 route (:data:`OBJECTION_KEYS`), as the operator wrote it."""
+    duties: tuple[DutySetting, ...] = ()
+    """The operator's changes to the default duties (:data:`DUTY_KEYS`), by key."""
+
+
+DUTY_KEYS = ("plan_publication", "monthly_report", "work_summary", "task_completion")
+"""The publisher's own duties on the 工作进度 page: 抽查计划公示, 月报表, 工作总结, 任务完成."""
+DUTY_SETTING_KEYS = {
+    "plan_publication": ("due", "joint_due", "source"),
+    "monthly_report": ("due", "source", "submitted"),
+    "work_summary": ("due", "source", "submitted"),
+    "task_completion": ("due", "source"),
+}
+"""What each duty may change: plans and tasks carry their own dates, reports are declared."""
+_DUTY_SETTING_NAMES = {
+    "due": "期限",
+    "joint_due": "联合计划期限",
+    "source": "依据文件",
+    "submitted": "报送记录",
+}
+
+
+@dataclass(frozen=True)
+class DutySetting:
+    """One duty as ``gongkai.yml`` changes it; ``None`` and ``()`` keep the default."""
+
+    key: str
+    enabled: bool = True
+    due: tuple[str, ...] = ()
+    """``MM-DD`` dates (monthly_report: one day of the month, as ``DD``)."""
+    joint_due: str | None = None
+    source: str | None = None
+    submitted: tuple[tuple[str, str], ...] = ()
+    """``(period, ISO date)``: when the operator says a report was handed in."""
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -70,7 +115,8 @@ def load_settings(data_dir: Path) -> Settings:
         raise ConfigError(f"无法读取配置文件 {path}：{exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"配置文件 {path} 应为键值对（YAML 映射）")
-    unknown = sorted(set(raw) - {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection"})
+    known = {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection", "duties"}
+    unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"配置文件 {path} 有无法识别的设置：{'、'.join(unknown)}")
     allowlist = raw.get("uscc_allowlist") or []
@@ -81,6 +127,7 @@ def load_settings(data_dir: Path) -> Settings:
         directory_sizes=_directory_sizes(path, raw.get("directory_sizes") or []),
         kpi_targets=_kpi_targets(path, raw.get("kpi_targets") or {}),
         objection=_objection(path, raw.get("objection") or {}),
+        duties=_duties(path, raw.get("duties") or {}),
     )
 
 
@@ -115,7 +162,7 @@ def _objection(path: Path, value: object) -> tuple[tuple[str, str], ...]:
     if url and not url.startswith(("https://", "http://")):
         raise ConfigError(f"配置文件 {path} 中 objection 的 url 应以 https:// 或 http:// 开头")
     email = str(value.get("email") or "")
-    if email and ("@" not in email or any(c in email for c in " ?&<>\"")):
+    if email and ("@" not in email or any(c in email for c in ' ?&<>"')):
         raise ConfigError(f"配置文件 {path} 中 objection 的 email 不是有效的电子邮箱地址")
     return tuple((key, str(value[key]).strip()) for key in OBJECTION_KEYS if value.get(key))
 
@@ -133,3 +180,80 @@ def _kpi_targets(path: Path, value: object) -> tuple[tuple[str, float | None], .
             )
         targets.append((str(kpi), None if target is None else float(target)))
     return tuple(sorted(targets))
+
+
+def _duties(path: Path, value: object) -> tuple[DutySetting, ...]:
+    where = f"配置文件 {path} 中 duties"
+    if not isinstance(value, dict) or set(value) - set(DUTY_KEYS):
+        unknown = (
+            "、".join(sorted(map(str, set(value) - set(DUTY_KEYS))))
+            if isinstance(value, dict)
+            else ""
+        )
+        raise ConfigError(
+            f"{where} 应为映射"
+            + (f"，{unknown} 无法识别" if unknown else "")
+            + f"；可用的键：{'、'.join(DUTY_KEYS)}（抽查计划公示、月报表、工作总结、抽查任务完成）"
+        )
+    settings = []
+    for key in DUTY_KEYS:
+        if key not in value:
+            continue
+        entry = value[key]
+        if entry is False:
+            settings.append(DutySetting(key, enabled=False))
+            continue
+        allowed = DUTY_SETTING_KEYS[key]
+        if not isinstance(entry, dict) or set(entry) - set(allowed):
+            names = "、".join(f"{k}（{_DUTY_SETTING_NAMES[k]}）" for k in allowed)
+            raise ConfigError(f"{where}.{key} 应为 false（不适用）或映射，可用的键：{names}")
+        settings.append(
+            DutySetting(
+                key,
+                due=_due_dates(f"{where}.{key}.due", entry.get("due"), key == "monthly_report"),
+                joint_due=next(
+                    iter(_due_dates(f"{where}.{key}.joint_due", entry.get("joint_due"))), None
+                ),
+                source=str(entry["source"]).strip() if entry.get("source") else None,
+                submitted=_submitted(f"{where}.{key}.submitted", entry.get("submitted")),
+            )
+        )
+    return tuple(settings)
+
+
+def _due_dates(where: str, value: object, day_only: bool = False) -> tuple[str, ...]:
+    """``MM-DD`` (or, ``day_only``, ``DD``) strings, each checked to be a real day."""
+    if value is None:
+        return ()
+    values = value if isinstance(value, list) else [value]
+    dates = []
+    for item in values:
+        text = str(item).strip()
+        try:
+            if day_only:
+                day = int(text)
+                dt.date(2024, 1, day)
+                text = f"{day:02d}"
+            else:
+                month, day = (int(part) for part in text.split("-"))
+                text = dt.date(2024, month, day).strftime("%m-%d")
+        except (ValueError, TypeError):
+            example = "20（次月 20 日前）" if day_only else '"04-30"（月-日，加引号）'
+            raise ConfigError(f"{where} 的 {item!r} 不是有效的期限，应写成 {example}") from None
+        dates.append(text)
+    return tuple(sorted(set(dates)))
+
+
+def _submitted(where: str, value: object) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where} 应为“期间: 报送日期”的映射，如 "2024-09": 2024-10-18')
+    rows = []
+    for period, day in value.items():
+        try:
+            iso_day = dt.date.fromisoformat(str(day)).isoformat()
+        except ValueError:
+            raise ConfigError(f"{where} 中 {period} 的报送日期 {day!r} 应写成 2024-10-18") from None
+        rows.append((str(period), iso_day))
+    return tuple(sorted(rows))

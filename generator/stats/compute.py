@@ -23,7 +23,8 @@ This module counts the KPIs; the parts it puts together are :mod:`generator.stat
 (definitions and result types), :mod:`generator.stats.inspections` (the tables joined into
 tasks and inspections), :mod:`generator.stats.deadlines` (the working-day rules and the
 overdue and reconciliation lists), :mod:`generator.stats.tables` (monthly and risk-class
-tables) and :mod:`generator.stats.burden` (无事不扰).
+tables), :mod:`generator.stats.burden` (无事不扰) and :mod:`generator.stats.duties` (the
+publisher's own deadlines, 工作进度).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from generator.core.settings import Settings, load_settings
 from generator.core.workdays import WorkCalendar, load_calendar
 from generator.stats.burden import burden
 from generator.stats.deadlines import Deadlines, unmatched_list
+from generator.stats.duties import progress
 from generator.stats.figures import (
     DECLARED_SOURCE,
     KPIS,
@@ -135,6 +137,7 @@ def compute_statistics(
         if kpi.name in units:
             figures += _count_figures(kpi, units[kpi.name], targets[kpi.name])
     figures.sort(key=_figure_order)
+    report_months = {f.period for f in figures if len(f.period) == 7}
     return Statistics(
         as_of=iso(deadlines.as_of),
         figures=figures,
@@ -146,6 +149,7 @@ def compute_statistics(
         monthly=monthly(index),
         directory_sources=directory_sources,
         warnings=deadlines.warnings(),
+        progress=progress(index, report_months, deadlines.as_of, settings),
     )
 
 

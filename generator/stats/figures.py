@@ -8,6 +8,7 @@ the pages and the monthly report need only the definitions here.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,56 @@ which class is sealed in the commitment (``strata_map_sha256``), so their class 
 TARGETS_KIND = "检查对象"
 CALENDAR_KPIS = ("publication_rate", "timely_publication_rate", "disposal_timeliness")
 """The KPIs that count working days, so need a calendar of every year they touch."""
+
+
+MET = "按时完成"
+LATE = "逾期完成"
+PENDING = "待办"
+MISSED = "逾期未完成"
+UNRECORDED = "未登记"
+STATUSES = (MET, LATE, PENDING, MISSED, UNRECORDED)
+"""Every status, in the order the 工作进度 page counts them."""
+
+
+@dataclass(frozen=True)
+class Duty:
+    """One kind of deadline: what is due, by when (``MM-DD``), and which document says so."""
+
+    key: str
+    title: str
+    due: tuple[str, ...]
+    source: str
+    evidence: str
+    """Where the day it was done comes from."""
+    joint_due: str | None = None
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    """One deadline of one plan, task, month or summary, and how it stands."""
+
+    duty: str
+    subject: str
+    """What is due: a plan's or task's name, a month, a summary's deadline."""
+    record: tuple[str, str] | None
+    """``("plan", plan_id)``, ``("task", task_id)`` or ``("month", YYYY-MM)`` to link to."""
+    department: str
+    due_on: str
+    done_on: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The duties in force, their rows and the duties ``gongkai.yml`` switched off."""
+
+    duties: tuple[Duty, ...] = ()
+    rows: tuple[DutyRow, ...] = ()
+    disabled: tuple[Duty, ...] = ()
+
+    def counts(self, duty: str) -> Counter[str]:
+        """Rows of ``duty`` by status."""
+        return Counter(r.status for r in self.rows if r.duty == duty)
 
 
 class Unknown:
@@ -298,6 +349,8 @@ class Statistics:
     """(department, year) → where the coverage denominator came from."""
     warnings: list[str] = field(default_factory=list)
     """Why some figures could not be computed (years without a calendar), in Chinese."""
+    progress: Progress = field(default_factory=lambda: Progress())
+    """The publisher's own deadlines (工作进度, :mod:`generator.stats.duties`)."""
 
     def rows(self) -> list[dict[str, Any]]:
         """``statistics.csv`` rows, sorted by department (total first), period and KPI order."""

@@ -172,13 +172,16 @@ class InspectionIndex:
 
     def done(self, task_id: str, year: int) -> bool:
         deadline = dt.date(year, *PLAN_DEADLINE)
-        inspections = self._task_inspections(task_id)
-        drawn = [i for i in inspections if i.drawn]
-        required = drawn or [i for i in inspections if i.checked]
+        required = self.required(task_id)
         # A withheld or quarantined result was made, though its date is not known here.
         return bool(required) and all(
             i.held or (i.inspected_on is not None and i.inspected_on <= deadline) for i in required
         )
+
+    def required(self, task_id: str) -> list[Inspection]:
+        """The inspections that complete a task: its drawn firms, else the firms it checked."""
+        inspections = self._task_inspections(task_id)
+        return [i for i in inspections if i.drawn] or [i for i in inspections if i.checked]
 
     def _task_inspections(self, task_id: str) -> list[Inspection]:
         by_task = self.__dict__.get("_by_task")

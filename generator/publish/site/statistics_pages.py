@@ -5,7 +5,8 @@
   published; the public 逾期未公示 list; inspection burden (无事不扰); risk-class aggregates;
   charts drawn here as SVG, each with its data as CSV.
 * ``statistics/<YYYY-MM>/`` (:func:`month_page`): the 月报表 figures of that month, the same
-  as ``gongkai report monthly`` writes.
+  as ``gongkai report monthly`` writes;
+* ``statistics/progress/``: the publisher's own deadlines (:mod:`generator.publish.site.progress_page`).
 
 Charts are SVG built at build time, no script, no network. Data-driven MkDocs pages may not
 contain ``<svg>`` (the allowlist in :mod:`generator.publish.site.sanitize`), so a page carries a marker
@@ -35,6 +36,11 @@ from generator.publish.site.markdown import (
     record_href,
     record_link,
     root_of,
+)
+from generator.publish.site.progress_page import (
+    PROGRESS_PAGE,
+    progress_summary_blocks,
+    render_progress_page,
 )
 from generator.stats.figures import (
     DEADLINE_WORKDAYS,
@@ -99,6 +105,7 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
             files[f"{CHART_FOLDER}/{name}.csv"] = data
             charts.append((year, name, title))
     files[STATISTICS_PAGE] = _render_index(statistics, model, charts)
+    files[PROGRESS_PAGE] = render_progress_page(statistics, model)
     for month in statistics.months:
         files[month_page(month)] = _render_month(statistics, model, month)
     return files
@@ -162,6 +169,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         parts.append(f"### {year} 年各部门指标")
         parts.append(_department_table(statistics, year))
     parts += [
+        *progress_summary_blocks(statistics),
         "## 指标定义 {#definitions}",
         markdown_table(
             ("指标", "分子", "分母", "公式", "目标", "依据"),
