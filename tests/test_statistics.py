@@ -17,7 +17,13 @@ from generator.core.workdays import WorkCalendar
 from generator.draws.published import load_draws
 from generator.stats.burden import enterprise_burden
 from generator.stats.compute import compute_statistics, statistics_for_folder
-from generator.stats.figures import DECLARED_SOURCE, KPI_BY_NAME, KPIS, TOTAL
+from generator.stats.figures import (
+    DECLARED_SOURCE,
+    KPI_BY_NAME,
+    KPIS,
+    MISSING_DENOMINATOR,
+    TOTAL,
+)
 from generator.validate.folder import validate_folder
 
 A, B = "甲局", "乙局"
@@ -96,28 +102,23 @@ TABLES = {
     ],
     "results": [
         # Fri 27 Sep → Sat 12 Oct: 7 working days (29 Sep, 30 Sep, 8–12 Oct). Timely.
-        _result(T1, E1, "I1", "2024-09-27", "2024-10-12", OK),
+        {**_result(T1, E1, "I1", "2024-09-27", "2024-10-12", OK), "entered_on": "2024-10-12"},
         # Fri 20 Sep → Wed 23 Oct: exactly the 20th working day. Counting Monday to Friday
         # without the holidays it would be the 23rd, i.e. late.
         _result(T1, E2, "I1", "2024-09-20", "2024-10-23", OK),
         _result(T1, E2, "I2", "2024-09-20", "2024-10-23", FIXED, "责令整改", "2024-10-23"),
         # Fri 20 Sep → Thu 24 Oct: the 21st working day. Late; its follow-up never entered.
-        _result(T1, E3, "I1", "2024-09-20", "2024-10-24", PENDING),
+        {**_result(T1, E3, "I1", "2024-09-20", "2024-10-24", PENDING), "entered_on": "2024-10-24"},
         _result(T2, E1, "I1", "2024-09-25", "2024-09-30", OK),
         # E4 was drawn for T2 and has no result; E7 has a result but T2 never drew it.
         _result(T2, E7, "I1", "2024-09-26", "2024-10-08", OK),
         # Mon 20 May → Tue 28 May: timely. Follow-up due by Tue 18 Jun (10 Jun is the
         # Dragon Boat holiday), entered 1 Jul: late.
-        _result(
-            T3,
-            E5,
-            "I3",
-            "2024-05-20",
-            "2024-05-28",
-            NOT_PUBLISHED,
-            "列入经营异常名录",
-            "2024-07-01",
-        ),
+        {
+            **_result(T3, E5, "I3", "2024-05-20", "2024-05-28", NOT_PUBLISHED, "列入经营异常名录",
+                      "2024-07-01"),
+            "entered_on": "2024-05-28",
+        },
     ],
 }
 HELD_BACK = {(T3, E6): "withheld"}  # E6's result row was 不予公示
@@ -141,8 +142,11 @@ def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | 
 
 
 # Worked out by hand from the corpus above (see the comments there):
-# - coverage: 甲局 checked E1, E2, E3, E7 (E1 twice) of 100 declared; 乙局 E5 of the 50 in
-#   its draws' directory (not declared); in total 5 distinct of the 400 declared.
+# - coverage: 甲局 checked E1, E2, E3, E7 (E1 twice) of 100 declared; 乙局 E5, with no
+#   declared figure (分母未申报, never its draws' directory); in total 5 distinct of 400.
+# - entry_timeliness (录入日期 within 20 working days of the check): 甲局's T1/E1 yes, T1/E3
+#   entered on the 21st day, the other four results never entered and past due (T2/E7,
+#   checked Thu 26 Sep, was due Tue 29 Oct); 乙局's T3/E5 yes.
 # - credit_risk_rating_use: T1 (ratios) and T3 (every drawn firm classed) yes; T2 no.
 # - publication_rate: due = published, or unpublished past 20 working days after the
 #   check (or the task's end): 甲局 6 (E4's deadline, Wed 30 Oct, has passed), 5 published;
@@ -156,26 +160,26 @@ def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | 
 EXPECTED = {
     (A, "2024"): {
         "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
-        "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
+        "timely_publication_rate": (4, 5), "entry_timeliness": (1, 6), "disposal_timeliness": (1, 2),
         "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
         "plan_completion": (1, 2),
     },
     (B, "2024"): {
-        "coverage": (1, 50), "credit_risk_rating_use": (1, 1), "publication_rate": (1, 1),
-        "timely_publication_rate": (1, 1), "disposal_timeliness": (0, 1),
+        "coverage": (1, None), "credit_risk_rating_use": (1, 1), "publication_rate": (1, 1),
+        "timely_publication_rate": (1, 1), "entry_timeliness": (1, 1), "disposal_timeliness": (0, 1),
         "joint_check_share": (1, 1), "joint_enterprise_share": (1, 1), "problem_rate": (1, 1),
         "plan_completion": (1, 1),
     },
     (TOTAL, "2024"): {
         "coverage": (5, 400), "credit_risk_rating_use": (2, 3), "publication_rate": (6, 7),
-        "timely_publication_rate": (5, 6), "disposal_timeliness": (1, 3),
+        "timely_publication_rate": (5, 6), "entry_timeliness": (2, 7), "disposal_timeliness": (1, 3),
         "joint_check_share": (2, 3), "joint_enterprise_share": (3, 6), "problem_rate": (3, 6),
         "plan_completion": (2, 3),
     },
     # Every unit of 甲局 falls in September; plan completion is yearly only.
     (A, "2024-09"): {
         "coverage": (4, 100), "credit_risk_rating_use": (1, 2), "publication_rate": (5, 6),
-        "timely_publication_rate": (4, 5), "disposal_timeliness": (1, 2),
+        "timely_publication_rate": (4, 5), "entry_timeliness": (1, 6), "disposal_timeliness": (1, 2),
         "joint_check_share": (1, 2), "joint_enterprise_share": (2, 5), "problem_rate": (2, 5),
     },
 }  # fmt: skip
@@ -191,13 +195,15 @@ def test_values_targets_and_csv_rows(stats) -> None:
     assert figure.value == pytest.approx(6 / 7)
     row = figure.row()
     assert row == {"department": TOTAL, "period": "2024", "kpi": "publication_rate",
-                   "numerator": 6, "denominator": 7, "value": 0.8571, "target": 1.0}  # fmt: skip
+                   "numerator": 6, "denominator": 7, "value": 0.8571, "target": 1.0,
+                   "note": None}  # fmt: skip
     assert stats.figure(TOTAL, "2024", "problem_rate").target is None
     assert stats.figure(A, "2024", "coverage").target == 0.05
     assert stats.figure(B, "2024-05", "plan_completion") is None
-    assert [r["kpi"] for r in stats.rows()[:9]] == [k.name for k in KPIS]
-    assert stats.directory_sources[(A, "2024")] == DECLARED_SOURCE
-    assert stats.directory_sources[(B, "2024")] == "抽取记录中最大的名录库"
+    assert [r["kpi"] for r in stats.rows()[: len(KPIS)]] == [k.name for k in KPIS]
+    assert stats.rows()[0]["title"] == "抽查覆盖率" and "长安区" in stats.rows()[0]["basis"]
+    assert stats.directory_sources[(A, "2024", "coverage")] == DECLARED_SOURCE
+    assert stats.directory_sources[(B, "2024", "coverage")] == MISSING_DENOMINATOR
 
 
 def test_overdue_and_unmatched_lists(stats) -> None:
@@ -318,7 +324,7 @@ def test_demo_invariants(demo) -> None:
     assert sums
     for (period, kpi), (numerator, denominator) in sums.items():
         total = demo.figure(TOTAL, period, kpi)
-        assert (total.numerator, total.denominator) == (numerator, denominator), (period, kpi)
+        assert (total.numerator, total.denominator or 0) == (numerator, denominator), (period, kpi)
     coverage = demo.figure(TOTAL, "2024", "coverage")
     departments = [demo.figure(d, "2024", "coverage") for d in demo.departments if d != TOTAL]
     assert (
@@ -350,8 +356,9 @@ def test_demo_overdue_list_is_exactly_the_planted_cases(demo) -> None:
 def test_demo_never_publishes_a_firms_risk_class(demo) -> None:
     rows = demo.rows()
     assert {tuple(r) for r in rows} == {
-        ("department", "period", "kpi", "numerator", "denominator", "value", "target")
-    }
+        ("department", "period", "kpi", "numerator", "denominator", "value", "target", "note",
+         "title", "basis")
+    }  # fmt: skip
     text = io.StringIO()
     csv.writer(text).writerows(r.values() for r in rows)
     codes = {r["uscc"] for r in validate_folder(DATA_DIR).tables["draws"] if r.get("uscc")}
@@ -531,39 +538,28 @@ def test_a_month_with_figures_but_nothing_to_report_has_a_page() -> None:
     assert "本月没有抽查、检查或公示记录" in april and "抽查结果公示率" in april
 
 
-def test_coverage_takes_the_largest_directory_not_the_sum() -> None:
+def test_coverage_without_a_declared_figure_is_never_judged() -> None:
+    """No stand-in: the draws' directories are parts of the population, not its size."""
     from generator.model.entities import build_model
     from generator.publish.site.statistics_pages import STATISTICS_PAGE, render_statistics_pages
 
-    def with_sizes(t1: int, t2: int) -> dict:
-        draws = [
-            {**r, "population_size": {T1: t1, T2: t2}.get(r["task_id"], 50),
-             "population_digest": r["task_id"]}
-            for r in TABLES["draws"]
-        ]  # fmt: skip
-        return {**TABLES, "draws": draws}
-
-    # 甲局's draws used directories of 100 and 60 firms, mostly the same firms.
-    stats = compute_statistics(with_sizes(100, 60), as_of=AS_OF, calendar=WorkCalendar())
-    assert _figures(stats, A, "2024")["coverage"] == (4, 100)
-    assert _figures(stats, TOTAL, "2024")["coverage"] == (5, 100)
-    assert stats.directory_sources[(A, "2024")] == "抽取记录中最大的名录库"
-    # More firms checked (4) than the largest directory holds (3): their sum.
-    small = compute_statistics(with_sizes(3, 2), as_of=AS_OF, calendar=WorkCalendar())
-    assert _figures(small, A, "2024")["coverage"] == (4, 5)
-    assert small.directory_sources[(A, "2024")] == "抽取记录中各名录库之和"
+    stats = compute_statistics(TABLES, as_of=AS_OF, calendar=WorkCalendar())
+    coverage = stats.figure(A, "2024", "coverage")
+    assert (coverage.numerator, coverage.denominator, coverage.value) == (4, None, None)
+    assert coverage.note.startswith(MISSING_DENOMINATOR)
+    assert stats.directory_sources[(A, "2024", "coverage")] == MISSING_DENOMINATOR
     page = render_statistics_pages(stats, build_model({}, AS_OF))[STATISTICS_PAGE]
-    assert "抽查覆盖率的分母" in page and "抽取记录中最大的名录库" in page
+    row = next(line for line in page.splitlines() if line.startswith("| 抽查覆盖率 |"))
+    assert MISSING_DENOMINATOR in row and "达标" not in row
+    # A declared figure smaller than the firms counted against it is refused, naming the key.
+    small = Settings(directory_sizes=((2024, A, 3),))
+    with pytest.raises(ConfigError, match="directory.*2024.*甲局"):
+        compute_statistics(TABLES, as_of=AS_OF, calendar=WorkCalendar(), settings=small)
 
 
-def test_demo_coverage_denominator_is_the_largest_directory(demo) -> None:
-    sizes = [
-        int(r["population_size"])
-        for r in validate_folder(DATA_DIR).tables["draws"]
-        if r.get("drawn_kind") == "检查对象" and r.get("population_size")
-    ]
+def test_demo_coverage_is_not_judged_without_a_declared_figure(demo) -> None:
     coverage = demo.figure(TOTAL, "2024", "coverage")
-    assert coverage.denominator == max(sizes) and coverage.numerator <= coverage.denominator
+    assert coverage.denominator is None and coverage.note.startswith(MISSING_DENOMINATOR)
 
 
 # Held-out review: partly published checks, suppressed risk-class rates, page verdicts

@@ -23,7 +23,11 @@ from generator.validate.folder import validate_folder
 pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
-COLUMNS = ["department", "period", "kpi", "numerator", "denominator", "value", "target"]
+COLUMNS = ["department", "period", "kpi", "numerator", "denominator", "value", "target", "note",
+           "title", "basis"]  # fmt: skip
+# KPIs, publication and inspections per month; the per-department coverage chart needs
+# declared directory sizes, which the demo does not declare (分母未申报).
+CHARTS = 3
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +91,7 @@ def test_the_page_shows_each_kpi_with_its_formula_and_target(demo_site, demo_sta
         "100.0%",
     ]
     links = [a["href"] for a in soup.find_all("a", href=True) if a["href"].endswith(".csv")]
-    assert len([h for h in links if "/charts/" in h]) == 4
+    assert len([h for h in links if "/charts/" in h]) == CHARTS
     for href in links:
         assert (demo_site[0] / "statistics" / href).resolve().is_file(), href
 
@@ -102,8 +106,8 @@ def test_statistics_page_in_chromium(browser, site_url) -> None:
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site_url + "statistics/", wait_until="networkidle")
     charts = page.locator("svg.gongkai-chart")
-    assert charts.count() == 4
-    for n in range(4):
+    assert charts.count() == CHARTS
+    for n in range(CHARTS):
         box = charts.nth(n).bounding_box()
         assert box and box["width"] > 500 and box["height"] > 150
     assert page.locator("svg.gongkai-chart .gongkai-target").count() >= 5

@@ -17,6 +17,12 @@ The file is optional. Example::
     kpi_targets:
       coverage: 0.03
 
+    # The KPI definitions to follow (kpis/<name>.yml: each figure as one governing document
+    # defines it), instead of gongkai's default set; and the figures they divide by.
+    kpi_presets: [shanxi-2024, xinzhou-2024]
+    denominators:
+      - {key: enterprises, year: 2024, size: 4100, source: 2023年底全县企业数（登记注册统计）}
+
     # Where an enterprise objects to a published result or asks for its correction (异议、
     # 更正申请); shown on every enterprise page. Every key is optional.
     objection:
@@ -65,6 +71,10 @@ class Settings:
     """``(kpi, target)`` overriding the seed targets of :mod:`generator.stats.compute`."""
     objection: tuple[tuple[str, str], ...] = ()
     """``(key, text)`` of the 异议 route (:data:`OBJECTION_KEYS`), as the operator wrote it."""
+    kpi_presets: tuple[str, ...] = ()
+    """The chosen presets of ``kpis/`` (:mod:`generator.stats.definitions`), in order."""
+    denominators: tuple[tuple[str, int, str | None, int, str], ...] = ()
+    """``(key, year, department or None, size, source)``: figures the definitions divide by."""
     duties: tuple[DutySetting, ...] = ()
     """The operator's changes to the default duties (:data:`DUTY_KEYS`), by key."""
 
@@ -115,7 +125,8 @@ def load_settings(data_dir: Path) -> Settings:
         raise ConfigError(f"无法读取配置文件 {path}：{exc}") from exc
     if not isinstance(raw, dict):
         raise ConfigError(f"配置文件 {path} 应为键值对（YAML 映射）")
-    known = {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection", "duties"}
+    known = {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection", "duties",
+             "kpi_presets", "denominators"}  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"配置文件 {path} 有无法识别的设置：{'、'.join(unknown)}")
@@ -128,7 +139,35 @@ def load_settings(data_dir: Path) -> Settings:
         kpi_targets=_kpi_targets(path, raw.get("kpi_targets") or {}),
         objection=_objection(path, raw.get("objection") or {}),
         duties=_duties(path, raw.get("duties") or {}),
+        kpi_presets=_presets(path, raw.get("kpi_presets") or []),
+        denominators=_denominators(path, raw.get("denominators") or []),
     )
+
+
+def _presets(path: Path, value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"配置文件 {path} 中 kpi_presets 应为预设名称的列表，如 [xinzhou-2024]")
+    return tuple(value)
+
+
+def _denominators(path: Path, value: object) -> tuple[tuple[str, int, str | None, int, str], ...]:
+    if not isinstance(value, list):
+        raise ConfigError(f"配置文件 {path} 中 denominators 应为列表")
+    rows = []
+    for entry in value:
+        keys = {"key", "year", "size", "source", "department"}
+        ok = isinstance(entry, dict) and not set(entry) - keys
+        year, size = (entry.get("year"), entry.get("size")) if ok else (0, 0)
+        if not ok or not entry.get("key") or not entry.get("source") or type(year) is not int \
+                or type(size) is not int or size <= 0:  # fmt: skip
+            raise ConfigError(
+                f"配置文件 {path} 中 denominators 的 {entry!r} 应写成 {{key: enterprises, "
+                "year: 2024, size: 正整数, source: 数字的来源}（department 可省略，表示全部部门）"
+            )
+        department = entry.get("department")
+        rows.append((str(entry["key"]), year, str(department) if department else None, size,
+                     str(entry["source"])))  # fmt: skip
+    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[2] or "")))
 
 
 def _directory_sizes(path: Path, value: object) -> tuple[tuple[int, str | None, int], ...]:

@@ -32,6 +32,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,16 +42,19 @@ from generator.core.settings import Settings, load_settings
 from generator.core.workdays import WorkCalendar, load_calendar
 from generator.stats.burden import burden
 from generator.stats.deadlines import Deadlines, unmatched_list
+from generator.stats.definitions import definitions
 from generator.stats.duties import progress
 from generator.stats.figures import (
     DECLARED_SOURCE,
-    KPIS,
+    MISSING_DENOMINATOR,
+    NO_ENTRY_DATES,
     TOTAL,
     UNKNOWN,
     Figure,
     Kpi,
     Statistics,
     Unknown,
+    entity_class,
     iso,
 )
 from generator.stats.inspections import InspectionIndex
@@ -93,50 +98,65 @@ def compute_statistics(
             the message names the row.
     """
     settings = settings or Settings()
-    targets = _targets(settings)
     deadlines = Deadlines(tables.get("results", []), as_of, calendar, strict)
     index = InspectionIndex(tables, held_back or {}, draws)
     for inspection in index.inspections.values():
         deadlines.due_on(inspection)  # marks those whose deadline has no calendar
-    units: dict[str, list[tuple[str, dt.date, bool | Unknown]]] = {
-        "credit_risk_rating_use": [], "joint_check_share": [], "plan_completion": [],
-        "publication_rate": [], "timely_publication_rate": [], "disposal_timeliness": [],
-        "joint_enterprise_share": [], "problem_rate": [],
-    }  # fmt: skip
+    kpis = definitions(settings, {i.department for i in index.inspections.values()})
+    units: dict[str, list[Unit]] = defaultdict(list)
     for task_id, task in index.tasks.items():
         day = index.task_day(task_id)
         if day is None:
             continue
-        department = index.task_department(task)
-        units["credit_risk_rating_use"].append((department, day, index.stratified(task_id)))
-        units["joint_check_share"].append((department, day, index.joint(task_id)))
-        units["plan_completion"].append((department, day, index.done(task_id, day.year)))
+        department, joint = index.task_department(task), index.joint(task_id)
+        units["credit_risk_rating_use"].append(
+            Unit(department, day, index.stratified(task_id), joint)
+        )
+        units["joint_check_share"].append(Unit(department, day, joint, joint))
+        units["plan_completion"].append(Unit(department, day, index.done(task_id, day.year), joint))
+    entry_years = {r["inspected_on"][:4] for r in tables.get("results", [])
+                   if r.get("entered_on") and r.get("inspected_on")}  # fmt: skip
     for inspection in index.inspections.values():
         day = inspection.day
         if day is None:
             continue
-        department = inspection.department
+        kind = entity_class(_entity_type(inspection), inspection.uscc)
+        unit = partial(Unit, inspection.department, day, joint=inspection.joint, entity=kind)
         published = inspection.published
         due = published or deadlines.overdue(inspection)
         unknown = inspection.no_calendar and not published and not inspection.held
         if due or unknown:
-            units["publication_rate"].append((department, day, UNKNOWN if unknown else published))
+            units["publication_rate"].append(unit(UNKNOWN if unknown else published))
         if inspection.checked:
             if due or unknown:
                 timely = UNKNOWN if unknown else deadlines.timely(inspection)
-                units["timely_publication_rate"].append((department, day, timely))
-            units["joint_enterprise_share"].append((department, day, inspection.joint))
-            units["problem_rate"].append((department, day, index.problem(inspection)))
+                units["timely_publication_rate"].append(unit(timely))
+            units["joint_enterprise_share"].append(unit(inspection.joint))
+            units["problem_rate"].append(unit(index.problem(inspection)))
             for result in inspection.results:
                 disposal = deadlines.disposal_unit(inspection, result)
                 if disposal is not None:
-                    units["disposal_timeliness"].append((department, day, disposal))
+                    units["disposal_timeliness"].append(unit(disposal))
+                entry = deadlines.entry_unit(inspection, result)
+                if entry is not None:
+                    known = str(day.year) in entry_years
+                    units["entry_timeliness"].append(unit(entry if known else UNKNOWN))
     directory_sources: dict[tuple[str, str], str] = {}
-    figures = _coverage(index, settings, targets, directory_sources)
-    for kpi in KPIS:
-        if kpi.name in units:
-            figures += _count_figures(kpi, units[kpi.name], targets[kpi.name])
-    figures.sort(key=_figure_order)
+    figures: list[Figure] = []
+    for kpi in kpis:
+        if kpi.computes == "coverage":
+            figures += _coverage(kpi, index, settings, directory_sources)
+        else:
+            figures += _count_figures(kpi, [u for u in units[kpi.computes] if _counts(kpi, u)])
+    figures = [
+        replace(f, note=NO_ENTRY_DATES)
+        if f.denominator is None
+        and f.period[:4] not in entry_years
+        and f.kpi in {k.name for k in kpis if k.computes == "entry_timeliness"}
+        else f
+        for f in figures
+    ]
+    figures.sort(key=lambda f: _figure_order(f, kpis))
     report_months = {f.period for f in figures if len(f.period) == 7}
     return Statistics(
         as_of=iso(deadlines.as_of),
@@ -150,6 +170,7 @@ def compute_statistics(
         directory_sources=directory_sources,
         warnings=deadlines.warnings(),
         progress=progress(index, report_months, deadlines.as_of, settings),
+        kpis=kpis,
     )
 
 
@@ -192,82 +213,107 @@ def statistics_for_folder(
 # Helpers
 
 
-def _targets(settings: Settings) -> dict[str, float | None]:
-    targets = {k.name: k.target for k in KPIS}
-    for name, value in settings.kpi_targets:
-        if name not in targets:
-            known = "、".join(targets)
-            raise ConfigError(
-                f"gongkai.yml 中 kpi_targets 的指标 {name} 无法识别；可用的指标：{known}"
-            )
-        targets[name] = value
-    return targets
+@dataclass(frozen=True)
+class Unit:
+    """One counted thing (a task, an inspection or a result) and what a definition may select by."""
+
+    department: str
+    day: dt.date
+    hit: bool | Unknown
+    joint: bool
+    entity: str | None = None
+    """主体类型 of an inspection or result (:func:`generator.stats.figures.entity_class`)."""
 
 
-def _count_figures(
-    kpi: Kpi, units: list[tuple[str, dt.date, bool | Unknown]], target: float | None
-) -> list[Figure]:
+def _entity_type(inspection: Any) -> str | None:
+    return next((r["entity_type"] for r in inspection.results if r.get("entity_type")), None)
+
+
+def _counts(kpi: Kpi, unit: Unit) -> bool:
+    """Whether a definition's scope takes the unit."""
+    return (
+        (not kpi.years or unit.day.year in kpi.years)
+        and (kpi.joint is None or unit.joint == kpi.joint)
+        and (not kpi.departments or kpi.departments in unit.department)
+        and (not kpi.entity_types or unit.entity in kpi.entity_types)
+    )
+
+
+def _count_figures(kpi: Kpi, units: list[Unit]) -> list[Figure]:
     """Sum counting units into year and month figures, per department and in total.
 
     :data:`UNKNOWN` units count nowhere; a period with nothing but them is 无法计算 (no
     denominator)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for department, day, hit in units:
+    for unit in units:
+        day = unit.day
         periods = [f"{day.year}"] + ([f"{day:%Y-%m}"] if kpi.monthly else [])
         for period in periods:
-            for who in (department, TOTAL):
+            for who in (unit.department, TOTAL):
                 cell = counts[(who, period)]
-                if hit is not UNKNOWN:
-                    cell[0] += int(bool(hit))
+                if unit.hit is not UNKNOWN:
+                    cell[0] += int(bool(unit.hit))
                     cell[1] += 1
     return [
-        Figure(department, period, kpi.name, n, d or None, target)
+        Figure(department, period, kpi.name, n, d or None, kpi.target)
         for (department, period), (n, d) in counts.items()
     ]
 
 
 def _coverage(
+    kpi: Kpi,
     index: InspectionIndex,
     settings: Settings,
-    targets: Mapping[str, float | None],
     directory_sources: dict[tuple[str, str], str],
 ) -> list[Figure]:
-    """抽查覆盖率: distinct enterprises checked per department and period ÷ directory size."""
+    """抽查覆盖率: distinct firms of the definition's scope checked per department and period
+    ÷ the figure the publisher declared; undeclared, :data:`MISSING_DENOMINATOR`, never a
+    stand-in.
+
+    Raises:
+        ConfigError: a declared figure is smaller than the firms counted against it.
+    """
     firms: dict[tuple[str, str], set[str]] = defaultdict(set)
     for inspection in index.inspections.values():
         day = inspection.inspected_on
-        if day is None:
+        kind = entity_class(_entity_type(inspection), inspection.uscc)
+        if day is None or not _counts(
+            kpi, Unit(inspection.department, day, True, inspection.joint, kind)
+        ):
             continue
         for period in (f"{day.year}", f"{day:%Y-%m}"):
             for who in (inspection.department, TOTAL):
                 firms[(who, period)].add(inspection.uscc)
     declared = {
-        (str(year), department or TOTAL): size
-        for year, department, size in settings.directory_sizes
+        (str(year), department or TOTAL): (size, source)
+        for key, year, department, size, source in _declared(settings)
+        if key == kpi.denominator_key
     }
-    populations = index.populations()
     figures = []
-    for (department, period), checked in firms.items():
-        year = period[:4]
-        size = declared.get((year, department))
-        source = DECLARED_SOURCE
-        if size is None and (department, year) in populations:
-            # Draws of one year mostly reuse overlapping directories: their sum counts a
-            # firm many times. The largest one is the floor, unless fewer than were checked.
-            largest, total = populations[(department, year)]
-            if len(firms[(department, year)]) <= largest:
-                size, source = largest, "抽取记录中最大的名录库"
-            else:
-                size, source = total, "抽取记录中各名录库之和"
+    for (department, period), checked in sorted(firms.items()):
+        size, source = declared.get((period[:4], department), (None, None))
+        note = None
         if size is None:
-            source = "未知"
-        directory_sources[(department, year)] = source
-        figures.append(
-            Figure(department, period, "coverage", len(checked), size, targets["coverage"])
-        )
+            note = (
+                f"{MISSING_DENOMINATOR}（应申报：{kpi.denominator_label or kpi.denominator_key}）"
+            )
+        elif len(period) == 4 and len(checked) > size:
+            raise ConfigError(
+                f"gongkai.yml 中 denominators 的 {kpi.denominator_key}（{period} 年，{department}）"
+                f"申报为 {size}，少于数据中被检查的 {len(checked)} 户；请核对申报的数字"
+            )
+        if len(period) == 4:
+            directory_sources[(department, period, kpi.name)] = source or MISSING_DENOMINATOR
+        figures.append(Figure(department, period, kpi.name, len(checked), size, kpi.target, note))
     return figures
 
 
-def _figure_order(figure: Figure) -> tuple[Any, ...]:
-    order = {k.name: n for n, k in enumerate(KPIS)}
+def _declared(settings: Settings) -> list[tuple[str, int, str | None, int, str]]:
+    """The declared denominators, ``directory_sizes`` among them as the default coverage's."""
+    legacy = [("directory", y, d, n, DECLARED_SOURCE) for y, d, n in settings.directory_sizes]
+    return [*legacy, *settings.denominators]
+
+
+def _figure_order(figure: Figure, kpis: tuple[Kpi, ...]) -> tuple[Any, ...]:
+    order = {k.name: n for n, k in enumerate(kpis)}
     return (figure.department != TOTAL, figure.department, figure.period, order[figure.kpi])

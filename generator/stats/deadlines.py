@@ -149,7 +149,9 @@ class Deadlines:
     ) -> bool | Unknown | None:
         """Whether a result's follow-up was entered in time; ``None`` if it needs none yet."""
         disposal = result.get("disposal")
-        needed = (disposal and disposal != NO_DISPOSAL) or PENDING_OUTCOME in split_outcomes(result.get("outcome"))
+        needed = (disposal and disposal != NO_DISPOSAL) or PENDING_OUTCOME in split_outcomes(
+            result.get("outcome")
+        )
         checked = date(result.get("inspected_on"))
         if not needed or checked is None:
             return None
@@ -162,6 +164,22 @@ class Deadlines:
                 return None  # still open
             return False
         return bool(disposal) and entered <= deadline
+
+    def entry_unit(
+        self, inspection: Inspection, result: Mapping[str, Any]
+    ) -> bool | Unknown | None:
+        """Whether a result was entered (录入日期) within the deadline after its check; ``None``
+        while not entered and not yet due, :data:`UNKNOWN` when its year has no calendar."""
+        checked = date(result.get("inspected_on"))
+        if checked is None:
+            return None
+        deadline = self._guarded(inspection, self.calendar.add_workdays, checked, DEADLINE_WORKDAYS)
+        if deadline is UNKNOWN:
+            return UNKNOWN
+        entered = date(result.get("entered_on"))
+        if entered is None:
+            return None if self.as_of is None or deadline >= self.as_of else False
+        return entered <= deadline
 
     # Lists
 

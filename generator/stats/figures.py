@@ -32,7 +32,12 @@ STRATIFIED = "分层"
 """The risk-class row of firms drawn by a verifiable stratified draw: which stratum holds
 which class is sealed in the commitment (``strata_map_sha256``), so their class is unknown."""
 TARGETS_KIND = "检查对象"
-CALENDAR_KPIS = ("publication_rate", "timely_publication_rate", "disposal_timeliness")
+CALENDAR_KPIS = (
+    "publication_rate",
+    "timely_publication_rate",
+    "entry_timeliness",
+    "disposal_timeliness",
+)
 """The KPIs that count working days, so need a calendar of every year they touch."""
 
 
@@ -110,6 +115,37 @@ class Kpi:
     monthly: bool = True
     additive: bool = True
     """Whether numerator and denominator of the total are the sums over departments."""
+    measure: str | None = None
+    """What it counts (a name of :data:`KPIS`); ``None``: its own name. A preset's
+    definition (:mod:`generator.stats.definitions`) names a measure and narrows it."""
+    document: str | None = None
+    """The governing document's 文号, when a preset set this definition."""
+    clause: str | None = None
+    """The document's sentence that sets the figure, word for word."""
+    entity_types: tuple[str, ...] = ()
+    """Only checks of these 主体类型 (:func:`entity_class`); empty: every type."""
+    joint: bool | None = None
+    """Only 部门联合 (``True``) or only single-department (``False``) tasks; ``None``: all."""
+    departments: str | None = None
+    """Only departments whose name contains this text (e.g. 市场监督管理)."""
+    denominator_key: str | None = None
+    """Coverage: the declared figure (``denominators`` in gongkai.yml) it divides by."""
+    denominator_label: str | None = None
+    """What that figure is, in words (e.g. 2023年底企业数量)."""
+    years: tuple[int, ...] = ()
+    """The years the definition governs; empty: every year."""
+
+    @property
+    def computes(self) -> str:
+        """The measure counted."""
+        return self.measure or self.name
+
+    @property
+    def basis(self) -> str:
+        """Where the target comes from: the document and clause, else the seeds' summary."""
+        if self.document:
+            return f"{self.document}：“{self.clause}”" if self.clause else self.document
+        return self.target_source
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -118,12 +154,13 @@ KPIS: tuple[Kpi, ...] = (
         "抽查覆盖率",
         "被检查的市场主体（去重）",
         "检查对象名录库规模",
-        "本期被检查过的不同市场主体数 ÷ 检查对象名录库的主体数（发布机关申报的年初企业数；"
-        "未申报时取本年各次抽取所用名录库中最大的一个，因为各次抽取的名录库多有"
-        "重叠；只有被检查的主体多于最大的名录库时，才取各名录库（按名录摘要去重）之和）",
+        "本期被检查过的不同市场主体数 ÷ 发布机关申报的名录库规模（如年初企业数）；未申报的"
+        "不计算（分母未申报），不以抽取所用的名录库代替",
         0.05,
         "长安区2024年方案：不低于上年底企业数的5%；忻州市2024年：不低于3%",
         additive=False,
+        denominator_key="directory",
+        denominator_label="检查对象名录库规模（如年初企业数）",
     ),
     Kpi(
         "credit_risk_rating_use",
@@ -155,6 +192,16 @@ KPIS: tuple[Kpi, ...] = (
         "已检查且应公示的检查户次",
         1.0,
         "检查结果应及时公示（国发〔2019〕5号）；本站按20个工作日计",
+    ),
+    Kpi(
+        "entry_timeliness",
+        "录入及时率",
+        "20个工作日内录入的检查结果",
+        "应录入的检查结果",
+        "检查完成后20个工作日内（按国家法定节假日和调休计算）录入的检查结果 ÷ 应录入的检查结果"
+        "（已录入，或检查完成后已超过20个工作日）；数据中没有录入日期的年度无法计算",
+        None,
+        "忻州市2024年：“未在规定时间内录入检查结果的，视为未完成检查任务”（未定数值目标）",
     ),
     Kpi(
         "disposal_timeliness",
@@ -223,6 +270,14 @@ STATISTICS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
         "分子 ÷ 分母，0 到 1 之间，保留 4 位小数；分母为 0 或未知时为空。",
     ),
     ("target", "目标值", "number", "文件要求的目标（0 到 1）；为空表示无数值目标。"),
+    ("note", "说明", "string", "没有指标值的原因，如“分母未申报”及应申报的数字。"),
+    ("title", "指标名称", "string", "指标的中文名称，按所依据文件的说法。"),
+    (
+        "basis",
+        "依据",
+        "string",
+        "规定该指标的文件（文号）和原文；未选用考核文件时为各地文件的概括。",
+    ),
 )
 """Columns of ``statistics.csv``: (name, Chinese title, Table Schema type, description)."""
 
@@ -252,6 +307,8 @@ class Figure:
     numerator: int
     denominator: int | None
     target: float | None
+    note: str | None = None
+    """Why there is no value, e.g. 分母未申报（应申报：2023年底企业数量）."""
 
     @property
     def value(self) -> float | None:
@@ -271,6 +328,7 @@ class Figure:
             "denominator": self.denominator,
             "value": None if value is None else round(value, 4),
             "target": self.target,
+            "note": self.note,
         }
 
 
@@ -345,16 +403,26 @@ class Statistics:
     risk_classes: list[dict[str, Any]]
     monthly: dict[str, dict[str, dict[str, Any]]]
     """Month → department (and :data:`TOTAL`) → the 月报表 figures."""
-    directory_sources: dict[tuple[str, str], str]
-    """(department, year) → where the coverage denominator came from."""
+    directory_sources: dict[tuple[str, str, str], str]
+    """(department, year, coverage definition) → where its denominator came from."""
     warnings: list[str] = field(default_factory=list)
     """Why some figures could not be computed (years without a calendar), in Chinese."""
     progress: Progress = field(default_factory=lambda: Progress())
     """The publisher's own deadlines (工作进度, :mod:`generator.stats.duties`)."""
+    kpis: tuple[Kpi, ...] = ()
+    """The definitions the figures follow (:func:`generator.stats.definitions.definitions`)."""
 
     def rows(self) -> list[dict[str, Any]]:
-        """``statistics.csv`` rows, sorted by department (total first), period and KPI order."""
-        return [f.row() for f in self.figures]
+        """``statistics.csv`` rows, sorted by department (total first), period and KPI order,
+        each with its definition's title and basis (document and clause)."""
+        kpis = {k.name: k for k in self.kpis}
+        rows = []
+        for figure in self.figures:
+            row, kpi = figure.row(), kpis.get(figure.kpi)
+            rows.append(
+                {**row, "title": kpi.title if kpi else None, "basis": kpi.basis if kpi else None}
+            )
+        return rows
 
     def figure(self, department: str, period: str, kpi: str) -> Figure | None:
         """One figure, or ``None``."""
@@ -383,6 +451,17 @@ class Statistics:
     def months(self) -> list[str]:
         """Every month with figures, ascending."""
         return sorted({f.period for f in self.figures if len(f.period) == 7})
+
+
+MISSING_DENOMINATOR = "分母未申报"
+NO_ENTRY_DATES = "数据中没有录入日期"
+ENTITY_CLASSES = {"91": "企业", "92": "个体工商户", "93": "农民专业合作社"}
+"""GB 32100: 登记管理部门码 9 (工商) with 机构类别码 1 企业, 2 个体工商户, 3 农民专业合作社."""
+
+
+def entity_class(entity_type: str | None, uscc: str) -> str | None:
+    """A checked firm's 主体类型 as exported, else as its credit code's first two characters say."""
+    return entity_type or ENTITY_CLASSES.get(uscc[:2])
 
 
 def date(value: str | None) -> dt.date | None:

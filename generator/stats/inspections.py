@@ -20,7 +20,6 @@ from generator.stats.figures import (
     PLAN_DEADLINE,
     RISK_CLASSES,
     TARGETS_KIND,
-    TOTAL,
     UNKNOWN_DEPARTMENT,
     Inspection,
     date,
@@ -209,25 +208,6 @@ class InspectionIndex:
         return self.catalogue.item_for(result.get("item_id")) or self.catalogue.item_for(
             result.get("item")
         )
-
-    def populations(self) -> dict[tuple[str, str], tuple[int, int]]:
-        """(department, year) → the largest directory its draws used, and the sum of the
-        distinct ones (by 名录摘要)."""
-        seen: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-        for task_id, rows in self.draws.items():
-            task = self.tasks.get(task_id)
-            day = self.task_day(task_id) if task else date(rows[0].get("drawn_at"))
-            if day is None:
-                continue
-            department = self.task_department(task) if task else UNKNOWN_DEPARTMENT
-            for row in rows:
-                size = row.get("population_size")
-                if not size:
-                    continue
-                directory = row.get("population_digest") or f"{task_id}:{size}"
-                for who in (department, TOTAL):
-                    seen[(who, str(day.year))][directory] = int(size)
-        return {key: (max(sizes.values()), sum(sizes.values())) for key, sizes in seen.items()}
 
 
 _EXCEL_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?E\+?(\d+)")

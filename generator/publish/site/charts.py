@@ -11,7 +11,7 @@ from typing import Any
 from generator.core.errors import BuildAbort
 from generator.publish.data.derived import DerivedTable
 from generator.publish.site.markdown import GENERATED_DIR, NO_VALUE
-from generator.stats.figures import KPI_BY_NAME, KPIS, TOTAL, Statistics
+from generator.stats.figures import TOTAL, Statistics
 
 CHART_MARKER = "GONGKAI-CHART:"
 
@@ -37,7 +37,7 @@ _COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a")
 def year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, str]]:
     """(name, title, svg, csv) of each chart of ``year``."""
     charts = []
-    kpis = [(k, statistics.figure(TOTAL, year, k.name)) for k in KPIS]
+    kpis = [(k, statistics.figure(TOTAL, year, k.name)) for k in statistics.kpis]
     kpis = [(k, f) for k, f in kpis if f is not None and f.value is not None]
     title = f"{year} 年各项指标（全部部门）与目标"
     charts.append(
@@ -54,8 +54,9 @@ def year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, 
             ),
         )
     )
+    first = next((k.name for k in statistics.kpis if k.computes == "coverage"), "")
     coverage = [
-        (d, statistics.figure(d, year, "coverage")) for d in statistics.departments if d != TOTAL
+        (d, statistics.figure(d, year, first)) for d in statistics.departments if d != TOTAL
     ]
     coverage = [(d, f) for d, f in coverage if f is not None and f.value is not None]
     if coverage:
@@ -76,17 +77,23 @@ def year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, 
         )
     months = [m for m in statistics.months if m.startswith(year)]
     series = {}
-    for kpi in ("publication_rate", "timely_publication_rate"):
-        series[KPI_BY_NAME[kpi].title] = [figure_value(statistics.figure(TOTAL, m, kpi)) for m in months]
+    publication = [k for k in statistics.kpis if k.computes == "publication_rate"]
+    timely = [k for k in statistics.kpis if k.computes == "timely_publication_rate"]
+    for kpi in publication[:1] + timely[:1]:
+        series[kpi.title] = [figure_value(statistics.figure(TOTAL, m, kpi.name)) for m in months]
+    target = publication[0].target if publication else None
     title = f"{year} 年每月公示率与及时公示率（全部部门）"
     charts.append(
         (
             f"publication-{year}",
             title,
-            _line_chart(title, months, series, target=KPI_BY_NAME["publication_rate"].target),
+            _line_chart(title, months, series, target=target),
             chart_csv(
                 ("month", *series),
-                [(m, *(rounded_share(v[i]) for v in series.values())) for i, m in enumerate(months)],
+                [
+                    (m, *(rounded_share(v[i]) for v in series.values()))
+                    for i, m in enumerate(months)
+                ],
             ),
         )
     )

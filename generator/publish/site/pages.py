@@ -104,7 +104,7 @@ def render_generated_pages(
     if statistics is not None:
         pages.update(render_statistics_pages(statistics, model))
         if DICTIONARY_PAGE in pages:
-            pages[DICTIONARY_PAGE] += "\n" + render_statistics_dictionary() + "\n"
+            pages[DICTIONARY_PAGE] += "\n" + render_statistics_dictionary(statistics) + "\n"
     return pages
 
 

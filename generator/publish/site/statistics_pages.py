@@ -45,7 +45,7 @@ from generator.publish.site.progress_page import (
 from generator.stats.figures import (
     DEADLINE_WORKDAYS,
     FIGURES,
-    KPIS,
+    MISSING_DENOMINATOR,
     PLAN_DEADLINE,
     RISK_CLASSES,
     STATISTICS_FIELDS,
@@ -69,7 +69,7 @@ def statistics_table(statistics: Statistics) -> DerivedTable:
         {"name": name, "title": title, "type": kind, "description": description}
         for name, title, kind, description in STATISTICS_FIELDS
     ]
-    fields[2]["constraints"] = {"required": True, "enum": [k.name for k in KPIS]}
+    fields[2]["constraints"] = {"required": True, "enum": [k.name for k in statistics.kpis]}
     return DerivedTable(
         name="statistics",
         title="统计指标",
@@ -111,12 +111,12 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
     return files
 
 
-def render_statistics_dictionary() -> str:
+def render_statistics_dictionary(statistics: Statistics) -> str:
     """The 数据字典 section of ``statistics.csv``: its columns and every KPI name."""
     fields = [
         (name, title, kind, description) for name, title, kind, description in STATISTICS_FIELDS
     ]
-    kpis = [(k.name, k.title, k.formula, percent_text(k.target), k.target_source) for k in KPIS]
+    kpis = [(k.name, k.title, k.formula, percent_text(k.target), k.basis) for k in statistics.kpis]
     return join_blocks(
         [
             "## 统计指标（statistics） {#statistics}",
@@ -180,9 +180,9 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
                     k.denominator,
                     k.formula,
                     percent_text(k.target),
-                    k.target_source,
+                    k.basis,
                 )
-                for k in KPIS
+                for k in statistics.kpis
             ],
             ("left",) * 6,
         ),
@@ -216,7 +216,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
 
 def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
     rows = []
-    for kpi in KPIS:
+    for kpi in statistics.kpis:
         figure = statistics.figure(department, period, kpi.name)
         if figure is None:
             continue
@@ -225,7 +225,9 @@ def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
                 kpi.title,
                 count_text(figure.numerator),
                 NO_VALUE if figure.denominator is None else count_text(figure.denominator),
-                UNCOMPUTABLE if figure.denominator is None else percent_text(figure.value),
+                (figure.note or UNCOMPUTABLE)
+                if figure.denominator is None
+                else percent_text(figure.value),
                 percent_text(figure.target),
                 _period_verdict(statistics, figure),
             )
@@ -245,37 +247,46 @@ def _department_table(statistics: Statistics, period: str) -> str:
         if department == TOTAL:
             continue
         cells: list[object] = [department]
-        for kpi in KPIS:
+        for kpi in statistics.kpis:
             figure = statistics.figure(department, period, kpi.name)
             cells.append(
                 NO_VALUE
                 if figure is None
-                else UNCOMPUTABLE
+                else (figure.note or UNCOMPUTABLE)
                 if figure.denominator is None
                 else f"{percent_text(figure.value)}（{figure.numerator}/{figure.denominator}）"
             )
         rows.append(cells)
-    return markdown_table(("部门", *(k.title for k in KPIS)), rows, ("left",) + ("right",) * len(KPIS))
+    kpis = statistics.kpis
+    return markdown_table(
+        ("部门", *(k.title for k in kpis)), rows, ("left",) + ("right",) * len(kpis)
+    )
 
 
 def _directory_blocks(statistics: Statistics) -> list[str]:
     """Where each coverage denominator came from (``Statistics.directory_sources``)."""
+    titles = {k.name: k.title for k in statistics.kpis}
     rows = []
-    for (department, year), source in sorted(
-        statistics.directory_sources.items(), key=lambda kv: (kv[0][1], kv[0][0] != TOTAL, kv[0])
+    for (department, year, kpi), source in sorted(
+        statistics.directory_sources.items(),
+        key=lambda kv: (kv[0][1], kv[0][2], kv[0][0] != TOTAL, kv[0]),
     ):
-        figure = statistics.figure(department, year, "coverage")
+        figure = statistics.figure(department, year, kpi)
         size = figure.denominator if figure is not None else None
-        rows.append((year, department, NO_VALUE if size is None else count_text(size), source))
+        rows.append((year, titles.get(kpi, kpi), department,
+                     NO_VALUE if size is None else count_text(size), source))  # fmt: skip
     return [
         "### 抽查覆盖率的分母 {#directory}",
         (
-            "覆盖率的分母是检查对象名录库的主体数。优先取发布机关申报的年初企业数；"
-            "未申报时取本年各次抽取所用名录库中最大的一个（各次抽取的名录库多有重叠，相加会"
-            "重复计算同一主体，所以这只是名录库规模的下限，覆盖率可能偏高）；被检查的主体多于最大的名录库"
-            "时，取各名录库（按名录摘要去重）之和。"
+            "覆盖率的分母是发布机关申报的数字（如上年底企业数量），并注明来源。没有申报的，"
+            f"覆盖率显示为“{MISSING_DENOMINATOR}”，不计算、不评判是否达标：抽取所用的名录库"
+            "只是其中一部分主体，用它代替会使覆盖率偏高。"
         ),
-        markdown_table(("年度", "部门", "名录库规模", "来源"), rows, ("left", "left", "right", "left"))
+        markdown_table(
+            ("年度", "指标", "部门", "分母", "来源"),
+            rows,
+            ("left", "left", "left", "right", "left"),
+        )
         if rows
         else "暂无。",
     ]
@@ -517,7 +528,9 @@ def _enterprise_cell(model: Model, root: str, row: dict[str, Any]) -> object:
     if row["uscc"] not in model.enterprises:
         return row["entity_name"]
     text = escape_markdown_cell(row["entity_name"])
-    return Markdown(f'<a href="{record_href(root, "enterprise", record_slug(row["uscc"]))}">{text}</a>')
+    return Markdown(
+        f'<a href="{record_href(root, "enterprise", record_slug(row["uscc"]))}">{text}</a>'
+    )
 
 
 def _verdict(value: float | None, target: float | None) -> str:
@@ -529,12 +542,13 @@ def _verdict(value: float | None, target: float | None) -> str:
 def _period_verdict(statistics: Statistics, figure: Any) -> str:
     """达标 or not, but not for a month against a yearly target (coverage), nor for plan
     completion while 20 December of its year is still ahead of the data's date."""
-    if figure.kpi == "coverage" and len(figure.period) == 7:
+    measure = next((k.computes for k in statistics.kpis if k.name == figure.kpi), figure.kpi)
+    if measure == "coverage" and len(figure.period) == 7:
         return "按年度评判"
     verdict = _verdict(figure.value, figure.target)
     month, day = PLAN_DEADLINE
     if (
-        figure.kpi == "plan_completion"
+        measure == "plan_completion"
         and verdict == "未达标"
         and statistics.as_of is not None
         and statistics.as_of < f"{figure.period}-{month:02d}-{day:02d}"
@@ -545,5 +559,3 @@ def _period_verdict(statistics: Statistics, figure: Any) -> str:
 
 def _or_dash(value: object) -> str:
     return NO_VALUE if value is None else str(value)
-
-
