@@ -152,31 +152,30 @@ class Deadlines:
         needed = (disposal and disposal != NO_DISPOSAL) or PENDING_OUTCOME in split_outcomes(
             result.get("outcome")
         )
-        checked = date(result.get("inspected_on"))
-        if not needed or checked is None:
+        if not needed:
             return None
-        deadline = self._guarded(inspection, self.calendar.add_workdays, checked, DEADLINE_WORKDAYS)
-        if deadline is UNKNOWN:
-            return UNKNOWN
-        entered = date(result.get("disposal_on"))
-        if entered is None:
-            if self.as_of is None or deadline >= self.as_of:
-                return None  # still open
-            return False
-        return bool(disposal) and entered <= deadline
+        timely = self._dated_in_time(inspection, result, "disposal_on")
+        return bool(disposal) and timely if isinstance(timely, bool) else timely
 
     def entry_unit(
         self, inspection: Inspection, result: Mapping[str, Any]
     ) -> bool | Unknown | None:
-        """Whether a result was entered (录入日期) within the deadline after its check; ``None``
-        while not entered and not yet due, :data:`UNKNOWN` when its year has no calendar."""
+        """Whether a result was entered (录入日期) within the deadline after its check."""
+        return self._dated_in_time(inspection, result, "entered_on")
+
+    def _dated_in_time(
+        self, inspection: Inspection, result: Mapping[str, Any], field: str
+    ) -> bool | Unknown | None:
+        """Whether ``field`` of a result is dated within the deadline after its check;
+        ``None`` while undated and not yet due (or never checked), :data:`UNKNOWN` when its
+        year has no calendar."""
         checked = date(result.get("inspected_on"))
         if checked is None:
             return None
         deadline = self._guarded(inspection, self.calendar.add_workdays, checked, DEADLINE_WORKDAYS)
         if deadline is UNKNOWN:
             return UNKNOWN
-        entered = date(result.get("entered_on"))
+        entered = date(result.get(field))
         if entered is None:
             return None if self.as_of is None or deadline >= self.as_of else False
         return entered <= deadline
