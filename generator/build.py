@@ -48,7 +48,7 @@ from generator.publish.site.pages import write_generated_pages
 from generator.publish.site.records import read_shell, write_records, write_shell_source
 from generator.publish.site.search import build_search_index
 from generator.publish.site.sitemap import write_sitemap
-from generator.publish.site.statistics_pages import statistics_table
+from generator.publish.site.statistics_downloads import members_table, statistics_table
 from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
 from generator.validate.corrections import write_corrections
@@ -205,7 +205,7 @@ def publish_site(
                 ),
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
                 notes=notes,
-                derived=[statistics_table(statistics)],
+                derived=[statistics_table(statistics), members_table(statistics)],
             )
         annotate_model(model, notes.history)
         with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):

@@ -196,3 +196,31 @@ def test_a_site_following_the_xinzhou_preset(tmp_path: Path) -> None:
     assert MISSING_DENOMINATOR in sole[3].get_text() and "达标" not in sole[5].get_text()
     definitions = page.find(id="definitions").find_next("table").get_text()
     assert "忻市监信用〔2024〕47号" in definitions and "不低于95%" in definitions
+
+
+@pytest.mark.slow
+def test_a_journalist_can_recount_every_yearly_figure_from_the_members(demo_site) -> None:
+    data = demo_site[0] / "data"
+
+    def read(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO((data / name).read_text("utf-8-sig"))))
+
+    members = read("statistics_members.csv")
+    counts: dict[tuple[str, str, str], list[int]] = {}
+    for m in members:
+        cell = counts.setdefault((m["department"], m["period"], m["kpi"]), [0, 0])
+        cell[0] += m["counted"] in ("计入分子和分母", "计入分子（分母为申报的数字）")
+        cell[1] += m["counted"] in ("计入分子和分母", "仅计入分母")
+    checked = 0
+    for row in read("statistics.csv"):
+        if row["department"] == TOTAL or len(row["period"]) != 4:
+            continue
+        numerator, denominator = counts.get((row["department"], row["period"], row["kpi"]), [0, 0])
+        assert int(row["numerator"]) == numerator, row
+        if not row["kpi"].startswith("coverage"):
+            assert row["denominator"] == (str(denominator) if denominator else ""), row
+        checked += 1
+    assert checked > 20
+    # Members name only firms the other downloads already publish.
+    public = {r["uscc"] for name in ("results.csv", "draws.csv") for r in read(name)}
+    assert {m["uscc"] for m in members if m["uscc"]} <= public

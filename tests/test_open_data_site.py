@@ -73,8 +73,9 @@ def test_frictionless_validates_the_data_package(demo_site):
     assert done.returncode == 0, done.stdout + done.stderr
     report = validate(package)
     assert report.valid, report.flatten(["type", "message"])
-    # statistics.csv: the figures of the 统计 page (generator/stats/).
-    assert {t.name for t in report.tasks if t.type == "table"} == set(TABLES) | {"statistics"}
+    # statistics.csv: the figures of the 统计 page (generator/stats/), and what each counted.
+    assert {t.name for t in report.tasks if t.type == "table"} == set(TABLES) | {
+        "statistics", "statistics_members"}  # fmt: skip
 
 
 def test_sha256sum_checks_every_download(demo_site):
@@ -92,7 +93,8 @@ def test_sha256sum_checks_every_download(demo_site):
     assert checked == downloads
     # A first release has its history but no delta (there is nothing to compare with).
     assert {f"{t}.{f}" for t in TABLES for f in FORMATS} | {SQLITE_FILE, DATAPACKAGE_FILE,
-                                                            INDEX_FILE, HISTORY_FILE, "statistics.csv"} == downloads  # fmt: skip
+                                                            INDEX_FILE, HISTORY_FILE, "statistics.csv",
+                                                            "statistics_members.csv"} == downloads  # fmt: skip
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -15,7 +15,7 @@ from helpers import DATA_DIR
 
 from generator.build import PROJECT_DIR
 from generator.draws.published import load_draws
-from generator.publish.site.statistics_pages import statistics_table
+from generator.publish.site.statistics_downloads import statistics_table
 from generator.stats.compute import statistics_for_folder
 from generator.stats.figures import KPIS
 from generator.validate.folder import validate_folder

@@ -46,9 +46,13 @@ from generator.stats.definitions import definitions
 from generator.stats.duties import progress
 from generator.stats.figures import (
     DECLARED_SOURCE,
+    IN_DENOMINATOR,
+    IN_NUMERATOR,
+    IN_NUMERATOR_ONLY,
     MISSING_DENOMINATOR,
     NO_ENTRY_DATES,
     TOTAL,
+    UNCOUNTED,
     UNKNOWN,
     Figure,
     Kpi,
@@ -109,11 +113,10 @@ def compute_statistics(
         if day is None:
             continue
         department, joint = index.task_department(task), index.joint(task_id)
-        units["credit_risk_rating_use"].append(
-            Unit(department, day, index.stratified(task_id), joint)
-        )
-        units["joint_check_share"].append(Unit(department, day, joint, joint))
-        units["plan_completion"].append(Unit(department, day, index.done(task_id, day.year), joint))
+        task_unit = partial(Unit, department, day, joint=joint, ref=(task_id, "", ""))
+        units["credit_risk_rating_use"].append(task_unit(index.stratified(task_id)))
+        units["joint_check_share"].append(task_unit(joint))
+        units["plan_completion"].append(task_unit(index.done(task_id, day.year)))
     entry_years = {r["inspected_on"][:4] for r in tables.get("results", [])
                    if r.get("entered_on") and r.get("inspected_on")}  # fmt: skip
     for inspection in index.inspections.values():
@@ -121,7 +124,10 @@ def compute_statistics(
         if day is None:
             continue
         kind = entity_class(_entity_type(inspection), inspection.uscc)
-        unit = partial(Unit, inspection.department, day, joint=inspection.joint, entity=kind)
+        ref = (inspection.task_id, inspection.uscc, "")
+        unit = partial(
+            Unit, inspection.department, day, joint=inspection.joint, entity=kind, ref=ref
+        )
         published = inspection.published
         due = published or deadlines.overdue(inspection)
         unknown = inspection.no_calendar and not published and not inspection.held
@@ -134,20 +140,24 @@ def compute_statistics(
             units["joint_enterprise_share"].append(unit(inspection.joint))
             units["problem_rate"].append(unit(index.problem(inspection)))
             for result in inspection.results:
+                ref = (inspection.task_id, inspection.uscc, result.get("result_id") or "")
                 disposal = deadlines.disposal_unit(inspection, result)
                 if disposal is not None:
-                    units["disposal_timeliness"].append(unit(disposal))
+                    units["disposal_timeliness"].append(unit(disposal, ref=ref))
                 entry = deadlines.entry_unit(inspection, result)
                 if entry is not None:
                     known = str(day.year) in entry_years
-                    units["entry_timeliness"].append(unit(entry if known else UNKNOWN))
+                    units["entry_timeliness"].append(unit(entry if known else UNKNOWN, ref=ref))
     directory_sources: dict[tuple[str, str], str] = {}
     figures: list[Figure] = []
+    members: list[dict[str, Any]] = []
     for kpi in kpis:
         if kpi.computes == "coverage":
-            figures += _coverage(kpi, index, settings, directory_sources)
+            figures += _coverage(kpi, index, settings, directory_sources, members)
         else:
-            figures += _count_figures(kpi, [u for u in units[kpi.computes] if _counts(kpi, u)])
+            counted = [u for u in units[kpi.computes] if _counts(kpi, u)]
+            figures += _count_figures(kpi, counted)
+            members += [_member(kpi, u) for u in counted]
     figures = [
         replace(f, note=NO_ENTRY_DATES)
         if f.denominator is None
@@ -171,6 +181,7 @@ def compute_statistics(
         warnings=deadlines.warnings(),
         progress=progress(index, report_months, deadlines.as_of, settings),
         kpis=kpis,
+        members=sorted(members, key=lambda m: tuple(str(v) for v in m.values())),
     )
 
 
@@ -223,6 +234,18 @@ class Unit:
     joint: bool
     entity: str | None = None
     """主体类型 of an inspection or result (:func:`generator.stats.figures.entity_class`)."""
+    ref: tuple[str, str, str] = ("", "", "")
+    """What it is: (task, credit code, result id), as far as it is one of those."""
+
+
+def _member(kpi: Kpi, unit: Unit, counted: str | None = None) -> dict[str, Any]:
+    """A row of the figures' members: which task, firm or result a yearly figure counted."""
+    if counted is None:
+        counted = UNCOUNTED if unit.hit is UNKNOWN else IN_NUMERATOR if unit.hit else IN_DENOMINATOR
+    task_id, uscc, result_id = unit.ref
+    return {"kpi": kpi.name, "period": str(unit.day.year), "department": unit.department,
+            "task_id": task_id or None, "uscc": uscc or None, "result_id": result_id or None,
+            "counted": counted}  # fmt: skip
 
 
 def _entity_type(inspection: Any) -> str | None:
@@ -265,6 +288,7 @@ def _coverage(
     index: InspectionIndex,
     settings: Settings,
     directory_sources: dict[tuple[str, str], str],
+    members: list[dict[str, Any]],
 ) -> list[Figure]:
     """抽查覆盖率: distinct firms of the definition's scope checked per department and period
     ÷ the figure the publisher declared; undeclared, :data:`MISSING_DENOMINATOR`, never a
@@ -284,6 +308,13 @@ def _coverage(
         for period in (f"{day.year}", f"{day:%Y-%m}"):
             for who in (inspection.department, TOTAL):
                 firms[(who, period)].add(inspection.uscc)
+    for (department, period), checked in sorted(firms.items()):
+        if department != TOTAL and len(period) == 4:
+            members += [
+                _member(kpi, Unit(department, dt.date(int(period), 1, 1), True, False,
+                                  ref=("", uscc, "")), IN_NUMERATOR_ONLY)
+                for uscc in sorted(checked)
+            ]  # fmt: skip
     declared = {
         (str(year), department or TOTAL): (size, source)
         for key, year, department, size, source in _declared(settings)

@@ -35,8 +35,8 @@ class DerivedTable:
 
     def schema(self) -> dict[str, Any]:
         """The Table Schema of its CSV."""
-        return {"fields": [dict(f) for f in self.fields], "missingValues": [""],
-                "primaryKey": list(self.primary_key)}  # fmt: skip
+        schema = {"fields": [dict(f) for f in self.fields], "missingValues": [""]}
+        return {**schema, "primaryKey": list(self.primary_key)} if self.primary_key else schema
 
     def csv_bytes(self) -> bytes:
         """The CSV as the tables' CSVs are written: BOM, CRLF, formula triggers guarded."""

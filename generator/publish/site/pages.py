@@ -61,10 +61,8 @@ from generator.publish.site.open_data import (
     render_open_data_page,
 )
 from generator.publish.site.quality import render_quality_page
-from generator.publish.site.statistics_pages import (
-    render_statistics_dictionary,
-    render_statistics_pages,
-)
+from generator.publish.site.statistics_downloads import render_statistics_dictionary
+from generator.publish.site.statistics_pages import render_statistics_pages
 from generator.stats.figures import Statistics
 
 

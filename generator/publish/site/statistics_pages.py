@@ -23,7 +23,6 @@ from typing import Any
 
 from generator.model.entities import Model
 from generator.model.identity import record_slug
-from generator.publish.data.derived import DerivedTable
 from generator.publish.site.charts import CHART_FOLDER, CHART_MARKER, percent_text, year_charts
 from generator.publish.site.markdown import (
     NO_VALUE,
@@ -42,42 +41,24 @@ from generator.publish.site.progress_page import (
     progress_summary_blocks,
     render_progress_page,
 )
+from generator.publish.site.statistics_downloads import STATISTICS_FILE
 from generator.stats.figures import (
     DEADLINE_WORKDAYS,
     FIGURES,
     MISSING_DENOMINATOR,
     PLAN_DEADLINE,
     RISK_CLASSES,
-    STATISTICS_FIELDS,
     TOTAL,
     Statistics,
 )
 
 STATISTICS_PAGE = "statistics/index.md"
-STATISTICS_FILE = "statistics.csv"
 UNCOMPUTABLE = "无法计算"
 
 
 def month_page(month: str) -> str:
     """The generated file of a month's page, e.g. ``statistics/2024-05.md``."""
     return f"statistics/{month}.md"
-
-
-def statistics_table(statistics: Statistics) -> DerivedTable:
-    """``statistics.csv`` as a derived table for :func:`generator.publish.data.datasets.write_datasets`."""
-    fields = [
-        {"name": name, "title": title, "type": kind, "description": description}
-        for name, title, kind, description in STATISTICS_FIELDS
-    ]
-    fields[2]["constraints"] = {"required": True, "enum": [k.name for k in statistics.kpis]}
-    return DerivedTable(
-        name="statistics",
-        title="统计指标",
-        description="各部门按年度和月份的考核指标：分子、分母、指标值和目标值（由检查结果等计算）。",
-        fields=tuple(fields),
-        primary_key=("department", "period", "kpi"),
-        rows=tuple(statistics.rows()),
-    )
 
 
 def website_label(config_file: Path) -> str:
@@ -109,26 +90,6 @@ def render_statistics_pages(statistics: Statistics, model: Model) -> dict[str, s
     for month in statistics.months:
         files[month_page(month)] = _render_month(statistics, model, month)
     return files
-
-
-def render_statistics_dictionary(statistics: Statistics) -> str:
-    """The 数据字典 section of ``statistics.csv``: its columns and every KPI name."""
-    fields = [
-        (name, title, kind, description) for name, title, kind, description in STATISTICS_FIELDS
-    ]
-    kpis = [(k.name, k.title, k.formula, percent_text(k.target), k.basis) for k in statistics.kpis]
-    return join_blocks(
-        [
-            "## 统计指标（statistics） {#statistics}",
-            (
-                "由 gongkai 根据检查结果、抽查任务和抽取记录计算，每行是一个部门在一个统计期的一个指标。"
-                f"下载文件为 {STATISTICS_FILE}，只有 CSV 格式；计算方法见“统计”页。"
-            ),
-            markdown_table(("字段名", "中文名", "类型", "说明"), fields, ("left",) * 4),
-            "kpi 列的取值：",
-            markdown_table(("kpi", "指标", "公式", "目标", "依据"), kpis, ("left",) * 5),
-        ]
-    ).rstrip("\n")
 
 
 def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, str, str]]) -> str:
