@@ -63,7 +63,7 @@ TABLES = {
 }  # fmt: skip
 XINZHOU = Settings(
     kpi_presets=("shanxi-2024", "xinzhou-2024"),
-    denominators=(("enterprises", 2024, None, 100, "2023年底全县企业数"),),
+    denominators=(("enterprises", 2024, None, 100, "2023年底全县企业数", None),),
 )
 
 
@@ -132,7 +132,7 @@ def test_an_undeclared_denominator_is_named_and_never_judged() -> None:
         (
             Settings(
                 kpi_presets=("xinzhou-2024",),
-                denominators=(("enterprises", 2024, None, 2, "估计"),),
+                denominators=(("enterprises", 2024, None, 2, "估计", None),),
             ),
             "enterprises",
         ),
@@ -224,3 +224,42 @@ def test_a_journalist_can_recount_every_yearly_figure_from_the_members(demo_site
     # Members name only firms the other downloads already publish.
     public = {r["uscc"] for name in ("results.csv", "draws.csv") for r in read(name)}
     assert {m["uscc"] for m in members if m["uscc"]} <= public
+
+
+def test_a_city_site_shows_each_county_and_its_own_pooled_figure() -> None:
+    """Two counties: 140902 checked E1–E3 (one problem), 140921 checked E4, E5 (two). The
+    city's 问题发现率 is 3 of 5 (60 %), not the mean of 1/3 and 2/2 (67 %)."""
+    problem = "发现问题已责令改正"
+    region = {"T1": "140902", "T2": "140902", "T3": "140921"}
+    tables = {
+        **TABLES,
+        "tasks": [{**t, "region_code": region[t["task_id"]]} for t in TABLES["tasks"]],
+        "results": [
+            {**r, "outcome": problem if r["uscc"] in (E2, E4, E5) else r["outcome"]}
+            for r in TABLES["results"]
+        ],
+    }
+    settings = Settings(
+        directory_sizes=((2024, None, 400),),
+        denominators=(("directory", 2024, None, 30, "县登记统计", "140921"),),
+    )
+    stats = compute_statistics(
+        tables, as_of="2024-10-31", calendar=WorkCalendar(), settings=settings
+    )
+    assert stats.regions == ["140902", "140921"]
+
+    def counts(kpi: str, where: str | None = None) -> tuple[int, int | None]:
+        figure = (
+            stats.figure(TOTAL, "2024", kpi, where) if where else stats.figure(TOTAL, "2024", kpi)
+        )
+        return figure.numerator, figure.denominator
+
+    assert counts("problem_rate") == (3, 5)
+    assert counts("problem_rate", "140902") == (1, 3)
+    assert counts("problem_rate", "140921") == (2, 2)
+    # Coverage: each county against its own declared figure; one without is 分母未申报.
+    assert counts("coverage") == (5, 400)
+    assert counts("coverage", "140921") == (2, 30)
+    assert counts("coverage", "140902") == (3, None)
+    rows = [r for r in stats.rows() if r["kpi"] == "problem_rate" and r["period"] == "2024"]
+    assert {r["region"] for r in rows} == {"全部区划", "140902", "140921"}

@@ -196,7 +196,7 @@ def test_values_targets_and_csv_rows(stats) -> None:
     row = figure.row()
     assert row == {"department": TOTAL, "period": "2024", "kpi": "publication_rate",
                    "numerator": 6, "denominator": 7, "value": 0.8571, "target": 1.0,
-                   "note": None}  # fmt: skip
+                   "note": None, "region": "全部区划"}  # fmt: skip
     assert stats.figure(TOTAL, "2024", "problem_rate").target is None
     assert stats.figure(A, "2024", "coverage").target == 0.05
     assert stats.figure(B, "2024-05", "plan_completion") is None
@@ -357,7 +357,7 @@ def test_demo_never_publishes_a_firms_risk_class(demo) -> None:
     rows = demo.rows()
     assert {tuple(r) for r in rows} == {
         ("department", "period", "kpi", "numerator", "denominator", "value", "target", "note",
-         "title", "basis")
+         "region", "title", "basis")
     }  # fmt: skip
     text = io.StringIO()
     csv.writer(text).writerows(r.values() for r in rows)

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
 COLUMNS = ["department", "period", "kpi", "numerator", "denominator", "value", "target", "note",
-           "title", "basis"]  # fmt: skip
+           "region", "title", "basis"]  # fmt: skip
 # KPIs, publication and inspections per month; the per-department coverage chart needs
 # declared directory sizes, which the demo does not declare (分母未申报).
 CHARTS = 3

@@ -73,8 +73,9 @@ class Settings:
     """``(key, text)`` of the 异议 route (:data:`OBJECTION_KEYS`), as the operator wrote it."""
     kpi_presets: tuple[str, ...] = ()
     """The chosen presets of ``kpis/`` (:mod:`generator.stats.definitions`), in order."""
-    denominators: tuple[tuple[str, int, str | None, int, str], ...] = ()
-    """``(key, year, department or None, size, source)``: figures the definitions divide by."""
+    denominators: tuple[tuple[str, int, str | None, int, str, str | None], ...] = ()
+    """``(key, year, department or None, size, source, region code or None)``: the figures
+    the definitions divide by, for the whole area or one 行政区划."""
     duties: tuple[DutySetting, ...] = ()
     """The operator's changes to the default duties (:data:`DUTY_KEYS`), by key."""
 
@@ -150,24 +151,27 @@ def _presets(path: Path, value: object) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _denominators(path: Path, value: object) -> tuple[tuple[str, int, str | None, int, str], ...]:
+def _denominators(
+    path: Path, value: object
+) -> tuple[tuple[str, int, str | None, int, str, str | None], ...]:
     if not isinstance(value, list):
         raise ConfigError(f"配置文件 {path} 中 denominators 应为列表")
     rows = []
     for entry in value:
-        keys = {"key", "year", "size", "source", "department"}
+        keys = {"key", "year", "size", "source", "department", "region"}
         ok = isinstance(entry, dict) and not set(entry) - keys
         year, size = (entry.get("year"), entry.get("size")) if ok else (0, 0)
         if not ok or not entry.get("key") or not entry.get("source") or type(year) is not int \
                 or type(size) is not int or size <= 0:  # fmt: skip
             raise ConfigError(
                 f"配置文件 {path} 中 denominators 的 {entry!r} 应写成 {{key: enterprises, "
-                "year: 2024, size: 正整数, source: 数字的来源}（department 可省略，表示全部部门）"
+                "year: 2024, size: 正整数, source: 数字的来源}（department、region 可省略，表示全部部门、全部区划）"
             )
         department = entry.get("department")
+        region = str(entry["region"]) if entry.get("region") else None
         rows.append((str(entry["key"]), year, str(department) if department else None, size,
-                     str(entry["source"])))  # fmt: skip
-    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[2] or "")))
+                     str(entry["source"]), region))  # fmt: skip
+    return tuple(sorted(rows, key=lambda r: (r[0], r[1], r[2] or "", r[5] or "")))
 
 
 def _directory_sizes(path: Path, value: object) -> tuple[tuple[int, str | None, int], ...]:

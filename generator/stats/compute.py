@@ -45,6 +45,7 @@ from generator.stats.deadlines import Deadlines, unmatched_list
 from generator.stats.definitions import definitions
 from generator.stats.duties import progress
 from generator.stats.figures import (
+    ALL_REGIONS,
     DECLARED_SOURCE,
     IN_DENOMINATOR,
     IN_NUMERATOR,
@@ -113,7 +114,8 @@ def compute_statistics(
         if day is None:
             continue
         department, joint = index.task_department(task), index.joint(task_id)
-        task_unit = partial(Unit, department, day, joint=joint, ref=(task_id, "", ""))
+        where = task.get("region_code")
+        task_unit = partial(Unit, department, day, joint=joint, ref=(task_id, "", ""), region=where)
         units["credit_risk_rating_use"].append(task_unit(index.stratified(task_id)))
         units["joint_check_share"].append(task_unit(joint))
         units["plan_completion"].append(task_unit(index.done(task_id, day.year)))
@@ -125,9 +127,8 @@ def compute_statistics(
             continue
         kind = entity_class(_entity_type(inspection), inspection.uscc)
         ref = (inspection.task_id, inspection.uscc, "")
-        unit = partial(
-            Unit, inspection.department, day, joint=inspection.joint, entity=kind, ref=ref
-        )
+        unit = partial(Unit, inspection.department, day, joint=inspection.joint, entity=kind,
+                       ref=ref, region=_region(index, inspection))  # fmt: skip
         published = inspection.published
         due = published or deadlines.overdue(inspection)
         unknown = inspection.no_calendar and not published and not inspection.held
@@ -158,6 +159,7 @@ def compute_statistics(
             counted = [u for u in units[kpi.computes] if _counts(kpi, u)]
             figures += _count_figures(kpi, counted)
             members += [_member(kpi, u) for u in counted]
+    figures += _region_figures(kpis, units, index, settings)
     figures = [
         replace(f, note=NO_ENTRY_DATES)
         if f.denominator is None
@@ -234,6 +236,8 @@ class Unit:
     joint: bool
     entity: str | None = None
     """主体类型 of an inspection or result (:func:`generator.stats.figures.entity_class`)."""
+    region: str | None = None
+    """行政区划代码 of its task or result."""
     ref: tuple[str, str, str] = ("", "", "")
     """What it is: (task, credit code, result id), as far as it is one of those."""
 
@@ -246,6 +250,32 @@ def _member(kpi: Kpi, unit: Unit, counted: str | None = None) -> dict[str, Any]:
     return {"kpi": kpi.name, "period": str(unit.day.year), "department": unit.department,
             "task_id": task_id or None, "uscc": uscc or None, "result_id": result_id or None,
             "counted": counted}  # fmt: skip
+
+
+def _region(index: InspectionIndex, inspection: Any) -> str | None:
+    """Where a check was: its results' 行政区划代码, else its task's."""
+    found = next((r["region_code"] for r in inspection.results if r.get("region_code")), None)
+    return found or (index.tasks.get(inspection.task_id) or {}).get("region_code")
+
+
+def _region_figures(
+    kpis: tuple[Kpi, ...], units: Mapping[str, list[Unit]], index: InspectionIndex,
+    settings: Settings,
+) -> list[Figure]:
+    """Each region's totals, when the data covers several (a city site of its counties):
+    counted from the region's own units, so the site's figure is never a mean of rates."""
+    regions = sorted({u.region for group in units.values() for u in group if u.region})
+    if len(regions) < 2:
+        return []
+    figures: list[Figure] = []
+    for kpi, region in ((k, r) for k in kpis for r in regions):
+        if kpi.computes == "coverage":
+            figures += _coverage(kpi, index, settings, {}, [], region)
+            continue
+        counted = [u for u in units[kpi.computes] if u.region == region and _counts(kpi, u)]
+        figures += [replace(f, region=region) for f in _count_figures(kpi, counted)
+                    if f.department == TOTAL]  # fmt: skip
+    return figures
 
 
 def _entity_type(inspection: Any) -> str | None:
@@ -289,10 +319,11 @@ def _coverage(
     settings: Settings,
     directory_sources: dict[tuple[str, str], str],
     members: list[dict[str, Any]],
+    region: str = ALL_REGIONS,
 ) -> list[Figure]:
     """抽查覆盖率: distinct firms of the definition's scope checked per department and period
     ÷ the figure the publisher declared; undeclared, :data:`MISSING_DENOMINATOR`, never a
-    stand-in.
+    stand-in. With a ``region``: that region's firms, in total only, against its own figure.
 
     Raises:
         ConfigError: a declared figure is smaller than the firms counted against it.
@@ -305,9 +336,13 @@ def _coverage(
             kpi, Unit(inspection.department, day, True, inspection.joint, kind)
         ):
             continue
+        if region != ALL_REGIONS and _region(index, inspection) != region:
+            continue
         for period in (f"{day.year}", f"{day:%Y-%m}"):
             for who in (inspection.department, TOTAL):
                 firms[(who, period)].add(inspection.uscc)
+    if region != ALL_REGIONS:
+        firms = {key: checked for key, checked in firms.items() if key[0] == TOTAL}
     for (department, period), checked in sorted(firms.items()):
         if department != TOTAL and len(period) == 4:
             members += [
@@ -317,8 +352,8 @@ def _coverage(
             ]  # fmt: skip
     declared = {
         (str(year), department or TOTAL): (size, source)
-        for key, year, department, size, source in _declared(settings)
-        if key == kpi.denominator_key
+        for key, year, department, size, source, where in _declared(settings)
+        if key == kpi.denominator_key and (where or ALL_REGIONS) == region
     }
     figures = []
     for (department, period), checked in sorted(firms.items()):
@@ -333,18 +368,21 @@ def _coverage(
                 f"gongkai.yml 中 denominators 的 {kpi.denominator_key}（{period} 年，{department}）"
                 f"申报为 {size}，少于数据中被检查的 {len(checked)} 户；请核对申报的数字"
             )
-        if len(period) == 4:
+        if len(period) == 4 and region == ALL_REGIONS:
             directory_sources[(department, period, kpi.name)] = source or MISSING_DENOMINATOR
-        figures.append(Figure(department, period, kpi.name, len(checked), size, kpi.target, note))
+        figures.append(
+            Figure(department, period, kpi.name, len(checked), size, kpi.target, note, region)
+        )
     return figures
 
 
-def _declared(settings: Settings) -> list[tuple[str, int, str | None, int, str]]:
+def _declared(settings: Settings) -> list[tuple[str, int, str | None, int, str, str | None]]:
     """The declared denominators, ``directory_sizes`` among them as the default coverage's."""
-    legacy = [("directory", y, d, n, DECLARED_SOURCE) for y, d, n in settings.directory_sizes]
+    legacy = [("directory", y, d, n, DECLARED_SOURCE, None) for y, d, n in settings.directory_sizes]
     return [*legacy, *settings.denominators]
 
 
 def _figure_order(figure: Figure, kpis: tuple[Kpi, ...]) -> tuple[Any, ...]:
     order = {k.name: n for n, k in enumerate(kpis)}
-    return (figure.department != TOTAL, figure.department, figure.period, order[figure.kpi])
+    return (figure.region != ALL_REGIONS, figure.region, figure.department != TOTAL,
+            figure.department, figure.period, order[figure.kpi])  # fmt: skip

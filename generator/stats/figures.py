@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TOTAL = "全部部门"
+ALL_REGIONS = "全部区划"
+"""The ``region`` of the rows that cover the whole site's data."""
 """The ``department`` of the rows that cover every department."""
 DEADLINE_WORKDAYS = 20
 """Working days allowed to publish a result and to enter a follow-up disposal."""
@@ -271,6 +273,7 @@ STATISTICS_FIELDS: tuple[tuple[str, str, str, str], ...] = (
     ),
     ("target", "目标值", "number", "文件要求的目标（0 到 1）；为空表示无数值目标。"),
     ("note", "说明", "string", "没有指标值的原因，如“分母未申报”及应申报的数字。"),
+    ("region", "行政区划", "string", f"六位行政区划代码；“{ALL_REGIONS}”为本站全部数据（不是各区划指标值的平均）。"),
     ("title", "指标名称", "string", "指标的中文名称，按所依据文件的说法。"),
     (
         "basis",
@@ -309,6 +312,8 @@ class Figure:
     target: float | None
     note: str | None = None
     """Why there is no value, e.g. 分母未申报（应申报：2023年底企业数量）."""
+    region: str = ALL_REGIONS
+    """The 行政区划代码 it covers, or :data:`ALL_REGIONS` (the whole site's data)."""
 
     @property
     def value(self) -> float | None:
@@ -329,6 +334,7 @@ class Figure:
             "value": None if value is None else round(value, 4),
             "target": self.target,
             "note": self.note,
+            "region": self.region,
         }
 
 
@@ -426,15 +432,17 @@ class Statistics:
             )
         return rows
 
-    def figure(self, department: str, period: str, kpi: str) -> Figure | None:
+    def figure(
+        self, department: str, period: str, kpi: str, region: str = ALL_REGIONS
+    ) -> Figure | None:
         """One figure, or ``None``."""
-        return self._index.get((department, period, kpi))
+        return self._index.get((department, period, kpi, region))
 
     @property
-    def _index(self) -> dict[tuple[str, str, str], Figure]:
+    def _index(self) -> dict[tuple[str, str, str, str], Figure]:
         cache = self.__dict__.get("_cache")
         if cache is None:
-            cache = {(f.department, f.period, f.kpi): f for f in self.figures}
+            cache = {(f.department, f.period, f.kpi, f.region): f for f in self.figures}
             self.__dict__["_cache"] = cache
         return cache
 
@@ -443,6 +451,11 @@ class Statistics:
         """Every department with a figure, sorted, the total first."""
         names = sorted({f.department for f in self.figures} - {TOTAL})
         return [TOTAL, *names] if self.figures else []
+
+    @property
+    def regions(self) -> list[str]:
+        """Every region code with figures of its own (only when the data has several)."""
+        return sorted({f.region for f in self.figures} - {ALL_REGIONS})
 
     @property
     def years(self) -> list[str]:

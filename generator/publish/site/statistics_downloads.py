@@ -32,7 +32,7 @@ def statistics_table(statistics: Statistics) -> DerivedTable:
         title="统计指标",
         description="各部门按年度和月份的考核指标：分子、分母、指标值和目标值（由检查结果等计算）。",
         fields=tuple(fields),
-        primary_key=("department", "period", "kpi"),
+        primary_key=("department", "period", "kpi", "region"),
         rows=tuple(statistics.rows()),
     )
 

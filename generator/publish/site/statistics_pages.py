@@ -129,6 +129,13 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
                 parts += _chart_block(name, title)
         parts.append(f"### {year} 年各部门指标")
         parts.append(_department_table(statistics, year))
+        if statistics.regions:
+            parts.append(f"### {year} 年各行政区划指标 {{#regions-{year}}}")
+            parts.append(
+                "本站汇集了几个行政区划的数据。各区划的指标按其自身的任务和检查户次计算；"
+                "上方的合计按全部数据计算，不是各区划指标值的平均。"
+            )
+            parts.append(_department_table(statistics, year, by_region=True))
     parts += [
         *progress_summary_blocks(statistics),
         "## 指标定义 {#definitions}",
@@ -202,14 +209,18 @@ def _kpi_table(statistics: Statistics, department: str, period: str) -> str:
     )
 
 
-def _department_table(statistics: Statistics, period: str) -> str:
+def _department_table(statistics: Statistics, period: str, *, by_region: bool = False) -> str:
+    """Every KPI of ``period`` per department, or (``by_region``) per 行政区划 in total."""
+    keys = statistics.regions if by_region else [d for d in statistics.departments if d != TOTAL]
     rows = []
-    for department in statistics.departments:
-        if department == TOTAL:
-            continue
-        cells: list[object] = [department]
+    for key in keys:
+        cells: list[object] = [key]
         for kpi in statistics.kpis:
-            figure = statistics.figure(department, period, kpi.name)
+            figure = (
+                statistics.figure(TOTAL, period, kpi.name, key)
+                if by_region
+                else statistics.figure(key, period, kpi.name)
+            )
             cells.append(
                 NO_VALUE
                 if figure is None
@@ -220,7 +231,9 @@ def _department_table(statistics: Statistics, period: str) -> str:
         rows.append(cells)
     kpis = statistics.kpis
     return markdown_table(
-        ("部门", *(k.title for k in kpis)), rows, ("left",) + ("right",) * len(kpis)
+        ("行政区划" if by_region else "部门", *(k.title for k in kpis)),
+        rows,
+        ("left",) + ("right",) * len(kpis),
     )
 
 
