@@ -263,3 +263,34 @@ def test_a_city_site_shows_each_county_and_its_own_pooled_figure() -> None:
     assert counts("coverage", "140902") == (3, None)
     rows = [r for r in stats.rows() if r["kpi"] == "problem_rate" and r["period"] == "2024"]
     assert {r["region"] for r in rows} == {"全部区划", "140902", "140921"}
+
+
+def test_changan_counts_disposal_entry_from_when_the_disposal_arose() -> None:
+    """长安区: 后续处置信息产生后20个工作日内录入. All three disposals were made on Thu 12 Sep
+    2024; the 20th working day after it (Mid-Autumn and National Day off, 14 and 29 Sep and
+    12 Oct worked) is Wed 16 Oct. E2 entered 8 Oct (in time), E4 on 31 Oct (late), E5 never
+    (late by the data's date, 31 Oct)."""
+    entered = {E2: "2024-10-08", E4: "2024-10-31", E5: None}
+    tables = {
+        **TABLES,
+        "results": [
+            {**r, "outcome": "发现问题已责令改正", "disposal": "责令整改", "disposal_on": "2024-09-12",
+             "disposal_entered_on": entered[r["uscc"]]} if r["uscc"] in entered else r
+            for r in TABLES["results"]
+        ],
+    }  # fmt: skip
+    settings = Settings(kpi_presets=("changan-2024",))
+    stats = compute_statistics(
+        tables, as_of="2024-10-31", calendar=WorkCalendar(), settings=settings
+    )
+    figure = stats.figure(TOTAL, "2024", "disposal_entry_timeliness")
+    assert (figure.numerator, figure.denominator, figure.target) == (1, 3, 1.0)
+    assert "河北省双随机监管工作平台" in next(
+        k.clause for k in stats.kpis if k.name == "disposal_entry_timeliness"
+    )
+    # Exports without the column: 无法计算, with the reason, never 0 %.
+    plain = compute_statistics(
+        TABLES, as_of="2024-10-31", calendar=WorkCalendar(), settings=settings
+    )
+    empty = plain.figure(TOTAL, "2024", "disposal_entry_timeliness")
+    assert empty is None or (empty.value is None and "后续处置录入日期" in empty.note)

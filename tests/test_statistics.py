@@ -147,6 +147,8 @@ def _figures(stats, department: str, period: str) -> dict[str, tuple[int, int | 
 # - entry_timeliness (录入日期 within 20 working days of the check): 甲局's T1/E1 yes, T1/E3
 #   entered on the 21st day, the other four results never entered and past due (T2/E7,
 #   checked Thu 26 Sep, was due Tue 29 Oct); 乙局's T3/E5 yes.
+# - disposal_entry_timeliness: no result carries a 后续处置录入日期, so T3/E5 (disposed 1 Jul)
+#   is 无法计算 (no denominator); T1/E2/I2, disposed 23 Oct, is not yet due: 甲局 has none.
 # - credit_risk_rating_use: T1 (ratios) and T3 (every drawn firm classed) yes; T2 no.
 # - publication_rate: due = published, or unpublished past 20 working days after the
 #   check (or the task's end): 甲局 6 (E4's deadline, Wed 30 Oct, has passed), 5 published;
@@ -166,13 +168,13 @@ EXPECTED = {
     },
     (B, "2024"): {
         "coverage": (1, None), "credit_risk_rating_use": (1, 1), "publication_rate": (1, 1),
-        "timely_publication_rate": (1, 1), "entry_timeliness": (1, 1), "disposal_timeliness": (0, 1),
+        "timely_publication_rate": (1, 1), "entry_timeliness": (1, 1), "disposal_timeliness": (0, 1), "disposal_entry_timeliness": (0, None),
         "joint_check_share": (1, 1), "joint_enterprise_share": (1, 1), "problem_rate": (1, 1),
         "plan_completion": (1, 1),
     },
     (TOTAL, "2024"): {
         "coverage": (5, 400), "credit_risk_rating_use": (2, 3), "publication_rate": (6, 7),
-        "timely_publication_rate": (5, 6), "entry_timeliness": (2, 7), "disposal_timeliness": (1, 3),
+        "timely_publication_rate": (5, 6), "entry_timeliness": (2, 7), "disposal_timeliness": (1, 3), "disposal_entry_timeliness": (0, None),
         "joint_check_share": (2, 3), "joint_enterprise_share": (3, 6), "problem_rate": (3, 6),
         "plan_completion": (2, 3),
     },

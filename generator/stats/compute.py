@@ -51,7 +51,6 @@ from generator.stats.figures import (
     IN_NUMERATOR,
     IN_NUMERATOR_ONLY,
     MISSING_DENOMINATOR,
-    NO_ENTRY_DATES,
     TOTAL,
     UNCOUNTED,
     UNKNOWN,
@@ -119,8 +118,11 @@ def compute_statistics(
         units["credit_risk_rating_use"].append(task_unit(index.stratified(task_id)))
         units["joint_check_share"].append(task_unit(joint))
         units["plan_completion"].append(task_unit(index.done(task_id, day.year)))
-    entry_years = {r["inspected_on"][:4] for r in tables.get("results", [])
-                   if r.get("entered_on") and r.get("inspected_on")}  # fmt: skip
+    dated_years = {
+        measure: {r["inspected_on"][:4] for r in tables.get("results", [])
+                  if r.get(field) and r.get("inspected_on")}
+        for measure, (_, field, _) in DATED_MEASURES.items()
+    }  # fmt: skip
     for inspection in index.inspections.values():
         day = inspection.day
         if day is None:
@@ -145,10 +147,11 @@ def compute_statistics(
                 disposal = deadlines.disposal_unit(inspection, result)
                 if disposal is not None:
                     units["disposal_timeliness"].append(unit(disposal, ref=ref))
-                entry = deadlines.entry_unit(inspection, result)
-                if entry is not None:
-                    known = str(day.year) in entry_years
-                    units["entry_timeliness"].append(unit(entry if known else UNKNOWN, ref=ref))
+                for measure, (start, field, _) in DATED_MEASURES.items():
+                    hit = deadlines.dated_unit(inspection, result, start, field)
+                    if hit is not None:
+                        known = str(day.year) in dated_years[measure]
+                        units[measure].append(unit(hit if known else UNKNOWN, ref=ref))
     directory_sources: dict[tuple[str, str], str] = {}
     figures: list[Figure] = []
     members: list[dict[str, Any]] = []
@@ -160,11 +163,12 @@ def compute_statistics(
             figures += _count_figures(kpi, counted)
             members += [_member(kpi, u) for u in counted]
     figures += _region_figures(kpis, units, index, settings)
+    measures = {k.name: k.computes for k in kpis}
     figures = [
-        replace(f, note=NO_ENTRY_DATES)
+        replace(f, note=DATED_MEASURES[measures[f.kpi]][2])
         if f.denominator is None
-        and f.period[:4] not in entry_years
-        and f.kpi in {k.name for k in kpis if k.computes == "entry_timeliness"}
+        and measures[f.kpi] in DATED_MEASURES
+        and f.period[:4] not in dated_years[measures[f.kpi]]
         else f
         for f in figures
     ]
@@ -226,6 +230,18 @@ def statistics_for_folder(
 # Helpers
 
 
+DATED_MEASURES = {
+    "entry_timeliness": ("inspected_on", "entered_on", "数据中没有录入日期"),
+    "disposal_entry_timeliness": (
+        "disposal_on",
+        "disposal_entered_on",
+        "数据中没有后续处置录入日期",
+    ),
+}
+"""Measures of a date entered within the deadline after another: (from, entered, the note of
+a year whose exports carry no such entry date — 无法计算 then, never 0 %)."""
+
+
 @dataclass(frozen=True)
 class Unit:
     """One counted thing (a task, an inspection or a result) and what a definition may select by."""
@@ -259,7 +275,9 @@ def _region(index: InspectionIndex, inspection: Any) -> str | None:
 
 
 def _region_figures(
-    kpis: tuple[Kpi, ...], units: Mapping[str, list[Unit]], index: InspectionIndex,
+    kpis: tuple[Kpi, ...],
+    units: Mapping[str, list[Unit]],
+    index: InspectionIndex,
     settings: Settings,
 ) -> list[Figure]:
     """Each region's totals, when the data covers several (a city site of its counties):

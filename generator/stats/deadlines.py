@@ -154,25 +154,19 @@ class Deadlines:
         )
         if not needed:
             return None
-        timely = self._dated_in_time(inspection, result, "disposal_on")
+        timely = self.dated_unit(inspection, result, "inspected_on", "disposal_on")
         return bool(disposal) and timely if isinstance(timely, bool) else timely
 
-    def entry_unit(
-        self, inspection: Inspection, result: Mapping[str, Any]
+    def dated_unit(
+        self, inspection: Inspection, result: Mapping[str, Any], start: str, field: str
     ) -> bool | Unknown | None:
-        """Whether a result was entered (录入日期) within the deadline after its check."""
-        return self._dated_in_time(inspection, result, "entered_on")
-
-    def _dated_in_time(
-        self, inspection: Inspection, result: Mapping[str, Any], field: str
-    ) -> bool | Unknown | None:
-        """Whether ``field`` of a result is dated within the deadline after its check;
-        ``None`` while undated and not yet due (or never checked), :data:`UNKNOWN` when its
-        year has no calendar."""
-        checked = date(result.get("inspected_on"))
-        if checked is None:
+        """Whether ``field`` of a result (e.g. 录入日期) is dated within the deadline after its
+        ``start`` (e.g. the check); ``None`` while undated and not yet due (or without a
+        start), :data:`UNKNOWN` when its year has no calendar."""
+        began = date(result.get(start))
+        if began is None:
             return None
-        deadline = self._guarded(inspection, self.calendar.add_workdays, checked, DEADLINE_WORKDAYS)
+        deadline = self._guarded(inspection, self.calendar.add_workdays, began, DEADLINE_WORKDAYS)
         if deadline is UNKNOWN:
             return UNKNOWN
         entered = date(result.get(field))

@@ -39,6 +39,7 @@ CALENDAR_KPIS = (
     "timely_publication_rate",
     "entry_timeliness",
     "disposal_timeliness",
+    "disposal_entry_timeliness",
 )
 """The KPIs that count working days, so need a calendar of every year they touch."""
 
@@ -214,6 +215,16 @@ KPIS: tuple[Kpi, ...] = (
         "或结果为“发现问题待后续处理”；期限未到且尚未录入的不计）",
         1.0,
         "长安区：后续处置信息产生后20个工作日内录入",
+    ),
+    Kpi(
+        "disposal_entry_timeliness",
+        "后续处置录入及时率",
+        "20个工作日内录入的后续处置",
+        "应录入的后续处置",
+        "后续处置信息产生（处置日期）后20个工作日内录入（后续处置录入日期）的检查结果 ÷ 应录入的"
+        "（已录入，或处置后已超过20个工作日）；数据中没有后续处置录入日期的年度无法计算",
+        None,
+        "长安区2024年方案：后续处置信息产生后20个工作日内录入（未定数值目标）",
     ),
     Kpi(
         "joint_check_share",
@@ -472,7 +483,6 @@ MISSING_DENOMINATOR = "分母未申报"
 IN_NUMERATOR, IN_DENOMINATOR, UNCOUNTED = "计入分子和分母", "仅计入分母", "无法计算"
 IN_NUMERATOR_ONLY = "计入分子（分母为申报的数字）"
 """How a member counted in its figure (``statistics_members.csv``)."""
-NO_ENTRY_DATES = "数据中没有录入日期"
 ENTITY_CLASSES = {"91": "企业", "92": "个体工商户", "93": "农民专业合作社"}
 """GB 32100: 登记管理部门码 9 (工商) with 机构类别码 1 企业, 2 个体工商户, 3 农民专业合作社."""
 

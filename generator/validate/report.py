@@ -9,8 +9,8 @@ from generator.core.errors import Issue
 from generator.core.schemas import KindSchema, load_schemas, public_record
 
 PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
-FOLLOW_UP_DATES = ("disposal_on", "case_filed_on", "penalty_on", "abnormal_listed_on",
-                   "abnormal_removed_on", "closed_on")
+FOLLOW_UP_DATES = ("disposal_on", "disposal_entered_on", "case_filed_on", "penalty_on",
+                   "abnormal_listed_on", "abnormal_removed_on", "closed_on")
 """Dates of what followed a check (``followUp`` fields of ``schemas/results.json``)."""
 INTERNAL_KINDS = frozenset({"targets"})
 """Kinds read for draws and statistics only: their rows are never published as they are."""
