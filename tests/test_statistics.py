@@ -200,10 +200,13 @@ def test_values_targets_and_csv_rows(stats) -> None:
                    "numerator": 6, "denominator": 7, "value": 0.8571, "target": 1.0,
                    "note": None, "region": "全部区划"}  # fmt: skip
     assert stats.figure(TOTAL, "2024", "problem_rate").target is None
-    assert stats.figure(A, "2024", "coverage").target == 0.05
+    # No document defines coverage over every kind of 市场主体: no target, so no verdict.
+    assert stats.figure(A, "2024", "coverage").target is None
     assert stats.figure(B, "2024-05", "plan_completion") is None
     assert [r["kpi"] for r in stats.rows()[: len(KPIS)]] == [k.name for k in KPIS]
-    assert stats.rows()[0]["title"] == "抽查覆盖率" and "长安区" in stats.rows()[0]["basis"]
+    assert stats.rows()[0]["title"] == "抽查覆盖率" and "口径" in stats.rows()[0]["basis"]
+    rating = next(r for r in stats.rows() if r["kpi"] == "credit_risk_rating_use")
+    assert rating["basis"].startswith("长双随机办〔2024〕3号：“运用信用风险分级分类")
     assert stats.directory_sources[(A, "2024", "coverage")] == DECLARED_SOURCE
     assert stats.directory_sources[(B, "2024", "coverage")] == MISSING_DENOMINATOR
 
