@@ -41,7 +41,7 @@ from generator.publish.site.progress_page import (
     progress_summary_blocks,
     render_progress_page,
 )
-from generator.publish.site.statistics_downloads import STATISTICS_FILE
+from generator.publish.site.statistics_downloads import MEMBERS_FILE, STATISTICS_FILE
 from generator.stats.figures import (
     DEADLINE_WORKDAYS,
     FIGURES,
@@ -97,6 +97,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
     csv_link = Markdown(
         f'<a href="{html.escape(root)}data/{STATISTICS_FILE}">{STATISTICS_FILE}</a>'
     )
+    members_link = f'<a href="{html.escape(root)}data/{MEMBERS_FILE}">{MEMBERS_FILE}</a>'
     parts = [
         front_matter(hide=["navigation"]),
         "# 统计",
@@ -107,7 +108,8 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         ),
         Markdown(
             f"全部指标可下载为 {csv_link}（列：department, period, kpi, numerator, denominator, "
-            "value, target；说明见[数据字典](../open-data/dictionary.md#statistics)）。"
+            "value, target, note, region, title, basis；说明见[数据字典](../open-data/dictionary.md#statistics)）；"
+            f"每个年度指标计入了哪些任务、市场主体和检查结果见 {members_link}，可逐条核对分子和分母。"
         ),
         (
             f"统计单位：一个市场主体在一个抽查任务中计一个**检查户次**；任务和户次都记在任务的牵头部门名下，"
