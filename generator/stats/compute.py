@@ -140,6 +140,8 @@ def compute_statistics(
             if due or unknown:
                 timely = UNKNOWN if unknown else deadlines.timely(inspection)
                 units["timely_publication_rate"].append(unit(timely))
+            if inspection.inspected_on is not None:
+                units["coverage"].append(unit(True))
             units["joint_enterprise_share"].append(unit(inspection.joint))
             units["problem_rate"].append(unit(index.problem(inspection)))
             for result in inspection.results:
@@ -156,13 +158,13 @@ def compute_statistics(
     figures: list[Figure] = []
     members: list[dict[str, Any]] = []
     for kpi in kpis:
+        counted = [u for u in units[kpi.computes] if _counts(kpi, u)]
         if kpi.computes == "coverage":
-            figures += _coverage(kpi, index, settings, directory_sources, members)
+            figures += _coverage(kpi, counted, settings, directory_sources, members)
         else:
-            counted = [u for u in units[kpi.computes] if _counts(kpi, u)]
             figures += _count_figures(kpi, counted)
             members += [_member(kpi, u) for u in counted]
-    figures += _region_figures(kpis, units, index, settings)
+    figures += _region_figures(kpis, units, settings)
     measures = {k.name: k.computes for k in kpis}
     figures = [
         replace(f, note=DATED_MEASURES[measures[f.kpi]][2])
@@ -172,7 +174,9 @@ def compute_statistics(
         else f
         for f in figures
     ]
-    figures.sort(key=lambda f: _figure_order(f, kpis))
+    order = {k.name: n for n, k in enumerate(kpis)}
+    figures.sort(key=lambda f: (f.region != ALL_REGIONS, f.region, f.department != TOTAL,
+                                f.department, f.period, order[f.kpi]))  # fmt: skip
     report_months = {f.period for f in figures if len(f.period) == 7}
     return Statistics(
         as_of=iso(deadlines.as_of),
@@ -258,12 +262,17 @@ class Unit:
     """What it is: (task, credit code, result id), as far as it is one of those."""
 
 
-def _member(kpi: Kpi, unit: Unit, counted: str | None = None) -> dict[str, Any]:
+def _member(kpi: Kpi, unit: Unit) -> dict[str, Any]:
     """A row of the figures' members: which task, firm or result a yearly figure counted."""
-    if counted is None:
-        counted = UNCOUNTED if unit.hit is UNKNOWN else IN_NUMERATOR if unit.hit else IN_DENOMINATOR
-    task_id, uscc, result_id = unit.ref
-    return {"kpi": kpi.name, "period": str(unit.day.year), "department": unit.department,
+    counted = UNCOUNTED if unit.hit is UNKNOWN else IN_NUMERATOR if unit.hit else IN_DENOMINATOR
+    return _member_row(kpi, str(unit.day.year), unit.department, unit.ref, counted)
+
+
+def _member_row(
+    kpi: Kpi, year: str, department: str, ref: tuple[str, str, str], counted: str
+) -> dict[str, Any]:
+    task_id, uscc, result_id = ref
+    return {"kpi": kpi.name, "period": year, "department": department,
             "task_id": task_id or None, "uscc": uscc or None, "result_id": result_id or None,
             "counted": counted}  # fmt: skip
 
@@ -275,10 +284,7 @@ def _region(index: InspectionIndex, inspection: Any) -> str | None:
 
 
 def _region_figures(
-    kpis: tuple[Kpi, ...],
-    units: Mapping[str, list[Unit]],
-    index: InspectionIndex,
-    settings: Settings,
+    kpis: tuple[Kpi, ...], units: Mapping[str, list[Unit]], settings: Settings
 ) -> list[Figure]:
     """Each region's totals, when the data covers several (a city site of its counties):
     counted from the region's own units, so the site's figure is never a mean of rates."""
@@ -286,13 +292,18 @@ def _region_figures(
     if len(regions) < 2:
         return []
     figures: list[Figure] = []
-    for kpi, region in ((k, r) for k in kpis for r in regions):
-        if kpi.computes == "coverage":
-            figures += _coverage(kpi, index, settings, {}, [], region)
-            continue
-        counted = [u for u in units[kpi.computes] if u.region == region and _counts(kpi, u)]
-        figures += [replace(f, region=region) for f in _count_figures(kpi, counted)
-                    if f.department == TOTAL]  # fmt: skip
+    for kpi in kpis:
+        by_region: dict[str, list[Unit]] = defaultdict(list)
+        for unit in units[kpi.computes]:
+            if unit.region and _counts(kpi, unit):
+                by_region[unit.region].append(unit)
+        for region in regions:
+            counted = by_region.get(region, [])
+            if kpi.computes == "coverage":
+                figures += _coverage(kpi, counted, settings, {}, [], region)
+                continue
+            figures += [replace(f, region=region) for f in _count_figures(kpi, counted)
+                        if f.department == TOTAL]  # fmt: skip
     return figures
 
 
@@ -333,41 +344,33 @@ def _count_figures(kpi: Kpi, units: list[Unit]) -> list[Figure]:
 
 def _coverage(
     kpi: Kpi,
-    index: InspectionIndex,
+    units: list[Unit],
     settings: Settings,
-    directory_sources: dict[tuple[str, str], str],
+    directory_sources: dict[tuple[str, str, str], str],
     members: list[dict[str, Any]],
     region: str = ALL_REGIONS,
 ) -> list[Figure]:
-    """抽查覆盖率: distinct firms of the definition's scope checked per department and period
-    ÷ the figure the publisher declared; undeclared, :data:`MISSING_DENOMINATOR`, never a
-    stand-in. With a ``region``: that region's firms, in total only, against its own figure.
+    """抽查覆盖率: distinct firms among the checked ``units`` (those of the definition's scope,
+    and of ``region`` when given) per department and period ÷ the figure the publisher
+    declared; undeclared, :data:`MISSING_DENOMINATOR`, never a stand-in. With a ``region``:
+    its total only, against its own figure.
 
     Raises:
         ConfigError: a declared figure is smaller than the firms counted against it.
     """
     firms: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for inspection in index.inspections.values():
-        day = inspection.inspected_on
-        kind = entity_class(_entity_type(inspection), inspection.uscc)
-        if day is None or not _counts(
-            kpi, Unit(inspection.department, day, True, inspection.joint, kind)
-        ):
-            continue
-        if region != ALL_REGIONS and _region(index, inspection) != region:
-            continue
-        for period in (f"{day.year}", f"{day:%Y-%m}"):
-            for who in (inspection.department, TOTAL):
-                firms[(who, period)].add(inspection.uscc)
+    for unit in units:
+        for period in (f"{unit.day.year}", f"{unit.day:%Y-%m}"):
+            for who in (unit.department, TOTAL):
+                firms[(who, period)].add(unit.ref[1])
     if region != ALL_REGIONS:
         firms = {key: checked for key, checked in firms.items() if key[0] == TOTAL}
     for (department, period), checked in sorted(firms.items()):
         if department != TOTAL and len(period) == 4:
             members += [
-                _member(kpi, Unit(department, dt.date(int(period), 1, 1), True, False,
-                                  ref=("", uscc, "")), IN_NUMERATOR_ONLY)
+                _member_row(kpi, period, department, ("", uscc, ""), IN_NUMERATOR_ONLY)
                 for uscc in sorted(checked)
-            ]  # fmt: skip
+            ]
     declared = {
         (str(year), department or TOTAL): (size, source)
         for key, year, department, size, source, where in _declared(settings)
@@ -398,9 +401,3 @@ def _declared(settings: Settings) -> list[tuple[str, int, str | None, int, str, 
     """The declared denominators, ``directory_sizes`` among them as the default coverage's."""
     legacy = [("directory", y, d, n, DECLARED_SOURCE, None) for y, d, n in settings.directory_sizes]
     return [*legacy, *settings.denominators]
-
-
-def _figure_order(figure: Figure, kpis: tuple[Kpi, ...]) -> tuple[Any, ...]:
-    order = {k.name: n for n, k in enumerate(kpis)}
-    return (figure.region != ALL_REGIONS, figure.region, figure.department != TOTAL,
-            figure.department, figure.period, order[figure.kpi])  # fmt: skip

@@ -155,7 +155,7 @@ class Deadlines:
         if not needed:
             return None
         timely = self.dated_unit(inspection, result, "inspected_on", "disposal_on")
-        return bool(disposal) and timely if isinstance(timely, bool) else timely
+        return (bool(disposal) and timely) if isinstance(timely, bool) else timely
 
     def dated_unit(
         self, inspection: Inspection, result: Mapping[str, Any], start: str, field: str

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 TOTAL = "全部部门"
+"""The ``department`` of the rows that cover every department."""
 ALL_REGIONS = "全部区划"
 """The ``region`` of the rows that cover the whole site's data."""
-"""The ``department`` of the rows that cover every department."""
 DEADLINE_WORKDAYS = 20
 """Working days allowed to publish a result and to enter a follow-up disposal."""
 PLAN_DEADLINE = (12, 20)
