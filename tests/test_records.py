@@ -89,9 +89,77 @@ def test_problem_results_link_to_their_check_item(demo: tuple[Path, Model]) -> N
     site, model = demo
     enterprise = next(e for e in model.enterprises.values() if any(r["problem"] for r in e.results))
     page = _page(site, "enterprise", enterprise.slug)
-    problem = page.find(class_="gongkai-outcome--problem")
+    problem = page.find(id="history").find_next(class_="gongkai-outcome--problem")
     item_link = problem.find_parent("tr").find("a")
     assert item_link["href"].startswith("../../item/")
+
+
+def test_enterprise_page_answers_first_with_its_latest_check(demo: tuple[Path, Model]) -> None:
+    """The page opens with the latest check (date, authority, outcomes, problems and their
+    fix); the history below runs newest first and the burden comes after it."""
+    site, model = demo
+    enterprise = max(
+        (e for e in model.enterprises.values() if any(r["problem"] for r in e.results)),
+        key=lambda e: (len(e.task_ids), e.slug),
+    )
+    page = _page(site, "enterprise", enterprise.slug)
+    summary = page.find("section", class_="gongkai-summary")
+    headings = [h.get("id") for h in page.find_all("h2")]
+    assert headings.index("summary") < headings.index("history") < headings.index("burden")
+    assert summary.find_previous("h2") is None  # nothing above the answer but the name
+
+    latest_day = max(r["inspected_on"] for r in enterprise.results)
+    latest = [r for r in enterprise.results if r["inspected_on"] == latest_day]
+    lead = summary.find(class_="gongkai-summary__lead")
+    assert lead.find("time")["datetime"] == latest_day
+    assert latest[0]["authority"] in lead.get_text()
+    problems = [r for r in latest if r["problem"]]
+    verdict = lead.find(class_="gongkai-summary__verdict").get_text()
+    assert verdict == (f"发现问题 {len(problems)} 项" if problems else "未发现问题")
+    items = summary.find_all("li")
+    assert len(items) == len({r["result_id"] for r in latest})
+    for result, li in zip(latest, items):
+        assert result["outcome"] in li.get_text()
+        assert ("后续处置" in li.get_text()) == result["problem"]
+
+    dates = [s.find("td", attrs={"data-label": "检查完成日期"}).get_text()
+             for s in page.find_all("section", class_="gongkai-history")]  # fmt: skip
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_a_problem_in_the_latest_check_links_to_its_fix(demo: tuple[Path, Model]) -> None:
+    site, model = demo
+    enterprise = next(
+        e
+        for e in model.enterprises.values()
+        for r in e.results
+        if r["problem"] and r["item_ref"] and model.items[r["item_ref"]]["handbook"]
+        and r["inspected_on"] == max(x["inspected_on"] for x in e.results)
+    )
+    summary = _page(site, "enterprise", enterprise.slug).find("section", class_="gongkai-summary")
+    problem = summary.find("li", class_="gongkai-summary__problem")
+    assert problem.find("a", class_="gongkai-howto")["href"].startswith("../../handbook/")
+
+
+def test_task_page_opens_with_how_many_were_checked_and_which_had_problems(
+    demo: tuple[Path, Model],
+) -> None:
+    site, model = demo
+    task = max(model.tasks.values(), key=lambda t: (len(t["results"]), t["slug"]))
+    page = _page(site, "task", task["slug"])
+    summary = page.find("section", class_="gongkai-summary")
+    assert summary.find_previous("h2") is None
+    firms = {r["enterprise_slug"] for r in task["results"]}
+    flagged = {r["enterprise_slug"] for r in task["results"] if r["problem"]}
+    lead = summary.find(class_="gongkai-summary__lead").get_text()
+    assert f"已公示 {len(firms)} 户市场主体" in lead
+    if flagged:
+        assert f"{len(flagged)} 户发现问题" in lead
+        links = {a["href"].split("/")[-2] for a in summary.find_all("a", href=True)
+                 if "/enterprise/" in a["href"]}  # fmt: skip
+        assert links <= flagged and len(links) == min(20, len(flagged))
+    counted = sum(int(li.get_text().rsplit("：", 1)[1].split()[0]) for li in summary.find_all("li"))
+    assert counted == sum(len(r["outcome"].split("；")) for r in task["results"])
 
 
 def test_problem_results_link_to_the_handbook_section(demo: tuple[Path, Model]) -> None:

@@ -19,16 +19,19 @@ CHART_MARKER = "GONGKAI-CHART:"
 _MARKER = re.compile(r"<p>" + CHART_MARKER + r"([a-z0-9-]+)</p>")
 
 
-_CHART_WIDTH = 720
+_CHART_WIDTH = 400
+"""The viewBox width. Charts scale to their box (``width="100%"``, at most 36rem wide): at
+400 units a 390 px phone shows the 13-unit labels at about 12 px and a desktop at about 19 px."""
 
 
-_BAR = 22
+_BAR = 18
 
 
-_GAP = 10
+_GAP = 12
 
 
-_LABEL = 230
+_LABEL = 16
+"""Room above each bar for its label (labels sit above bars, not beside, to fit a phone)."""
 
 
 _COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a")
@@ -123,34 +126,36 @@ def year_charts(statistics: Statistics, year: str) -> list[tuple[str, str, str, 
 def _bar_chart(
     title: str, rows: Sequence[tuple[str, float, float | None]], *, percent: bool
 ) -> str:
-    """Horizontal bars, 0–100 %, each with its target as a dashed tick."""
-    plot = _CHART_WIDTH - _LABEL - 70
-    height = 40 + len(rows) * (_BAR + _GAP) + 30
-    top = 30
+    """Horizontal bars, 0–100 %, each under its label and with its target as a dashed tick."""
+    left, value_room, top = 10, 60, 34
+    plot = _CHART_WIDTH - left - value_room
+    row = _LABEL + _BAR + _GAP
+    height = top + len(rows) * row + 24
     parts = [_svg_open(title, height)]
     for tick in (0, 0.25, 0.5, 0.75, 1.0):
-        x = _LABEL + tick * plot
+        x = left + tick * plot
         parts.append(
-            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 26}" stroke="#ddd" stroke-width="1"/>'
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#ddd" stroke-width="1"/>'
         )
-        parts.append(_text(x, height - 10, f"{tick:.0%}", anchor="middle", size=11, colour="#666"))
+        anchor = "start" if tick == 0 else "middle"
+        parts.append(_text(x, height - 8, f"{tick:.0%}", anchor=anchor, size=11, colour="#595959"))
     for n, (label, value, target) in enumerate(rows):
-        y = top + n * (_BAR + _GAP)
+        y = top + n * row + _LABEL
         width = max(0.0, min(1.0, value)) * plot
-        parts.append(_text(_LABEL - 8, y + _BAR * 0.7, label, anchor="end"))
+        parts.append(_text(left, y - 4, label))
         parts.append(
-            f'<rect x="{_LABEL}" y="{y}" width="{width:.1f}" height="{_BAR}" fill="{_COLOURS[1]}"/>'
+            f'<rect x="{left}" y="{y}" width="{width:.1f}" height="{_BAR}" fill="{_COLOURS[1]}"/>'
         )
         parts.append(
             _text(
-                _LABEL + width + 6,
-                y + _BAR * 0.7,
+                left + width + 5,
+                y + _BAR * 0.75,
                 percent_text(value) if percent else str(value),
                 size=12,
             )
         )
         if target is not None:
-            x = _LABEL + min(1.0, target) * plot
+            x = left + min(1.0, target) * plot
             parts.append(
                 f'<line class="gongkai-target" x1="{x:.1f}" y1="{y - 3}" x2="{x:.1f}" y2="{y + _BAR + 3}" '
                 f'stroke="{_COLOURS[0]}" stroke-width="2" stroke-dasharray="4 2"/>'
@@ -172,7 +177,7 @@ def _line_chart(
 ) -> str:
     """One line per series over the months, with the target as a dashed line."""
     height = 300
-    left, right, top, bottom = 60, 20, 30, 60
+    left, right, top, bottom = 44, 14, 30, 44
     plot_w, plot_h = _CHART_WIDTH - left - right, height - top - bottom
     values = [v for line in series.values() for v in line if v is not None]
     high = 1.0 if percent else _nice_top(max([1, *values]), steps=4)
@@ -191,12 +196,12 @@ def _line_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
         )
         label = f"{v:.0%}" if percent else f"{v:,.0f}"
-        parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour="#666"))
+        parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour="#595959"))
     step_x = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
     xs = [left + (i * step_x if len(months) > 1 else plot_w / 2) for i in range(len(months))]
     for x, month in zip(xs, months):
         parts.append(
-            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#666")
+            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#595959")
         )
     if target is not None:
         y = y_of(target)
@@ -235,8 +240,8 @@ def _svg_open(title: str, height: int) -> str:
     label = html.escape(title, quote=True)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="gongkai-chart" role="img" '
-        f'aria-label="{label}" viewBox="0 0 {_CHART_WIDTH} {height}" width="{_CHART_WIDTH}" '
-        f'height="{height}" style="max-width:100%;height:auto" font-family="sans-serif">'
+        f'aria-label="{label}" viewBox="0 0 {_CHART_WIDTH} {height}" width="100%" '
+        f'font-family="sans-serif">'
         f"<title>{html.escape(title)}</title>"
         f'<rect x="0" y="0" width="{_CHART_WIDTH}" height="{height}" fill="#fff"/>'
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
+from generator.core.schemas import split_outcomes
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import RECORD_KINDS, industry_slug, record_path
 from generator.stats.burden import enterprise_burden
@@ -158,9 +159,11 @@ class _Job:
 def _jobs(model: Model) -> Iterator[_Job]:
     """Every record page, in a fixed order, with its template context."""
     for enterprise in model.enterprises.values():
+        history = _history(model, enterprise)
         context = {
             "enterprise": enterprise,
-            "history": _history(model, enterprise),
+            "history": history,
+            "summary": _enterprise_summary(history),
             "burden": enterprise_burden(enterprise.results),
             "objection": model.objection,
         }
@@ -170,6 +173,7 @@ def _jobs(model: Model) -> Iterator[_Job]:
             "task": task,
             "plan": model.plans.get(task.get("plan_id") or ""),
             "items": [model.items[i] for i in task.get("items", [])],
+            "summary": _task_summary(task.get("results", [])),
         }
         yield _Job("task", task["slug"], task.get("name") or task["task_id"], context)
     for plan in model.plans.values():
@@ -276,7 +280,10 @@ def _split(text: str | None) -> list[str]:
 
 
 def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
-    """An enterprise's results grouped by task, oldest first: plan → task → items → results."""
+    """An enterprise's results grouped by task, newest check first: plan → task → items → results.
+
+    A group's date is its latest 检查完成日期; groups of one date keep the order of the data.
+    """
     groups: dict[str, dict[str, Any]] = {}
     for result in enterprise.results:
         key = result.get("task_id") or f"@{result.get('authority')}@{result.get('inspected_on')}"
@@ -295,7 +302,39 @@ def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
             }
             groups[key] = group
         group["results"].append(result)
-    return list(groups.values())
+    for group in groups.values():
+        group["date"] = max((r.get("inspected_on") or "" for r in group["results"]), default="")
+        group["problems"] = [r for r in group["results"] if r.get("problem")]
+    return sorted(groups.values(), key=lambda group: group["date"], reverse=True)
+
+
+def _enterprise_summary(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The answer an enterprise page opens with: its latest check and how many found problems."""
+    if not history:
+        return None
+    return {
+        "latest": history[0],
+        "checks": len(history),
+        "with_problems": sum(1 for group in history if group["problems"]),
+    }
+
+
+def _task_summary(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """A task's 结果公告 in brief: firms checked, firms with problems (named), outcome counts."""
+    firms: dict[str, dict[str, Any]] = {}
+    outcomes: Counter[str] = Counter()
+    for result in results:
+        firm = firms.setdefault(
+            result["enterprise_slug"],
+            {"slug": result["enterprise_slug"], "name": result.get("entity_name"), "problem": False},
+        )
+        firm["problem"] = firm["problem"] or bool(result.get("problem"))
+        outcomes.update(split_outcomes(result.get("outcome")) or ["结果未注明"])
+    return {
+        "firms": len(firms),
+        "with_problems": [firm for firm in firms.values() if firm["problem"]],
+        "outcomes": sorted(outcomes.items(), key=lambda pair: (-pair[1], pair[0])),
+    }
 
 
 def _versions(model: Model, table: str, ident: str) -> list[dict[str, Any]]:

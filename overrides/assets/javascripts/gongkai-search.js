@@ -25,6 +25,18 @@
  *
  * Result text is set with textContent only: titles come from the data.
  */
+
+// The theme's drawer and search toggles are checkboxes; a browser that restores form state
+// on "back" would reopen them (the theme's invalid autocomplete="off" used to prevent that,
+// see generator/publish/site/theme_markup.py).
+window.addEventListener("pageshow", function (event) {
+  if (!event.persisted) return;
+  ["__drawer", "__search"].forEach(function (id) {
+    var toggle = document.getElementById(id);
+    if (toggle) toggle.checked = false;
+  });
+});
+
 (function () {
   "use strict";
 
