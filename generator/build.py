@@ -60,6 +60,13 @@ REPORT_PATH = "data/quality_report.json"
 """Where the quality report is published, relative to the site folder."""
 
 
+NO_SITE_URL = (
+    "提示：mkdocs.yml 未设置 site_url（网站的公开网址），sitemap.xml 和 RSS 订阅源要求完整网址，"
+    "本次未生成（Atom 订阅源和其他内容不受影响）。部署前请设置 site_url。"
+)
+"""What a build without ``site_url`` leaves out, told to the operator."""
+
+
 def build_site(
     data_dir: Path,
     out_dir: Path,
@@ -233,6 +240,8 @@ def publish_site(
             write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
         with _source_date_epoch(report.get("data_as_of")):
             write_sitemap(staging, model, config.site_url)
+        if not config.site_url:
+            to_stderr(NO_SITE_URL)
         build_search_index(model, staging, progress=progress)
         _write_json(staging / REPORT_PATH, report)
         _swap_into_place(staging, out_dir)

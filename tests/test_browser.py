@@ -30,7 +30,20 @@ def _visit(browser, url: str, viewport: dict | None = None):
     """Open ``url``; returns the page plus the console errors, foreign requests and dialogs."""
     page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
     seen = {"errors": [], "foreign": [], "dialogs": []}
-    page.on("console", lambda m: seen["errors"].append(m.text) if m.type == "error" else None)
+    # The theme fetches sitemap.xml beside the feed links; a build without site_url has none
+    # (generator/publish/site/sitemap.py). Any other missing file is an error.
+    page.on(
+        "response",
+        lambda r: seen["errors"].append(f"{r.status} {r.url}")
+        if r.status >= 400 and not r.url.endswith("/sitemap.xml")
+        else None,
+    )
+    page.on(
+        "console",
+        lambda m: seen["errors"].append(m.text)
+        if m.type == "error" and not m.text.startswith("Failed to load resource")
+        else None,
+    )
     page.on("pageerror", lambda e: seen["errors"].append(str(e)))
     page.on(
         "request",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import json
 import posixpath
 import re
 import shutil
@@ -50,6 +51,17 @@ def written(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = tmp_path_factory.mktemp("feeds") / "site"
     write_feeds(model, site, site_name=SITE_NAME)
     return site
+
+
+@pytest.fixture(scope="module")
+def public(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo model's feeds with ``site_url`` (RSS too); returns the site folder."""
+    site = tmp_path_factory.mktemp("feeds-public") / "site"
+    write_feeds(model, site, site_url=PUBLIC_URL, site_name=SITE_NAME)
+    return site
+
+
+PUBLIC_PREFIX = "tag:example.gov.cn,2024:gongkai/"
 
 
 def _parse(path: Path) -> feedparser.FeedParserDict:
@@ -111,11 +123,21 @@ def _feed_files(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site).as_posix(): p.read_bytes() for p in files}
 
 
-def test_every_feed_parses_without_errors(written: Path, model: Model) -> None:
-    names = set(_feed_files(written)) - {"feeds/index.json"}
+def test_without_site_url_there_is_no_rss(written: Path) -> None:
+    """RSS 2.0 takes absolute links only: without site_url the build writes Atom alone."""
+    assert not list(written.rglob("*.rss"))
+    index = json.loads((written / "feeds" / "index.json").read_text(encoding="utf-8"))
+    assert index["feeds"] and all(f["rss"] is None and f["atom"] for f in index["feeds"])
+
+
+def test_every_feed_parses_without_errors(public: Path, model: Model) -> None:
+    names = set(_feed_files(public)) - {"feeds/index.json"}
     for name in names:
-        parsed = _parse(written / name)
+        parsed = _parse(public / name)
+        assert not parsed.bozo, name
         assert parsed.version == ("atom10" if name.endswith(".atom") else "rss20"), name
+        links = [parsed.feed.link, *(e.link for e in parsed.entries)]
+        assert all(link.startswith(PUBLIC_URL) for link in links), name
     assert {"feed.atom", "feed.rss"} <= names
     enterprise = {n for n in names if n.startswith("feeds/enterprise/")}
     assert enterprise == {f"feeds/enterprise/{e.slug}.atom" for e in model.enterprises.values()}
@@ -128,14 +150,17 @@ def test_every_feed_parses_without_errors(written: Path, model: Model) -> None:
 
 
 def test_site_feed_has_one_entry_per_plan_batch_and_handbook_update(
-    written: Path, model: Model
+    written: Path, public: Path, model: Model
 ) -> None:
     expected = _expected(model)
     total = sum(len(v) for v in expected.values())
     assert 0 < total <= feeds.MAX_ENTRIES  # the demo fits: nothing is cut
-    for name in ("feed.atom", "feed.rss"):
-        parsed = _parse(written / name)
-        ids = _ids(parsed)
+    for parsed, name in (
+        (_parse(written / "feed.atom"), "atom"),
+        (_parse(public / "feed.atom"), "public atom"),
+        (_parse(public / "feed.rss"), "rss"),
+    ):
+        ids = _ids(parsed, "tag:gongkai,2024:" if name == "atom" else PUBLIC_PREFIX)
         assert len(ids) == len(set(ids)) == total, name
         assert set(ids) == {key for kind in expected.values() for key in kind}
     # Batches, not rows: far fewer entries than results.
@@ -223,7 +248,7 @@ def test_ids_do_not_change_when_unrelated_records_are_added(
     assert after.feed.updated == "2024-12-24T00:00:00+08:00"
 
 
-def test_dates_come_from_the_data(written: Path, model: Model) -> None:
+def test_dates_come_from_the_data(written: Path, public: Path, model: Model) -> None:
     expected = {k: v for kind in _expected(model).values() for k, v in kind.items()}
     newest = max(expected.values())
     atom = _parse(written / "feed.atom")
@@ -231,10 +256,10 @@ def test_dates_come_from_the_data(written: Path, model: Model) -> None:
     for entry in atom.entries:
         day = expected[entry.id.removeprefix("tag:gongkai,2024:")]
         assert entry.published == entry.updated == f"{day.isoformat()}T00:00:00+08:00"
-    rss = _parse(written / "feed.rss")
+    rss = _parse(public / "feed.rss")
     assert rss.feed.updated == _rfc2822(newest)  # lastBuildDate: pinned, not the clock
     for entry in rss.entries:
-        day = expected[entry.id.removeprefix("tag:gongkai,2024:")]
+        day = expected[entry.id.removeprefix(PUBLIC_PREFIX)]
         assert entry.published == _rfc2822(day)
     published = [dt.date(*e.published_parsed[:3]) for e in atom.entries]
     assert published == sorted(published, reverse=True)  # newest first
@@ -259,7 +284,7 @@ def test_publications_without_a_date_are_skipped_and_counted(model: Model, tmp_p
 
 
 def test_a_feed_without_entries_is_dated_by_the_data(tmp_path: Path) -> None:
-    write_feeds(build_model({}, "2024-06-30"), tmp_path, site_name=SITE_NAME)
+    write_feeds(build_model({}, "2024-06-30"), tmp_path, site_url=PUBLIC_URL, site_name=SITE_NAME)
     for name in ("feed.atom", "feed.rss"):
         parsed = _parse(tmp_path / name)
         assert parsed.entries == []
@@ -288,13 +313,15 @@ def test_hostile_text_is_escaped_and_loses_control_characters(model: Model, tmp_
     tables = {kind: list(rows) for kind, rows in model.tables.items()}
     task_id = tables["tasks"][0]["task_id"]
     tables["tasks"][0] = {**tables["tasks"][0], "name": HOSTILE_NAME}
-    write_feeds(build_model(tables, model.data_as_of), tmp_path, site_name=SITE_NAME)
+    write_feeds(
+        build_model(tables, model.data_as_of), tmp_path, site_url=PUBLIC_URL, site_name=SITE_NAME
+    )
     for name in ("feed.atom", "feed.rss"):
         text = (tmp_path / name).read_text(encoding="utf-8")
         assert "<script" not in text and "<b>" not in text
         assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202e]", text)
         parsed = _parse(tmp_path / name)
-        entries = [e for e in parsed.entries if f":task/{task_id}/" in e.id]
+        entries = [e for e in parsed.entries if f"/task/{task_id}/" in e.id]
         assert entries
         for entry in entries:
             title = entry.title
@@ -341,7 +368,7 @@ def test_relative_links_resolve_from_the_feed(written: Path, model: Model) -> No
     """Without site_url, links are relative to the feed file; they name real record pages."""
     for name, depth in (
         ("feed.atom", 0),
-        (f"feeds/department/{department_slug('示例县卫生健康局')}.rss", 2),
+        (f"feeds/department/{department_slug('示例县卫生健康局')}.atom", 2),
     ):
         parsed = _parse(written / name)
         for entry in parsed.entries:
@@ -381,10 +408,8 @@ def test_built_site_has_autodiscovery_links_and_feeds(demo_site, model: Model) -
     }
     for page, root in pages.items():
         links = _head_links(site / page)
-        assert links == {
-            "application/atom+xml": f"{root}feed.atom",
-            "application/rss+xml": f"{root}feed.rss",
-        }, page
+        # The demo has no site_url: Atom only (RSS needs absolute links).
+        assert links == {"application/atom+xml": f"{root}feed.atom"}, page
         for href in links.values():
             assert (site / page).parent.joinpath(href).resolve().is_file()
     soup = BeautifulSoup(
@@ -437,6 +462,7 @@ def test_configured_site_url_reaches_the_feeds_and_sitemap(
     host = urlsplit(url.group(1)).hostname
     parsed = _parse(site / "feed.rss")
     assert parsed.entries and all(e.id.startswith(f"tag:{host},2024:") for e in parsed.entries)
+    assert _head_links(site / "index.html")["application/rss+xml"] == "feed.rss"
     assert all(e.link.startswith(url.group(1)) for e in parsed.entries)
     # The sitemap lists every live page, record pages included, and no page that is not there.
     spaces = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}

@@ -33,9 +33,10 @@ Rules that make the feeds citable and byte-stable:
   literal text it is in both.
 * **Links** are absolute under ``site_url`` when it is set. Without it the build cannot know
   the public address, so links are relative to the feed file (``../task/…/``): valid IRI
-  references in Atom (RFC 4287 resolves them against the feed's own address), which
-  feedparser and common readers resolve the same way in RSS; the RSS 2.0 profile asks for
-  full URLs, so deployments should set ``site_url``.
+  references in Atom (RFC 4287 resolves them against the feed's own address). RSS 2.0 has
+  no relative links (the W3C feed validator rejects them), so **without ``site_url`` no RSS
+  is written**: :func:`feed_formats` says which formats a build has, the 订阅 page and the
+  pages' autodiscovery links offer Atom only, and ``gongkai build`` says what it left out.
 * Each entry carries its kind as ``<category term="result-batch" scheme="tag:…:kind">``
   (RSS: the Chinese label, with the scheme as ``domain``).
 * feedgen stamps ``updated``/``lastBuildDate`` with the clock, names its own version as
@@ -202,6 +203,12 @@ class _Site:
         return origin.rsplit("/", 1)[-1]
 
 
+def feed_formats(site_url: str | None) -> tuple[str, ...]:
+    """The formats of the site-wide, department and industry feeds a build writes: RSS only
+    when ``site_url`` gives the absolute links RSS 2.0 requires."""
+    return FORMATS if _Site(site_url).base is not None else ("atom",)
+
+
 def render_feed(
     info: FeedInfo,
     feed_key: str,
@@ -301,15 +308,16 @@ def write_feeds(
             summary.files += 1
 
     index = []
+    formats = feed_formats(site_url)
     for key, info in infos.items():
-        write(key, info, by_feed[key], FORMATS)
+        write(key, info, by_feed[key], formats)
         summary.feeds += 1
         newest = max((p.last_change for p in by_feed[key]), default=fallback)
         index.append(
             {
                 "title": info.title,
                 "atom": feed_file(key, "atom"),
-                "rss": feed_file(key, "rss"),
+                "rss": feed_file(key, "rss") if "rss" in formats else None,
                 "page": info.path,
                 "entries": min(len(by_feed[key]), MAX_ENTRIES),
                 "updated": newest.isoformat(),

@@ -310,16 +310,18 @@ def render_changelog_page(model: Model, release: Release) -> str:
     return join_blocks(parts)
 
 
-def render_feeds_page(model: Model) -> str:
-    """Render 订阅: the site-wide feed and every department and industry feed."""
+def render_feeds_page(model: Model, formats: tuple[str, ...] = ("atom", "rss")) -> str:
+    """Render 订阅: the site-wide feed and every department and industry feed, in ``formats``
+    (:func:`generator.publish.data.feeds.feed_formats`: Atom only without ``site_url``)."""
     root = root_of(FEEDS_PAGE)
     departments, industries = feed_scopes(model)
+    labels = {"atom": "Atom", "rss": "RSS"}
 
     def links(key: str) -> Markdown:
         return Markdown(
             "、".join(
-                f'<a href="{html.escape(root + feed_file(key, fmt), quote=True)}">{label}</a>'
-                for fmt, label in (("atom", "Atom"), ("rss", "RSS"))
+                f'<a href="{html.escape(root + feed_file(key, fmt), quote=True)}">{labels[fmt]}</a>'
+                for fmt in formats
             )
         )
 
@@ -330,7 +332,12 @@ def render_feeds_page(model: Model) -> str:
         "同一公示日期公示的结果合为一条）、合规手册更新，以及更正和撤回。每条更新的日期取自数据，"
         "编号（tag URI）长期不变，可以引用。每个市场主体的页面上另有它自己的订阅源（Atom）。"
         "全部订阅源的机器可读清单见 "
-        + f'<a href="{root}feeds/index.json">feeds/index.json</a>。',
+        + f'<a href="{root}feeds/index.json">feeds/index.json</a>。'
+        + (
+            ""
+            if "rss" in formats
+            else "RSS 格式要求完整网址，本站尚未配置公开网址，因此暂只提供 Atom 格式（常用阅读器都支持）。"
+        ),
         "## 全站",
         markdown_table(("订阅源", "格式"), [("全部公示", links(SITE_FEED))], ("left", "left")),
         "## 按部门",

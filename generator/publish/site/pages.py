@@ -27,6 +27,7 @@ from typing import Any
 
 from generator.model.entities import Model
 from generator.publish.data.downloads import Release
+from generator.publish.data.feeds import feed_formats
 from generator.publish.site.dictionary import render_dictionary_page
 from generator.publish.site.handbook import (
     handbook_page,
@@ -98,7 +99,7 @@ def render_generated_pages(
         pages[OPEN_DATA_PAGE] = render_open_data_page(release)
         pages[DICTIONARY_PAGE] = render_dictionary_page()
         pages[CHANGELOG_PAGE] = render_changelog_page(model, release)
-        pages[FEEDS_PAGE] = render_feeds_page(model)
+        pages[FEEDS_PAGE] = render_feeds_page(model, feed_formats(release.settings.site_url))
     if statistics is not None:
         pages.update(render_statistics_pages(statistics, model))
         if DICTIONARY_PAGE in pages:

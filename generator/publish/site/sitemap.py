@@ -44,9 +44,13 @@ def record_paths(model: Model) -> list[str]:
 def write_sitemap(site_dir: Path, model: Model, site_url: str | None) -> int:
     """Rewrite the sitemap of ``site_dir`` to list every live page; returns the count.
 
-    Without ``site_url`` nothing is written (as MkDocs does), and 0 is returned.
+    Without ``site_url`` there is no sitemap: the protocol takes absolute addresses only, and
+    the one MkDocs writes then (an empty ``<urlset>``) fails sitemaps.org's schema. Any
+    ``sitemap*.xml*`` is removed and 0 is returned; ``gongkai build`` says so.
     """
     if not site_url:
+        for stale in site_dir.glob("sitemap*.xml*"):
+            stale.unlink()
         return 0
     base = site_url.rstrip("/") + "/"
     entries = [
