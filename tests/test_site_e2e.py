@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import gzip
 import json
 import os
 import subprocess
@@ -88,7 +86,7 @@ def test_quality_report_json_is_published(demo_site):
 def test_two_builds_give_identical_bytes(demo_site, tmp_path):
     """A second build, in another process with another hash seed, matches byte for byte;
     a third one replaces that site in place and matches too."""
-    site, report = demo_site
+    site, _ = demo_site
     again = tmp_path / "again"
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     command = [sys.executable, "-m", "generator", "build", str(DATA_DIR), "--out", str(again)]
