@@ -226,6 +226,7 @@ def publish_site(
                     model=model,
                     release=release,
                     statistics=statistics,
+                    host=_host(config.extra, release.settings.publisher),
                 )
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
@@ -248,6 +249,11 @@ def publish_site(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(downloads, ignore_errors=True)
+
+
+def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:
+    """主办单位 and 联系方式 for the 关于 page, from ``mkdocs.yml``'s ``extra``."""
+    return {"publisher": publisher, "contact": str(extra.get("contact") or "")}
 
 
 def create_server(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -16,22 +14,9 @@ from pathlib import Path
 os.environ.setdefault("OPENPYXL_LXML", "False")
 
 import pytest
-from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR
+from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR, copy_project, public_project
 
 from generator.build import PROJECT_DIR, build_site, create_server
-from generator.publish.site.markdown import GENERATED_DIR
-
-
-def copy_project(folder: Path) -> Path:
-    """Copy the site sources (mkdocs.yml, site_src/, overrides/) into ``folder``, to build
-    without touching the working tree's ``site_src/generated/``; returns its ``mkdocs.yml``."""
-    project = folder / "project"
-    shutil.copytree(PROJECT_DIR / "overrides", project / "overrides")
-    shutil.copytree(
-        PROJECT_DIR / "site_src", project / "site_src", ignore=shutil.ignore_patterns(GENERATED_DIR)
-    )
-    shutil.copy(PROJECT_DIR / "mkdocs.yml", project / "mkdocs.yml")
-    return project / "mkdocs.yml"
 
 
 @pytest.fixture
@@ -40,21 +25,13 @@ def project_copy(tmp_path: Path) -> Path:
     return copy_project(tmp_path)
 
 
-PUBLIC_URL_LINE = "# site_url:"
-"""mkdocs.yml's commented-out example address: uncommented, it is a deployment's site_url."""
-
-
 @pytest.fixture(scope="session")
 def public_site(tmp_path_factory) -> tuple[Path, str]:
     """The demo built as a deployment is, with ``site_url`` set: (site folder, site_url)."""
-    config = copy_project(tmp_path_factory.mktemp("public"))
-    text = config.read_text(encoding="utf-8").replace(PUBLIC_URL_LINE, "site_url:", 1)
-    config.write_text(text, encoding="utf-8")
+    config, url = public_project(tmp_path_factory.mktemp("public"))
     site = config.parent.parent / "site"
     build_site(DATA_DIR, site, config_file=config)
-    url = re.search(r"^site_url: (\S+)", text, re.MULTILINE)
-    assert url, "mkdocs.yml has no commented-out site_url example"
-    return site, url.group(1)
+    return site, url
 
 
 # The demo site in a real browser, shared by the end-to-end test modules.

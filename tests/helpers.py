@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -10,6 +12,7 @@ import openpyxl
 from stdnum.cn import uscc
 
 from generator.build import PROJECT_DIR
+from generator.publish.site.markdown import GENERATED_DIR
 
 DATA_DIR = PROJECT_DIR / "data"
 CHROMIUM = "/usr/bin/chromium"
@@ -61,3 +64,49 @@ def type_query(page, query: str) -> list[str]:
     )
     links = page.locator(".gongkai-search .md-search-result__link")
     return [urlsplit(links.nth(i).get_attribute("href")).path for i in range(links.count())]
+
+
+def copy_project(folder: Path) -> Path:
+    """Copy the site sources (mkdocs.yml, site_src/, overrides/) into ``folder``, to build
+    without touching the working tree's ``site_src/generated/``; returns its ``mkdocs.yml``."""
+    project = folder / "project"
+    shutil.copytree(PROJECT_DIR / "overrides", project / "overrides")
+    shutil.copytree(
+        PROJECT_DIR / "site_src", project / "site_src", ignore=shutil.ignore_patterns(GENERATED_DIR)
+    )
+    shutil.copy(PROJECT_DIR / "mkdocs.yml", project / "mkdocs.yml")
+    return project / "mkdocs.yml"
+
+
+def public_project(folder: Path) -> tuple[Path, str]:
+    """A copy of the site sources with mkdocs.yml's example ``site_url`` switched on, as a
+    deployment has it: (its ``mkdocs.yml``, the site_url)."""
+    config = copy_project(folder)
+    text = config.read_text(encoding="utf-8").replace("# site_url:", "site_url:", 1)
+    config.write_text(text, encoding="utf-8")
+    url = re.search(r"^site_url: (\S+)", text, re.MULTILINE)
+    assert url, "mkdocs.yml has no commented-out site_url example"
+    return config, url.group(1)
+
+
+def console_errors(page) -> list[str]:
+    """Collect a Playwright page's console errors, script errors and failed requests.
+
+    The theme fetches sitemap.xml beside the feed links; a build without site_url has none
+    (generator/publish/site/sitemap.py), so that one 404 is not an error. Any other is.
+    """
+    errors: list[str] = []
+    page.on(
+        "response",
+        lambda r: errors.append(f"{r.status} {r.url}")
+        if r.status >= 400 and not r.url.endswith("/sitemap.xml")
+        else None,
+    )
+    page.on(
+        "console",
+        lambda m: errors.append(m.text)
+        if m.type == "error" and not m.text.startswith("Failed to load resource")
+        else None,
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors

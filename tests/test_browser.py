@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import valid_code, write_csv
+from helpers import console_errors, valid_code, write_csv
 
 from generator.build import PROJECT_DIR, build_site, create_server
 from generator.model.entities import build_model
@@ -29,22 +29,7 @@ def demo_model(demo_site):
 def _visit(browser, url: str, viewport: dict | None = None):
     """Open ``url``; returns the page plus the console errors, foreign requests and dialogs."""
     page = browser.new_page(viewport=viewport or {"width": 1280, "height": 900})
-    seen = {"errors": [], "foreign": [], "dialogs": []}
-    # The theme fetches sitemap.xml beside the feed links; a build without site_url has none
-    # (generator/publish/site/sitemap.py). Any other missing file is an error.
-    page.on(
-        "response",
-        lambda r: seen["errors"].append(f"{r.status} {r.url}")
-        if r.status >= 400 and not r.url.endswith("/sitemap.xml")
-        else None,
-    )
-    page.on(
-        "console",
-        lambda m: seen["errors"].append(m.text)
-        if m.type == "error" and not m.text.startswith("Failed to load resource")
-        else None,
-    )
-    page.on("pageerror", lambda e: seen["errors"].append(str(e)))
+    seen = {"errors": console_errors(page), "foreign": [], "dialogs": []}
     page.on(
         "request",
         lambda r: seen["foreign"].append(r.url)

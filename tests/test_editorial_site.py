@@ -181,6 +181,29 @@ def test_verify_page_tells_a_firm_how_to_find_itself(demo_site):
     assert script and all((site / _resolve("verify/", a["href"]).rstrip("/")).is_file() for a in script)
 
 
+def test_every_page_names_the_host_and_the_way_to_object(demo_site, demo_model):
+    """The footer names 主办单位 and 联系方式 from mkdocs.yml and leads to the 异议 route."""
+    site, _ = demo_site
+    import yaml
+
+    extra = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8").split("\ntheme:")[0])["extra"]
+    enterprise = next(iter(demo_model.enterprises.values()))
+    for url in ("", "about/", f"enterprise/{enterprise.slug}/", "no-such-page/"):
+        page = site / url / "index.html" if url != "no-such-page/" else site / "404.html"
+        footer = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").select_one(
+            ".md-copyright"
+        )
+        text = footer.get_text(" ", strip=True)
+        assert f"主办单位：{extra['publisher']}" in text and f"联系方式：{extra['contact']}" in text
+        href, fragment = footer.find("a", string="异议与更正申请")["href"].split("#")
+        base = "" if url == "no-such-page/" else url  # 404.html is served from the root
+        assert posixpath.normpath(posixpath.join(base, href)).lstrip("/") == "about", url
+        assert fragment == "objection"
+    about = _soup(site, "about/")
+    route = about.find(id="objection").find_next("table").get_text(" ", strip=True)
+    assert "受理机关" in route and "提出方式" in route
+
+
 def test_data_driven_pages_pass_the_allowlist(demo_site, demo_model):
     site, _ = demo_site
     for url in DATA_DRIVEN + _handbook_urls(demo_model):

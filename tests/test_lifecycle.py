@@ -162,7 +162,8 @@ def test_plan_adjusted_twice_shows_every_version(releases) -> None:
     assert rows[1][1:3] == ["2024-06-04", "2024-06-06"]
     assert "由“企业不低于5%”调整为“企业不低于8%”" in rows[1][3]
     assert "由“企业不低于8%”调整为“企业不低于10%”" in rows[2][3] and rows[2][2] == "未注明"
-    assert "更正" not in _page(site, "plan", PLAN).get_text()
+    # An adjustment is no 更正 (the footer's 异议与更正申请 link aside).
+    assert "更正" not in _page(site, "plan", PLAN).select_one("article").get_text()
 
 
 def test_delta_changelog_and_feeds_tell_adjustment_and_follow_up_from_correction(releases) -> None:

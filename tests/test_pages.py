@@ -30,6 +30,7 @@ from generator.publish.site.lists import (
     render_tasks_page,
 )
 from generator.publish.site.markdown import (
+    CONTACT_SNIPPET,
     DATA_DRIVEN_KEY,
     GENERATED_DIR,
     HANDBOOK_INDEX,
@@ -585,6 +586,7 @@ def test_every_generated_page_is_clean_and_shows_hostile_text_literally():
         QUALITY_PAGE,
         HOME_SNIPPET,
         LATEST_SNIPPET,
+        CONTACT_SNIPPET,
         ITEMS_PAGE,
         PLANS_PAGE,
         TASKS_PAGE,

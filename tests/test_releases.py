@@ -19,7 +19,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from bs4 import BeautifulSoup
-from helpers import DATA_DIR, valid_code
+from helpers import DATA_DIR, public_project, valid_code
 
 from generator.build import build_site
 from generator.model.identity import industry_slug, record_slug
@@ -81,12 +81,15 @@ def _result_ids(site: Path) -> dict[tuple[str, str, str], str]:
 def releases(tmp_path_factory) -> dict:
     """Release 1 from the demo data; release 2 from the changed corpus with --previous."""
     root = tmp_path_factory.mktemp("releases")
+    # As deployed, with site_url: the sitemap and RSS exist, and must drop what is withdrawn.
+    config, _ = public_project(root)
     first = root / "site-1"
-    build_site(DATA_DIR, first)
+    build_site(DATA_DIR, first, config_file=config)
     changed = _changed_corpus(root / "data-2")
     second = root / "site-2"
-    report = build_site(root / "data-2", second, previous=first)
-    return {"root": root, "first": first, "second": second, "changed": changed, "report": report}
+    report = build_site(root / "data-2", second, previous=first, config_file=config)
+    return {"root": root, "first": first, "second": second, "changed": changed, "report": report,
+            "config": config}  # fmt: skip
 
 
 def _delta(site: Path) -> list[dict]:
@@ -170,7 +173,8 @@ def test_withdrawn_result_leaves_a_notice_and_nothing_else(releases) -> None:
     data = site / "data"
     for path in ("results.csv", "results.json", "gongkai.sqlite", "results.xlsx"):
         assert old_id.encode() not in (data / path).read_bytes(), path
-    assert "result/" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    sitemap = "".join(p.read_text(encoding="utf-8") for p in site.glob("sitemap*.xml"))
+    assert "/task/" in sitemap and "result/" not in sitemap
     for fragment in (site / "pagefind").rglob("*.pf_fragment"):
         assert b"/result/" not in gzip.decompress(fragment.read_bytes())
     # The change log lists the withdrawal and the correction.
@@ -197,7 +201,7 @@ def test_feeds_announce_the_correction_and_the_withdrawal(releases) -> None:
 
 def test_rebuilding_the_same_release_changes_nothing(releases, tmp_path: Path) -> None:
     again = tmp_path / "again"
-    build_site(releases["root"] / "data-2", again, previous=releases["second"])
+    build_site(releases["root"] / "data-2", again, previous=releases["second"], config_file=releases["config"])
     for name in ("changes.json", "delta.json", "index.json", "SHA256SUMS"):
         assert (again / "data" / name).read_bytes() == (
             releases["second"] / "data" / name
@@ -218,7 +222,7 @@ def test_a_third_release_keeps_the_corrections_and_withdrawals(releases, tmp_pat
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     third = tmp_path / "site-3"
-    build_site(data, third, previous=releases["second"])
+    build_site(data, third, previous=releases["second"], config_file=releases["config"])
     history = json.loads((third / "data" / "changes.json").read_text(encoding="utf-8"))
     assert [r["changes"] for r in history["releases"][:2]] == [
         {"ADD": 1, "MOD": 0, "DEL": 0}, {"ADD": 2, "MOD": 1, "DEL": 1}
@@ -241,7 +245,7 @@ def test_a_result_that_vanishes_without_a_declaration_is_withdrawn_without_reaso
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     site = tmp_path / "site-4"
-    build_site(data, site, previous=releases["first"])
+    build_site(data, site, previous=releases["first"], config_file=releases["config"])
     [line] = _delta(site)
     assert line["op"] == "DEL" and line["reason"] == UNDECLARED_REASON
     key = (gone[header.index("抽查任务编号")], gone[header.index("信用代码")], gone[header.index("检查事项")])
@@ -269,7 +273,7 @@ def test_a_corrected_handbook_section_shows_its_notice(releases, tmp_path: Path)
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         csv.writer(handle).writerows([header, *rows])
     site = tmp_path / "site-5"
-    build_site(data, site, previous=releases["first"])
+    build_site(data, site, previous=releases["first"], config_file=releases["config"])
     [line] = _delta(site)
     assert (line["op"], line["table"]) == ("MOD", "handbook")
     assert line["changes"]["title"] == [old_title, old_title + "（修订）"]
@@ -337,7 +341,7 @@ def test_withdrawing_a_corrected_record_withdraws_its_corrections_too(releases, 
 
     _edit_results(data, withdraw)
     site = tmp_path / "site-6"
-    build_site(data, site, previous=releases["second"])
+    build_site(data, site, previous=releases["second"], config_file=releases["config"])
     history = json.loads((site / "data" / "changes.json").read_text(encoding="utf-8"))
     [correction] = history["corrections"]
     assert correction["label"] == "已撤回的记录" and correction["pages"] == []
@@ -369,6 +373,6 @@ def test_a_column_added_to_the_schema_is_no_correction(releases, tmp_path: Path)
 
 def test_index_names_a_delta_only_when_one_was_written(releases, tmp_path: Path) -> None:
     site = tmp_path / "again"
-    build_site(DATA_DIR, site, previous=releases["first"])
+    build_site(DATA_DIR, site, previous=releases["first"], config_file=releases["config"])
     index = json.loads((site / "data" / "index.json").read_text(encoding="utf-8"))
     assert index["delta"] is None and not (site / "data" / "delta.json").exists()

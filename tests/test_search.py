@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import personal_values, type_query
+from helpers import console_errors, personal_values, type_query
 
 from generator.build import PROJECT_DIR
 from generator.model.entities import Model, build_model
@@ -215,10 +215,8 @@ def page(browser, base_url: str):
     """A page that records every request and console error; both checked after the test."""
     page = browser.new_page()
     requests: list[str] = []
-    errors: list[str] = []
+    errors = console_errors(page)
     page.on("request", lambda request: requests.append(request.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
     page.close()
     assert [u for u in requests if urlsplit(u).hostname != "127.0.0.1"] == []

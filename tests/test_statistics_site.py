@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers import DATA_DIR
+from helpers import DATA_DIR, console_errors
 
 from generator.build import PROJECT_DIR
 from generator.draws.published import load_draws
@@ -100,10 +100,8 @@ def test_statistics_page_in_chromium(browser, site_url) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     requests: list[str] = []
-    errors: list[str] = []
+    errors = console_errors(page)
     page.on("request", lambda r: requests.append(r.url))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site_url + "statistics/", wait_until="networkidle")
     charts = page.locator("svg.gongkai-chart")
     assert charts.count() == CHARTS

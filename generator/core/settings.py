@@ -194,6 +194,22 @@ def _directory_sizes(path: Path, value: object) -> tuple[tuple[int, str | None, 
 OBJECTION_KEYS = ("office", "contact", "email", "url", "method", "deadline")
 """What the 异议 route may name: 受理机关, 联系方式, 电子邮箱, 网上提交地址, 提出方式, 期限."""
 
+OBJECTION_LABELS = {
+    "office": "受理机关", "contact": "联系电话", "email": "电子邮箱", "url": "网上提交",
+    "method": "提出方式", "deadline": "提出期限",
+}  # fmt: skip
+OBJECTION_DEFAULTS = {
+    "office": "作出该检查结果的检查实施机关（见各条结果）",
+    "method": "向受理机关书面提出，附营业执照复印件和相关证据",
+}
+"""What the route says where ``gongkai.yml`` names nothing."""
+
+
+def objection_facts(objection: dict[str, str]) -> list[tuple[str, str]]:
+    """(label, text) of the 异议 route as pages show it: the configured parts and defaults."""
+    values = {**OBJECTION_DEFAULTS, **{k: v for k, v in objection.items() if v}}
+    return [(OBJECTION_LABELS[key], values[key]) for key in OBJECTION_KEYS if values.get(key)]
+
 
 def _objection(path: Path, value: object) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict) or set(value) - set(OBJECTION_KEYS):

@@ -25,6 +25,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from generator.core.settings import objection_facts
 from generator.model.entities import Model
 from generator.publish.data.downloads import Release
 from generator.publish.data.feeds import feed_formats
@@ -43,6 +44,7 @@ from generator.publish.site.lists import (
 )
 from generator.publish.site.markdown import (
     CHANGELOG_PAGE,
+    CONTACT_SNIPPET,
     DICTIONARY_PAGE,
     FEEDS_PAGE,
     GENERATED_DIR,
@@ -54,6 +56,8 @@ from generator.publish.site.markdown import (
     PLANS_PAGE,
     QUALITY_PAGE,
     TASKS_PAGE,
+    join_blocks,
+    markdown_table,
     write_if_changed,
 )
 from generator.publish.site.open_data import (
@@ -67,12 +71,38 @@ from generator.publish.site.statistics_pages import render_statistics_pages
 from generator.stats.figures import Statistics
 
 
+def render_contact_snippet(host: dict[str, str], objection: dict[str, str]) -> str:
+    """Render 主办单位, 联系方式 and the 异议 route for the 关于 page (``site_src/about.md``).
+
+    Args:
+        host: ``publisher`` (主办单位) and ``contact`` (联系方式) from ``mkdocs.yml``'s ``extra``.
+        objection: The 异议 route of ``gongkai.yml`` (:data:`generator.core.settings.OBJECTION_KEYS`).
+    """
+    rows = [("主办单位", host.get("publisher")), ("联系方式", host.get("contact"))]
+    return join_blocks(
+        [
+            markdown_table(("项目", "内容"), [(k, v) for k, v in rows if v], ("left", "left"))
+            if any(v for _, v in rows)
+            else "",
+            "## 异议与更正申请 {#objection}",
+            (
+                "市场主体对本站公示的检查结果有异议，或认为公示内容有误的，可以提出异议或更正申请，"
+                "并提供相关证据（《中华人民共和国政府信息公开条例》第四十一条）。市场主体页面上每条"
+                "检查结果旁都有“提出异议”链接；提出时请注明结果编号。监管部门的答复、企业的说明和"
+                "回访情况，随检查结果一并公示。"
+            ),
+            markdown_table(("项目", "内容"), objection_facts(objection), ("left", "left")),
+        ]
+    )
+
+
 def render_generated_pages(
     report: dict[str, Any],
     model: Model,
     *,
     release: Release | None = None,
     statistics: Statistics | None = None,
+    host: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """Every generated file, by path relative to :data:`GENERATED_DIR`, with its content.
 
@@ -88,6 +118,7 @@ def render_generated_pages(
         QUALITY_PAGE: render_quality_page(report),
         HOME_SNIPPET: render_home_snippet(report, model),
         LATEST_SNIPPET: render_latest_snippet(model),
+        CONTACT_SNIPPET: render_contact_snippet(host or {}, model.objection),
         ITEMS_PAGE: render_items_page(model),
         PLANS_PAGE: render_plans_page(model),
         TASKS_PAGE: render_tasks_page(model),
@@ -114,6 +145,7 @@ def write_generated_pages(
     model: Model | None = None,
     release: Release | None = None,
     statistics: Statistics | None = None,
+    host: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write every generated page into ``docs_dir/generated/`` and remove stale ones.
 
@@ -126,6 +158,7 @@ def write_generated_pages(
         model: The published model: ``build_model(report.public_tables(), report.data_as_of)``.
         release: The downloads this build wrote (:func:`generator.publish.data.datasets.write_datasets`).
         statistics: The figures for the 统计 pages (:mod:`generator.stats.compute`).
+        host: 主办单位 and 联系方式 (:func:`render_contact_snippet`).
 
     Returns:
         The paths written or kept, sorted.
@@ -139,7 +172,9 @@ def write_generated_pages(
             "build_model(validated.public_tables(), validated.data_as_of)"
         )
     root = docs_dir / GENERATED_DIR
-    pages = render_generated_pages(report, model, release=release, statistics=statistics)
+    pages = render_generated_pages(
+        report, model, release=release, statistics=statistics, host=host
+    )
     wanted = {root / name: text for name, text in pages.items()}
     for path, text in wanted.items():
         write_if_changed(path, text)

@@ -22,6 +22,7 @@ from typing import Any
 
 from generator.core.errors import BuildAbort
 from generator.core.schemas import split_outcomes
+from generator.core.settings import objection_facts
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import RECORD_KINDS, industry_slug, record_path
 from generator.stats.burden import enterprise_burden
@@ -128,6 +129,7 @@ def _templates() -> dict[str, Any]:
         describe_change=describe_change,
         describe_adjustment=describe_adjustment,
         handbook_path=lambda industry: f"handbook/{industry_slug(industry)}/",
+        objection_facts=objection_facts,
     )
     names = (*RECORD_KINDS, WITHDRAWN_TEMPLATE)
     return {name: environment.get_template(f"{name}.html") for name in names}
