@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -230,11 +231,11 @@ def write_datasets(
 def _period(rows: Mapping[str, list[dict[str, Any]]]) -> tuple[str, str] | None:
     """The first and last of the :data:`PERIOD_FIELDS` dates in the published rows."""
     days = sorted(
-        str(row[name])[:10]
+        str(row[name])
         for table, names in PERIOD_FIELDS.items()
         for row in rows.get(table, [])
         for name in names
-        if row.get(name)
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(row.get(name) or ""))
     )
     return (days[0], days[-1]) if days else None
 

@@ -133,8 +133,8 @@ def to_json_ld(graph: Graph, root: str, document: str, site_url: str | None) -> 
     """The graph as one JSON-LD object rooted at ``root``.
 
     Each IRI subject is written in full where it is first used, depth first from ``root``,
-    and as ``{"@id": …}`` afterwards, except under schema.org properties, which get it in
-    full each time (Google reads them one by one); subjects that ``root`` does not reach
+    and as ``{"@id": …}`` afterwards, except under schema.org properties, which get a
+    subject without blank nodes in full each time (Google reads them one by one); subjects that ``root`` does not reach
     follow in ``@graph``.
     """
     written: set[str] = set()
@@ -170,8 +170,9 @@ def to_json_ld(graph: Graph, root: str, document: str, site_url: str | None) -> 
                 return resolve(item, document, site_url)
             target = graph.nodes.get(item)
             # schema.org consumers read each property on its own: its subjects come in full
-            # (unless one encloses this one); other properties refer to what was written.
-            again = key in schema_terms and item not in enclosing
+            # again, unless one encloses this one or holds a blank node (written twice, that
+            # would be two nodes); other properties refer to what was written.
+            again = key in schema_terms and item not in enclosing and not _holds_blank(target)
             if target is not None and (target.inline or item not in written or again):
                 return node(target)
             return {"@id": resolve(item, document, site_url)}
@@ -186,6 +187,12 @@ def to_json_ld(graph: Graph, root: str, document: str, site_url: str | None) -> 
     if rest:
         return {"@context": context, "@graph": [top, *rest]}
     return {"@context": context, **top}
+
+
+def _holds_blank(item: Node | None) -> bool:
+    return item is not None and any(
+        isinstance(v, Node) for values in item.props.values() for v in values
+    )
 
 
 def json_ld_text(document: dict[str, Any], *, indent: int | None = None) -> str:
