@@ -11,7 +11,7 @@ from generator.model.changes import describe_adjustment, describe_change, descri
 from generator.model.entities import Model
 from generator.model.identity import industry_slug
 from generator.model.tables import DATA_FOLDER, DELTA_FILE, HISTORY_FILE
-from generator.publish.data.catalog import dataset_json_ld
+from generator.publish.data.catalog import CATALOG_JSONLD, CATALOG_TTL, dataset_json_ld
 from generator.publish.data.derived import CSV_TRIGGERS
 from generator.publish.data.downloads import (
     FORMATS,
@@ -130,7 +130,19 @@ def render_open_data_page(release: Release) -> str:
             (
                 "数据包描述 datapackage.json 符合 Frictionless Data Package 规范，"
                 "列出每个文件的表结构、大小和 SHA-256；index.json 记录版本、数据截至日期和各表条数；"
-                "SHA256SUMS 是全部下载文件的校验和。"
+                "数据目录 "
+                + _download_link(root, _File(CATALOG_JSONLD), CATALOG_JSONLD)
+                + " 和 "
+                + _download_link(root, _File(CATALOG_TTL), CATALOG_TTL)
+                + " 按欧盟数据目录规范 DCAT-AP 3 描述本数据集、发布机构、许可协议、数据覆盖的时间"
+                "和每个文件的地址、格式、大小与 SHA-256，供数据开放平台采集（两个文件内容相同，"
+                "分别为 JSON-LD 和 Turtle 格式"
+                + (
+                    "）；"
+                    if settings.site_url
+                    else "；本站未设置公开地址，文件中的链接都是相对于文件所在位置的相对地址）；"
+                )
+                + "SHA256SUMS 是全部下载文件（包括数据目录）的校验和。"
             ),
             markdown_table(("文件", "内容", "大小", "SHA-256"), every, ("left", "left", "right", "left")),
             "下载后可以用校验和核对文件是否完整、未被改动（Linux 或 macOS）：",
