@@ -556,6 +556,11 @@ def test_settings_from_mkdocs_extra():
     )
     assert custom.license == {"name": "GOV-OPEN", "path": "https://example.gov.cn/licence",
                               "title": "GOV-OPEN"}  # fmt: skip
+    assert default.region is None  # no area is assumed
+    named = open_data_settings({"region": "某县"}, site_name="某县")
+    assert named.region == {"name": "某县"}
+    coded = open_data_settings({"region": {"name": "某县", "code": 140902}}, site_name="某县")
+    assert coded.region == {"name": "某县", "code": "140902"}
 
 
 @pytest.mark.parametrize(
@@ -566,6 +571,8 @@ def test_settings_from_mkdocs_extra():
         ({"publisher": ["甲"]}, "publisher"),
         ({"sources": "甲"}, "sources"),
         ({"sources": [{"path": "https://x"}]}, "title"),
+        ({"region": ["甲"]}, "region"),
+        ({"region": {"name": "某县", "code": "14090"}}, "行政区划代码"),
     ],
 )
 def test_bad_settings_are_named(extra, message):

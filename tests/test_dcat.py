@@ -266,3 +266,19 @@ def test_catalogue_files_are_byte_identical_across_builds(sites, tmp_path):
         first = (sites["absolute"] / "data" / name).read_bytes()
         assert (again / "data" / name).read_bytes() == first, name
     assert _page_json_ld(again) == _page_json_ld(sites["absolute"])
+
+
+def test_an_empty_release_states_no_period_and_still_conforms(tmp_path):
+    """No rows and no data date: no temporal coverage, no dct:modified, still valid."""
+    from generator.model.entities import build_model
+    from generator.publish.data.datasets import write_datasets
+    from generator.publish.data.downloads import OpenDataSettings
+
+    settings = OpenDataSettings(title="某县公示平台", publisher="某县市场监督管理局")
+    release = write_datasets(build_model({}, None), tmp_path / "data", settings)
+    assert release.period is None
+    data = Graph().parse(tmp_path / "data" / CATALOG_TTL, format="turtle")
+    assert not set(data.objects(None, DCT.temporal)) and not set(data.objects(None, DCT.modified))
+    assert not set(data.objects(None, DCT.spatial))
+    for shapes in SHAPE_SETS:
+        assert _violations(data, _shapes(shapes), "none") == []
