@@ -17,6 +17,7 @@ import markdown
 import openpyxl
 import pytest
 from bs4 import BeautifulSoup
+from rdflib import Graph, Literal
 
 from generator.core.errors import ConfigError
 from generator.core.workbook import XLSX_EPOCH
@@ -29,6 +30,7 @@ from generator.model.tables import (
     sorted_rows,
     withheld_fields,
 )
+from generator.publish.data.catalog import CATALOG_TTL, distributed
 from generator.publish.data.datasets import release_version, table_schema, write_datasets
 from generator.publish.data.derived import CSV_TRIGGERS, neutralise_csv_cell, restore_csv_cell
 from generator.publish.data.downloads import (
@@ -554,6 +556,11 @@ def test_settings_from_mkdocs_extra():
     )
     assert custom.license == {"name": "GOV-OPEN", "path": "https://example.gov.cn/licence",
                               "title": "GOV-OPEN"}  # fmt: skip
+    assert default.region is None  # no area is assumed
+    named = open_data_settings({"region": "某县"}, site_name="某县")
+    assert named.region == {"name": "某县"}
+    coded = open_data_settings({"region": {"name": "某县", "code": 140902}}, site_name="某县")
+    assert coded.region == {"name": "某县", "code": "140902"}
 
 
 @pytest.mark.parametrize(
@@ -564,6 +571,8 @@ def test_settings_from_mkdocs_extra():
         ({"publisher": ["甲"]}, "publisher"),
         ({"sources": "甲"}, "sources"),
         ({"sources": [{"path": "https://x"}]}, "title"),
+        ({"region": ["甲"]}, "region"),
+        ({"region": {"name": "某县", "code": "14090"}}, "行政区划代码"),
     ],
 )
 def test_bad_settings_are_named(extra, message):
@@ -637,7 +646,11 @@ def test_json_ld_cannot_break_out_of_its_script(tmp_path):
     document = json.loads(inner)
     assert document["name"].startswith("</script>")
     assert "Dataset" in document["@type"] and "dcat:Dataset" in document["@type"]
-    assert len(document["distribution"]) == len(release.downloads)
+    assert len(document["distribution"]) == len(distributed(release)) == len(release.downloads) - 3
+    assert Graph().parse(data=inner, format="json-ld", publicID="https://example.org/open-data/")
+    folder = tmp_path / "d"
+    ttl = Graph().parse(folder / CATALOG_TTL, format="turtle", publicID="https://example.org/data/")
+    assert Literal("</script><script>alert(1)</script>开放数据", lang="zh") in set(ttl.objects())
     page = render_open_data_page(release)
     assert is_clean(_html(page))
     assert "<script>" not in page

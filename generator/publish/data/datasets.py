@@ -28,8 +28,10 @@ Each format is an :class:`~generator.publish.data.exporters.Exporter` (``setup``
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -47,10 +49,12 @@ from generator.model.tables import (
     published_tables,
     sorted_rows,
 )
+from generator.publish.data.catalog import CATALOG_FILES, write_catalog
 from generator.publish.data.derived import DerivedTable, neutralise_csv_cell
 from generator.publish.data.downloads import (
     DATAPACKAGE_FILE,
     FORMATS,
+    PERIOD_FIELDS,
     SQLITE_FILE,
     Download,
     OpenDataSettings,
@@ -206,10 +210,7 @@ def write_datasets(
     index = {**_index(version, model.data_as_of, content_hash, counts, downloads), **index_fields}
     _write_json(folder / INDEX_FILE, index)
     downloads.append(_download(folder, INDEX_FILE, tables))
-    sums = "".join(f"{d.sha256}  {d.path}\n" for d in sorted(downloads, key=lambda d: d.path))
-    (folder / CHECKSUMS_FILE).write_bytes(sums.encode("ascii"))
-    downloads.append(_download(folder, CHECKSUMS_FILE, tables))
-    return Release(
+    release = Release(
         version=version,
         data_as_of=model.data_as_of,
         content_hash=content_hash,
@@ -217,7 +218,26 @@ def write_datasets(
         downloads=tuple(downloads),
         settings=settings,
         tables=tables,
+        period=_period(rows),
     )
+    # The catalogue describes every file above; SHA256SUMS, written last, covers it too.
+    downloads += [_download(folder, path, tables) for path in write_catalog(folder, release)]
+    sums = "".join(f"{d.sha256}  {d.path}\n" for d in sorted(downloads, key=lambda d: d.path))
+    (folder / CHECKSUMS_FILE).write_bytes(sums.encode("ascii"))
+    downloads.append(_download(folder, CHECKSUMS_FILE, tables))
+    return dataclasses.replace(release, downloads=tuple(downloads))
+
+
+def _period(rows: Mapping[str, list[dict[str, Any]]]) -> tuple[str, str] | None:
+    """The first and last of the :data:`PERIOD_FIELDS` dates in the published rows."""
+    days = sorted(
+        str(row[name])
+        for table, names in PERIOD_FIELDS.items()
+        for row in rows.get(table, [])
+        for name in names
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(row.get(name) or ""))
+    )
+    return (days[0], days[-1]) if days else None
 
 
 def release_version(data_as_of: str | None, content_hash: str) -> str:
@@ -274,6 +294,10 @@ def _download(
     table = stem if stem in tables else None
     if path == CHECKSUMS_FILE:
         fmt, mediatype = "sha256sums", "text/plain"
+    elif path in CATALOG_FILES:
+        fmt, mediatype, title = CATALOG_FILES[path]
+        return Download(path, fmt, mediatype, len(data), hashlib.sha256(data).hexdigest(), None,
+                        title)  # fmt: skip
     elif path in (DATAPACKAGE_FILE, INDEX_FILE, HISTORY_FILE):
         fmt, mediatype = "json", "application/json"
     elif path == DELTA_FILE:

@@ -66,6 +66,13 @@ LICENSES: dict[str, dict[str, str]] = {
 """Licences known by SPDX id; ``extra.license`` may also give ``{name, path, title}``."""
 
 
+PERIOD_FIELDS: dict[str, tuple[str, ...]] = {
+    "tasks": ("start", "end"),
+    "results": ("inspected_on",),
+}
+"""The dates that say when checks took place: the data's temporal coverage spans them."""
+
+
 FORMATS: dict[str, tuple[str, str]] = {
     "csv": ("CSV", "text/csv"),
     "json": ("JSON", "application/json"),
@@ -103,6 +110,9 @@ class OpenDataSettings:
     """``[{title, path?}]`` (``extra.sources``); by default one per export file read."""
     description: str = ""
     """One paragraph about the data (``site_description``)."""
+    region: dict[str, str] | None = None
+    """``{name, code?}`` of the area the data covers (``extra.region``): the exports name no
+    area, so without it the catalogue states none."""
 
 
 def open_data_settings(
@@ -135,6 +145,7 @@ def open_data_settings(
         if source.get("path") is not None and not _is_http(source["path"]):
             raise ConfigError(f"mkdocs.yml 中 extra.sources 的 path 应为 http(s) 网址：{source!r}")
         sources.append({k: str(source[k]) for k in ("title", "path") if source.get(k)})
+    region = _region(extra.get("region"))
     if site_url is not None and not _is_http(site_url):
         raise ConfigError(f"site_url 应为 http(s) 网址，而不是 {site_url!r}")
     return OpenDataSettings(
@@ -144,6 +155,25 @@ def open_data_settings(
         site_url=site_url.rstrip("/") + "/" if site_url else None,
         sources=tuple(sources),
         description=site_description or "",
+        region=region,
+    )
+
+
+def _region(value: Any) -> dict[str, str] | None:
+    """``extra.region``: a name, or ``{name, code}`` with a 6-digit 行政区划代码."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip():
+        return {"name": value.strip()}
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+        code = value.get("code")
+        if code is None:
+            return {"name": value["name"].strip()}
+        if re.fullmatch(r"[0-9]{6}", str(code)):
+            return {"name": value["name"].strip(), "code": str(code)}
+    raise ConfigError(
+        "mkdocs.yml 中 extra.region 应为数据覆盖的地区名称，或写成 {name: 地区名称, code: 六位行政区划代码}："
+        f"{value!r}"
     )
 
 
@@ -232,6 +262,8 @@ class Release:
     downloads: tuple[Download, ...]
     settings: OpenDataSettings
     tables: dict[str, Table] = field(repr=False)
+    period: tuple[str, str] | None = None
+    """The first and last day of the checks the data records (:data:`PERIOD_FIELDS`)."""
 
     def download(self, path: str) -> Download:
         """The download at ``path``."""

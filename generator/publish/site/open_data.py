@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -12,6 +11,7 @@ from generator.model.changes import describe_adjustment, describe_change, descri
 from generator.model.entities import Model
 from generator.model.identity import industry_slug
 from generator.model.tables import DATA_FOLDER, DELTA_FILE, HISTORY_FILE
+from generator.publish.data.catalog import CATALOG_JSONLD, CATALOG_TTL, dataset_json_ld
 from generator.publish.data.derived import CSV_TRIGGERS
 from generator.publish.data.downloads import (
     FORMATS,
@@ -28,10 +28,12 @@ from generator.publish.data.publications import (
     feed_file,
     feed_scopes,
 )
+from generator.publish.data.rdf import json_ld_text
 from generator.publish.site.markdown import (
     CHANGELOG_PAGE,
     FEEDS_PAGE,
     NO_VALUE,
+    OPEN_DATA_HTML,
     OPEN_DATA_PAGE,
     Markdown,
     count_text,
@@ -128,7 +130,19 @@ def render_open_data_page(release: Release) -> str:
             (
                 "数据包描述 datapackage.json 符合 Frictionless Data Package 规范，"
                 "列出每个文件的表结构、大小和 SHA-256；index.json 记录版本、数据截至日期和各表条数；"
-                "SHA256SUMS 是全部下载文件的校验和。"
+                "数据目录 "
+                + _download_link(root, _File(CATALOG_JSONLD), CATALOG_JSONLD)
+                + " 和 "
+                + _download_link(root, _File(CATALOG_TTL), CATALOG_TTL)
+                + " 按欧盟数据目录规范 DCAT-AP 3 描述本数据集、发布机构、许可协议、数据覆盖的时间"
+                "和每个文件的地址、格式、大小与 SHA-256，供数据开放平台采集（两个文件内容相同，"
+                "分别为 JSON-LD 和 Turtle 格式"
+                + (
+                    "）；"
+                    if settings.site_url
+                    else "；本站未设置公开地址，文件中的链接都是相对于文件所在位置的相对地址）；"
+                )
+                + "SHA256SUMS 是全部下载文件（包括数据目录）的校验和。"
             ),
             markdown_table(("文件", "内容", "大小", "SHA-256"), every, ("left", "left", "right", "left")),
             "下载后可以用校验和核对文件是否完整、未被改动（Linux 或 macOS）：",
@@ -375,9 +389,11 @@ def _page_links(root: str, pages: Iterable[str]) -> Markdown:
 
 
 def render_open_data_json_ld(release: Release) -> str:
-    """The 开放数据 page's schema.org ``Dataset`` / DCAT description as a ``<script>`` element.
+    """The 开放数据 page's schema.org ``Dataset`` / DCAT-AP description as a ``<script>`` element.
 
-    ``<``, ``>`` and ``&`` are written as JSON escapes, so no value can end the script.
+    The graph of ``data/catalog.jsonld`` (:mod:`generator.publish.data.catalog`), rooted at
+    the Dataset. ``<``, ``>`` and ``&`` are written as JSON escapes, so no value can end the
+    script.
 
     Args:
         release: What :func:`generator.publish.data.datasets.write_datasets` wrote.
@@ -385,58 +401,8 @@ def render_open_data_json_ld(release: Release) -> str:
     Returns:
         ``<script type="application/ld+json">…</script>``.
     """
-    settings = release.settings
-    base = settings.site_url
-
-    def url(path: str) -> str:
-        return f"{base}{DATA_FOLDER}/{path}" if base else f"../{DATA_FOLDER}/{path}"
-
-    document: dict[str, Any] = {
-        "@context": {
-            "@vocab": "https://schema.org/",
-            "dcat": "http://www.w3.org/ns/dcat#",
-            "dct": "http://purl.org/dc/terms/",
-            "spdx": "http://spdx.org/rdf/terms#",
-        },
-        "@type": ["Dataset", "dcat:Dataset"],
-        "name": f"{settings.title}开放数据",
-        "description": settings.description
-        or "“双随机、一公开”抽查事项、计划、任务、抽取记录、检查结果和合规手册。",
-        "version": release.version,
-        "dateModified": release.data_as_of,
-        "license": settings.license["path"],
-        "dct:license": {"@id": settings.license["path"]},
-        "isAccessibleForFree": True,
-        "inLanguage": "zh-CN",
-        "keywords": ["双随机、一公开", "市场监管", "随机抽查", "检查结果"],
-        "publisher": {"@type": "Organization", "name": settings.publisher},
-        "dct:publisher": {"@type": "Organization", "name": settings.publisher},
-        "variableMeasured": [f"{table.title}（{name}）" for name, table in release.tables.items()],
-        "distribution": [
-            {
-                "@type": ["DataDownload", "dcat:Distribution"],
-                "name": item.title,
-                "contentUrl": url(item.path),
-                "dcat:downloadURL": {"@id": url(item.path)},
-                "encodingFormat": item.mediatype,
-                "dcat:mediaType": item.mediatype,
-                "contentSize": f"{item.bytes} B",
-                "dcat:byteSize": item.bytes,
-                "spdx:checksum": {
-                    "@type": "spdx:Checksum",
-                    "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-                    "spdx:checksumValue": item.sha256,
-                },
-            }
-            for item in release.downloads
-        ],
-    }
-    if base:
-        document["url"] = f"{base}open-data/"
-        document["@id"] = f"{base}open-data/#dataset"
-    text = json.dumps(document, ensure_ascii=False, sort_keys=True)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return f'<script type="application/ld+json">{text}</script>'
+    document = dataset_json_ld(release, OPEN_DATA_HTML)
+    return f'<script type="application/ld+json">{json_ld_text(document)}</script>'
 
 
 def _download_link(root: str, item: Any, text: str) -> str:
