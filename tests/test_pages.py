@@ -231,9 +231,13 @@ def test_hostile_values_are_inert_in_the_built_site(project_copy, tmp_path):
     assert all(not a["href"].startswith("javascript") for a in soup.find_all("a", href=True))
     assert not soup.find_all(attrs={"onclick": True}) + soup.find_all(attrs={"onerror": True})
     expected = sorted(_plain(v) for v in HOSTILE)
-    value_cells = [tr.find_all("td")[-1] for tr in article.select("tbody tr") if len(tr("td")) == 6]
+    def rows(header: str) -> list:
+        tables = [t for t in article.find_all("table") if t.find("th", string=header)]
+        return [tr.find_all("td") for table in tables for tr in table.select("tbody tr")]
+
+    value_cells = [cells[-1] for cells in rows("问题")]
     assert sorted(td.get_text() for td in value_cells) == expected
-    key_cells = [tr.find_all("td")[1] for tr in article.select("tbody tr") if len(tr("td")) == 4]
+    key_cells = [cells[1] for cells in rows("键")]
     assert sorted(td.get_text() for td in key_cells) == expected
     assert all(td.find(True) is None for td in value_cells + key_cells)
 
@@ -258,10 +262,12 @@ def test_quality_page_tables():
     assert ["exports/事项.xlsx", "抽查事项清单", "xlsx", "—", "2", "2", "0", "0"] in rows
     assert ["exports/结果.csv", "检查结果", "csv", "gb18030", "8", "4", "3", "1"] in rows
     # Errors are grouped per file and sorted by row; the file is the group heading.
-    error_rows = [r for r in rows if len(r) == 6 and r[2].startswith(("invalid", "missing"))]
+    # A public page: row, column, the problem in words and the value; no issue code, no fix.
+    error_rows = [r for r in rows if len(r) == 4 and r[2].endswith("有问题") and r[0] != "—"]
     assert [r[0] for r in error_rows] == ["3", "5", "7"]
-    assert error_rows[0][5] == "91110000X"
-    assert error_rows[1][5] == ""  # a masked or withheld field has no value
+    assert error_rows[0][3] == "91110000X"
+    assert error_rows[1][3] == ""  # a masked or withheld field has no value
+    assert "invalid-" not in page and "请核对" not in page
     assert "### exports/结果.csv（3 条）" in page
     conflict = ["检查结果", "JG-2024-001", "exports/结果.csv 第 4 行", "exports/旧结果.csv 第 9 行"]
     assert conflict in rows

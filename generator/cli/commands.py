@@ -262,7 +262,7 @@ def report_group() -> None:
 def report_monthly_command(
     data_dir: Path, month: str, department: str | None, out_file: Path
 ) -> None:
-    """填写长安区“双随机、一公开”月报表。Fill the monthly form (月报表) from DATA_DIR.
+    """填写“双随机、一公开”月报表（长双随机办〔2024〕3号附件的格式）。Fill the monthly form (月报表) from DATA_DIR.
 
     “二、开展情况”的数字由数据统计（与网站“统计”页的月度数字相同）；“一、安排部署情况”
     留空，由填报单位填写。

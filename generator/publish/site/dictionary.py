@@ -29,7 +29,7 @@ def render_dictionary_page() -> str:
         front_matter(hide=["navigation"]),
         "# 数据字典",
         (
-            "本页根据表结构（schemas/）自动生成，说明[开放数据](index.md)中每张表、每个字段的含义。"
+            "本页根据表结构自动生成，说明[开放数据](index.md)中每张表、每个字段的含义。"
             "CSV、JSON、Excel、Parquet 和 SQLite 各格式的列名都是下表中的英文字段名，"
             "内容完全相同。"
         ),

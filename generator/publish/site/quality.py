@@ -17,10 +17,12 @@ from generator.publish.site.markdown import (
 )
 
 # Column sets shared by the error and warning tables.
-_ISSUE_HEADERS = ("行", "列", "代码", "说明", "修改建议", "值")
+_ISSUE_HEADERS = ("行", "列", "问题", "值")
+"""A public page: what is wrong, in words. The issue code and the fix (for the operator) are in
+``gongkai validate``'s report and the corrections workbook, not here."""
 
 
-_ISSUE_ALIGN = ("right", "left", "left", "left", "left", "left")
+_ISSUE_ALIGN = ("right", "left", "left", "left")
 
 
 def render_quality_page(report: dict[str, Any]) -> str:
@@ -38,7 +40,7 @@ def render_quality_page(report: dict[str, Any]) -> str:
         front_matter(hide=["navigation"]),
         "# 数据质量报告",
         (
-            "本页由 gongkai 在每次生成网站时根据数据目录中的导出文件自动生成。"
+            "本页在每次生成网站时，根据发布机关从监管平台导出的文件自动生成。"
             "[如何阅读本报告](../about.md#如何阅读数据质量报告)"
         ),
         f"**数据截至：{as_of_text(report)}**",
@@ -55,9 +57,7 @@ def render_quality_page(report: dict[str, Any]) -> str:
         *_render_issues(
             report.get("errors", []),
             "错误",
-            "有错误的行已被隔离，不在本站公示，修正后重新导出即可。发布单位可运行 "
-            "`gongkai validate 数据目录 --corrections 待更正.xlsx`，把被隔离的行连同"
-            "错误说明导出为更正表（错误单元格标黄并批注），改正后放回数据目录即可，无需重新导出。",
+            "有错误的行已被隔离，暂不在本站公示；发布机关改正后，这些行随下一次更新公示。",
         ),
         *_render_issues(report.get("warnings", []), "警告", "警告不影响公示，但建议核对原始数据。"),
         *_render_conflicts(report.get("conflicts", []), titles),
@@ -133,9 +133,7 @@ def _render_issues(issues: list[dict[str, Any]], noun: str, intro: str) -> list[
                     (
                         NO_VALUE if i.get("row") is None else i["row"],
                         i.get("column") or NO_VALUE,
-                        i.get("code"),
                         i.get("message"),
-                        i.get("hint"),
                         i.get("value", ""),
                     )
                     for i in rows

@@ -5,7 +5,7 @@
   published; the public 逾期未公示 list; inspection burden (无事不扰); risk-class aggregates;
   charts drawn here as SVG, each with its data as CSV.
 * ``statistics/<YYYY-MM>/`` (:func:`month_page`): the 月报表 figures of that month, the same
-  as ``gongkai report monthly`` writes;
+  as ``gongkai report monthly`` writes (the public page does not name the command);
 * ``statistics/progress/``: the publisher's own deadlines (:mod:`generator.publish.site.progress_page`).
 
 Charts are SVG built at build time, no script, no network. Data-driven MkDocs pages may not
@@ -163,8 +163,7 @@ def _render_index(statistics: Statistics, model: Model, charts: list[tuple[str, 
         *_risk_blocks(statistics),
         "## 按月统计 {#months}",
         (
-            "每月的数字与长安区“双随机、一公开”月报表第二部分的各项一致，也可以用 "
-            "`gongkai report monthly` 直接生成月报表（XLSX，供发布机关报送）。"
+            "每月的数字按“双随机、一公开”监管工作月报表“二、开展情况”的各项统计。"
         ),
         markdown_table(
             ("月份", "抽查次数", "检查户次", "发现问题户次", "公示户次"),
@@ -433,8 +432,8 @@ def _render_month(statistics: Statistics, model: Model, month: str) -> str:
         front_matter(hide=["navigation"]),
         f"# {year} 年 {int(number)} 月统计",
         (
-            "本页各项数字对应长安区“双随机、一公开”监管工作月报表的“二、开展情况”，"
-            "与发布机关用 `gongkai report monthly` 生成的月报表相同。[返回统计](index.md)"
+            "本页各项数字按“双随机、一公开”监管工作月报表“二、开展情况”的各项统计。"
+            "[返回统计](index.md)"
         ),
         "## 本月开展情况",
         markdown_table(

@@ -12,19 +12,19 @@
     "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971": [1692803367, 3]
   };
   var CHECKS = [
-    ["format", "文件格式 / file format"],
-    ["links", "文件相互对应 / files belong together"],
-    ["population-order", "名录按规范顺序排列 / population in canonical order"],
-    ["population-padded", "名录未被增补 / population not padded"],
-    ["population-trimmed", "名录未被删减 / population not trimmed"],
-    ["population-digest", "名录摘要一致 / population digest"],
-    ["sample-size", "抽取数量与承诺一致 / sample sizes as committed"],
-    ["seed-timing", "随机数产生于承诺之后 / randomness comes after the commitment"],
-    ["attempts", "每次抽取都有记录 / every attempt logged"],
-    ["seed", "随机数与公开来源一致 / seed matches the public source"],
-    ["drawn-members", "抽中者属于名录 / drawn members belong to the population"],
-    ["selection", "抽取结果可复现 / selection reproduces"],
-    ["reveal-timing", "按时揭示 / revealed in time"]
+    ["format", "文件格式"],
+    ["links", "文件相互对应"],
+    ["population-order", "名录按规范顺序排列"],
+    ["population-padded", "名录未被增补"],
+    ["population-trimmed", "名录未被删减"],
+    ["population-digest", "名录摘要一致"],
+    ["sample-size", "抽取数量与承诺一致"],
+    ["seed-timing", "随机数产生于承诺之后"],
+    ["attempts", "每次抽取都有记录"],
+    ["seed", "随机数与公开来源一致"],
+    ["drawn-members", "抽中者属于名录"],
+    ["selection", "抽取结果可复现"],
+    ["reveal-timing", "按时揭示"]
   ];
   var MAX_TIMESTAMP = 253402300799; // the last second of year 9999 (UTC), as in verify_draw.py
   var HEX64 = /^[0-9a-f]{64}$/;
@@ -393,13 +393,15 @@
     var ok = outcome.ok();
     result.setAttribute("data-status", ok ? "ok" : "failed");
     result.setAttribute("data-failed", outcome.failed().join(" "));
-    banner.textContent = ok ? "✔ 验证通过：抽取结果可由公开数据复现。" : "✘ 验证未通过：" + outcome.failed().join("、");
+    banner.textContent = ok ? "✔ 验证通过：抽取结果可由公开数据复现。" : "✘ 验证未通过：" + outcome.failed().map(function (id) {
+      return CHECKS.filter(function (c) { return c[0] === id; })[0][1];
+    }).join("、");
     var list = document.createElement("ul");
     CHECKS.forEach(function (c) {
       var r = outcome.results[c[0]], li = document.createElement("li");
       li.setAttribute("data-check", c[0]);
       li.setAttribute("data-status", r.ok === true ? "passed" : r.ok === false ? "failed" : "not-run");
-      li.textContent = (r.ok === true ? "✔ " : r.ok === false ? "✘ " : "· ") + c[0] + "  " + c[1] + (r.ok === null ? "（未运行）" : "");
+      li.textContent = (r.ok === true ? "✔ " : r.ok === false ? "✘ " : "· ") + c[1] + (r.ok === null ? "（未运行）" : "");
       r.messages.forEach(function (msg) {
         var p = document.createElement("div");
         p.className = "gongkai-verify-message";

@@ -1,0 +1,78 @@
+"""Public pages speak Chinese to the public: no issue codes, file paths or commands of the
+operator, no English pages, and no place or office name that is not the site's own
+(configuration or data) unless it names a document being cited."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+
+import pytest
+from bs4 import BeautifulSoup
+
+from generator.core.errors import ISSUE_CODES
+
+pytestmark = pytest.mark.slow
+
+PLACES = ("长安区", "忻州市", "石家庄市", "山西省", "晋中市", "太原市")
+"""Jurisdictions the code and the KPI presets name (their documents), none of them the demo's."""
+CITATION = re.compile(r"^[^，。；：、（）\s]{0,14}“双随机、一公开”")
+"""What may follow a place name: the rest of a document title (山西省2025年“双随机、一公开”…)."""
+OPERATOR = re.compile(r"schemas/|\.ya?ml\b|gongkai (?:build|validate|report|draw|serve)\b")
+"""The operator's files and commands (the public's own tool, verify_draw.py, may be shown)."""
+
+
+def _public_text(page) -> str:
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for element in soup(["script", "style"]):
+        element.decompose()
+    return re.sub(r"\s+", " ", soup.get_text(" "))
+
+
+def _pages(site):
+    """Every page but the draw packages (verify_draw.py's own documentation)."""
+    return sorted(p for p in site.rglob("*.html") if "draws" not in p.relative_to(site).parts)
+
+
+def test_public_pages_show_no_issue_codes_paths_or_commands(demo_site) -> None:
+    site, _ = demo_site
+    codes = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ISSUE_CODES)) + r")(?![\w-])")
+    found = []
+    for page in _pages(site):
+        text = _public_text(page)
+        found += [f"{page.relative_to(site)}: {m.group(0)}" for m in codes.finditer(text)]
+        found += [f"{page.relative_to(site)}: {m.group(0)}" for m in OPERATOR.finditer(text)]
+    assert found == []
+
+
+def test_other_places_appear_only_as_the_titles_of_cited_documents(demo_site) -> None:
+    site, _ = demo_site
+    found = []
+    for page in _pages(site):
+        text = _public_text(page)
+        for match in re.finditer("|".join(PLACES), text):
+            if not CITATION.match(text[match.end() :]):
+                context = text[max(0, match.start() - 30) : match.end() + 30]
+                found.append(f"{page.relative_to(site)}: …{context}…")
+    assert found == []
+
+
+def test_a_missing_page_gets_the_sites_chinese_404(site_url) -> None:
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(site_url + "no/such/page/")
+    assert missing.value.code == 404
+    body = missing.value.read().decode("utf-8")
+    soup = BeautifulSoup(body, "html.parser")
+    assert soup.html["lang"].startswith("zh") and soup.h1.get_text(strip=True) == "页面不存在"
+    assert "Not found" not in body and soup.find("a", string="返回首页")
+    assert soup.select_one(".md-copyright")  # the whole site around it: header, search, footer
+
+
+def test_other_errors_of_the_preview_server_are_chinese_too(site_url) -> None:
+    request = urllib.request.Request(site_url, data=b"x", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    assert refused.value.code == 501
+    body = refused.value.read().decode("utf-8")
+    assert "不支持这种请求方法" in body and "Error response" not in body
