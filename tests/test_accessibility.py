@@ -47,6 +47,9 @@ def test_no_serious_accessibility_violations(browser, site_url, demo_site, schem
             # Theme pages show the scheme the reader's system asks for (a draw page has none).
             shown = page.evaluate("document.body.dataset.mdColorScheme || null")
             assert shown in (None, "slate" if scheme == "dark" else "default"), path
+            # A phone never scrolls sideways to read a page (wide tables scroll in their box).
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll <= VIEWPORTS[width]["width"], (path, scroll)
             results = axe.run(page, options=RULES).response
             found += [
                 f"{path or '/'}: {v['id']} ({v['impact']}) {n['target']} {n['failureSummary'][:160]}"
@@ -57,3 +60,24 @@ def test_no_serious_accessibility_violations(browser, site_url, demo_site, schem
     finally:
         context.close()
     assert found == []
+
+
+def test_search_opens_from_the_keyboard(browser, site_url) -> None:
+    """ "/" focuses the search box on any page, at phone width too (where it is hidden)."""
+    page = browser.new_page(viewport=VIEWPORTS["phone"])
+    try:
+        page.goto(site_url + "tasks/", wait_until="load")
+        page.keyboard.press("/")
+        assert page.evaluate("document.activeElement.name") == "query"
+        page.keyboard.type("餐饮")
+        page.wait_for_selector(".md-search-result__list li a")
+        # Tab walks on through the filters to the results.
+        reached = []
+        for _ in range(10):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("document.activeElement.tagName"))
+            if page.evaluate("document.activeElement.matches('.md-search-result a')"):
+                break
+        assert "SELECT" in reached and reached[-1] == "A", reached
+    finally:
+        page.close()

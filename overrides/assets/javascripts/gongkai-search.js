@@ -405,6 +405,16 @@ window.addEventListener("pageshow", function (event) {
     load();
   }
 
+  // "/" opens search from anywhere on the page (not while typing), as on most sites; the
+  // header's search button is a <label>, which a keyboard cannot reach on a phone layout.
+  document.addEventListener("keydown", function (event) {
+    var target = event.target, typing = target && (target.isContentEditable
+      || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName));
+    if (event.key !== "/" || typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    event.preventDefault();
+    open();
+    input.focus();
+  });
   input.addEventListener("focus", open);
   input.addEventListener("input", function () {
     clearTimeout(timer);
