@@ -3,6 +3,7 @@ data, inspected in the built HTML."""
 
 from __future__ import annotations
 
+import html
 import json
 import posixpath
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from helpers import valid_code, write_csv
+from helpers import copy_project, valid_code, write_csv
 
 from generator.build import CONFIG_FILE, build_site
 from generator.model.entities import Model, build_model
@@ -214,6 +215,76 @@ def test_data_driven_pages_pass_the_allowlist(demo_site, demo_model):
 def test_no_broken_internal_links(demo_site):
     site, _ = demo_site
     assert check_links(site) == []
+
+
+# Place names come from configuration or data
+
+PLACE_NAMES = ("示例县", "山西", "忻州", "忻府", "离石", "长安", "石家庄", "河北", "晋中", "太原")
+"""Place names that gongkai's code, presets, pages and demo mention: the probe."""
+OTHER_PLACE = "样例市"
+CITATION = re.compile(r"《[^》]*》|\S{0,12}〔\d{4}〕\d+号")
+"""A document cited by its 《title》 or its 文号 may name its own place."""
+
+
+@pytest.fixture(scope="module")
+def renamed_site(tmp_path_factory) -> Path:
+    """The demo data published for another jurisdiction: every 示例县 of mkdocs.yml (the
+    site_name and site_description) says 样例市."""
+    config = copy_project(tmp_path_factory.mktemp("project"))
+    text = config.read_text(encoding="utf-8")
+    assert "site_name: 示例县" in text
+    config.write_text(text.replace("示例县", OTHER_PLACE), encoding="utf-8")
+    site = tmp_path_factory.mktemp("renamed") / "site"
+    build_site(DATA_DIR, site, config_file=config)
+    return site
+
+
+def _visible_texts(page: str) -> list[str]:
+    """The text nodes and the readable attributes (title, alt, aria-label, placeholder,
+    meta content) of a page; scripts and styles left out."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.DOTALL)
+    nodes = re.split(r"<[^>]+>", page)
+    nodes += re.findall(r'\b(?:title|alt|aria-label|placeholder|content)="([^"]*)"', page)
+    return [html.unescape(node) for node in nodes]
+
+
+def test_no_place_name_but_the_configured_ones_and_the_datas(renamed_site):
+    """Published under another site_name, no page names 示例县, 长安区 or any place that
+    neither the configuration nor the data names: titles, form names and sentences come from
+    configuration or data (enterprise names, departments, task names are data)."""
+    validated = validate_folder(DATA_DIR)
+    data_texts = {v for rows in validated.public_tables().values() for row in rows
+                  for v in row.values() if isinstance(v, str)}
+    data_texts |= {f["path"] for f in validated.to_dict()["files"]}
+    quoted = {name: sorted((t for t in data_texts if name in t), key=len, reverse=True)
+              for name in PLACE_NAMES}
+    found: set[str] = set()
+    for page in sorted(renamed_site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        if not any(name in text for name in PLACE_NAMES):
+            continue
+        for node in _visible_texts(text):
+            node = CITATION.sub("", node)
+            for name in PLACE_NAMES:
+                if name not in node:
+                    continue
+                for data_text in quoted[name]:
+                    node = node.replace(data_text, "")
+                if name in node:
+                    found.add(f"{page.relative_to(renamed_site)}: {node.strip()[:80]}")
+    assert sorted(found) == []
+    home = _soup(renamed_site, "")
+    assert _article(home).h1.get_text(strip=True).removesuffix("¶") == f"{OTHER_PLACE}双随机、一公开公示平台"
+    assert home.title.get_text() == f"{OTHER_PLACE}双随机、一公开公示平台"
+
+
+def test_the_place_probe_finds_a_hard_coded_jurisdiction() -> None:
+    """The probe above is not blind: a sentence naming another place is caught, a citation
+    of a document is not."""
+    page = ("<p>本页对应长安区“双随机、一公开”月报表。</p>"
+            "<td>长双随机办〔2024〕3号《2024年石家庄市长安区实施方案》</td><meta content=\"忻州市平台\">")
+    nodes = [CITATION.sub("", node) for node in _visible_texts(page)]
+    assert [name for name in PLACE_NAMES if any(name in node for node in nodes)] == ["忻州", "长安"]
 
 
 # Hostile data

@@ -1,5 +1,7 @@
 """MkDocs hook: publish generated pages at the site root, list handbook industries in the
-navigation, and check that data-driven pages contain only allowlisted HTML.
+navigation, check that data-driven pages contain only allowlisted HTML, and put the site's
+name (``site_name`` in mkdocs.yml) where a hand-written page says ``{{ config.site_name }}``,
+so that no page names a jurisdiction the configuration does not.
 
 ``gongkai build`` writes data-derived pages into ``site_src/generated/`` (see
 ``generator/publish/site/pages.py``) so that they stay apart from the hand-written ones in git; readers
@@ -60,6 +62,16 @@ def on_files(files: Files, config: Any) -> Files:
             file.dest_uri = dest
     _add_handbook_nav(files, config)
     return files
+
+
+SITE_NAME = "{{ config.site_name }}"
+
+
+def on_page_markdown(markdown: str, page: Page, config: Any, files: Files) -> str:
+    """Fill ``{{ config.site_name }}`` in a hand-written page (generated ones are data)."""
+    if page.file.src_uri.startswith(PREFIX):
+        return markdown
+    return markdown.replace(SITE_NAME, str(config.site_name))
 
 
 def on_page_content(html: str, page: Page, config: Any, files: Files) -> str:
