@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from generator.core.console import status
+from generator.core.console import status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.settings import load_settings
 from generator.core.workdays import load_calendar
@@ -104,20 +104,22 @@ def build_site(
     tables = published_tables()
     # Read before anything is written: the previous site may be the one being replaced.
     last = load_previous(previous, tables) if previous is not None else None
-    validated = validate_folder(data_dir, progress=progress)
+    with timed("读取与校验"):
+        validated = validate_folder(data_dir, progress=progress)
     report = validated.to_dict()
     check_balance(report)
     if corrections_file is not None:
         if corrections_file.resolve().is_relative_to(out_dir.resolve()):
             raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
         write_corrections(validated, data_dir, corrections_file)
-    model = build_model(validated.public_tables(), validated.data_as_of)
-    draws = load_draws(data_dir)
-    attach_draws(model, draws)
-    attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
-    model.objection = dict(load_settings(data_dir).objection)
-    statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
-    notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
+    with timed("记录与统计"):
+        model = build_model(validated.public_tables(), validated.data_as_of)
+        draws = load_draws(data_dir)
+        attach_draws(model, draws)
+        attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
+        model.objection = dict(load_settings(data_dir).objection)
+        statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
+        notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
     check_deletions(notes, allow=allow_mass_deletion)
     for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])) if last else []:
         to_stderr(warning)
@@ -200,7 +202,7 @@ def publish_site(
     try:
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         config.extra["data_as_of"] = report.get("data_as_of")
-        with status("正在生成开放数据…", progress):
+        with status("正在生成开放数据…", progress), timed("开放数据"):
             release = write_datasets(
                 model,
                 downloads,
@@ -215,7 +217,11 @@ def publish_site(
                 derived=[statistics_table(statistics), members_table(statistics)],
             )
         annotate_model(model, notes.history)
-        with status("正在生成网站…", progress), _source_date_epoch(report.get("data_as_of")):
+        with (
+            status("正在生成网站…", progress),
+            timed("网站页面（MkDocs）"),
+            _source_date_epoch(report.get("data_as_of")),
+        ):
             generated = Path(config.docs_dir) / GENERATED_DIR
             # Builds share site_src/generated/: hold it from writing the pages to the end of
             # MkDocs, or a concurrent build of other data could swap pages under this one.
@@ -230,22 +236,25 @@ def publish_site(
                 )
                 write_shell_source(Path(config.docs_dir))
                 _run_mkdocs(config)
-        inject_charts(staging)
-        _move_downloads(downloads, staging / DATA_FOLDER)
-        publish_draws(draws or [], staging)
-        _add_json_ld(staging / OPEN_DATA_HTML, release)
-        with status("正在生成记录页…", progress):
+        with timed("图表、下载与抽取"):
+            inject_charts(staging)
+            _move_downloads(downloads, staging / DATA_FOLDER)
+            publish_draws(draws or [], staging)
+            _add_json_ld(staging / OPEN_DATA_HTML, release)
+        with status("正在生成记录页…", progress), timed("记录页"):
             shell = read_shell(staging, config.site_name)
             write_records(model, staging, shell, workers=_record_workers(model))
-        with status("正在生成订阅源…", progress):
+        with status("正在生成订阅源…", progress), timed("订阅源"):
             write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
-        with _source_date_epoch(report.get("data_as_of")):
+        with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
             write_sitemap(staging, model, config.site_url)
         if not config.site_url:
             to_stderr(NO_SITE_URL)
-        build_search_index(model, staging, progress=progress)
-        _write_json(staging / REPORT_PATH, report)
-        _swap_into_place(staging, out_dir)
+        with timed("搜索索引"):
+            build_search_index(model, staging, progress=progress)
+        with timed("替换网站目录"):
+            _write_json(staging / REPORT_PATH, report)
+            _swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(downloads, ignore_errors=True)
@@ -304,6 +313,10 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
             self.wfile.write(body)
             return
         super().send_error(code, message, self.EXPLAIN.get(code, "请求出错，请稍后再试。"))
+
+    def list_directory(self, path: str | os.PathLike[str]) -> None:
+        """A folder without ``index.html`` is a missing page, not a file listing (in English)."""
+        self.send_error(404)
 
 
 def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:

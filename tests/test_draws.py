@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -554,6 +555,22 @@ def test_browser_verifier_agrees_with_the_python_one(browser, site_url, made, tm
     page.close()
 
 
+def test_the_browser_verifier_names_its_checks_in_chinese() -> None:
+    """The 抽取验证 page and its script name each check in Chinese only, in the order of
+    verify_draw.py, whose labels are the same words before their English half."""
+    script = JS_VERIFIER.read_text(encoding="utf-8")
+    block = script[script.index("var CHECKS = ["):script.index("];", script.index("var CHECKS = ["))]
+    checks = re.findall(r'\["([a-z-]+)", "([^"]+)"\]', block)
+    assert [name for name, _ in checks] == list(vd.CHECKS)
+    assert [label for _, label in checks] == [label.split(" / ")[0] for label in vd.CHECKS.values()]
+    assert not any(re.search(r"[A-Za-z]", label) for _, label in checks)
+    page = (DATA_DIR.parent / "site_src" / "verify.md").read_text(encoding="utf-8")
+    table = page[page.index("## 检查哪些内容"):page.index("\n\n", page.index("| --- |"))]
+    rows = [line.split("|")[1].strip() for line in table.splitlines() if line.startswith("| ")][1:]
+    rows = [row for row in rows if row != "---"]
+    assert rows == [label for _, label in checks]
+
+
 def test_an_undrawn_firm_finds_itself_with_its_own_salt(made, tmp_path: Path) -> None:
     """The regulator hands a firm its salt (`gongkai draw salt`); with it, the published
     verifier tells the firm its stratum and that it was not drawn, and nobody else learns
@@ -811,6 +828,9 @@ def test_bad_draws_do_not_stop_the_build_and_pending_voids_show(made, tmp_path, 
     statuses = {h["id"]: h.find_next("p")["data-draw-status"] for h in soup.select("h2[id^=draw-]")}
     assert statuses == {"draw-GK-T-2024-1-D": "verified", "draw-GK-T-2024-1-D2": "pending",
                         "draw-GK-T-2024-1-D3": "failed"}
+    # The failed checks are named in Chinese, not by their stable names.
+    failed = soup.find(id="draw-GK-T-2024-1-D3").find_next("p").get_text()
+    assert "文件格式" in failed and not re.search(r"[A-Za-z]", failed), failed
     section = soup.find(id="draw-GK-T-2024-1-D2")
     void_note = section.find_next("p", attrs={"data-draw-voided": True})
     assert "第 1 次" in void_note.get_text() and "第一轮随机数未能取得" in void_note.get_text()
@@ -819,7 +839,7 @@ def test_bad_draws_do_not_stop_the_build_and_pending_voids_show(made, tmp_path, 
     hrefs = [a["href"] for a in soup.find_all("a", href=True)]
     assert any(h.endswith("draws/GK-T-2024-1-D2/reveal.json") for h in hrefs)
     assert not any(h.endswith("draws/GK-T-2024-1-D2/receipt.json") for h in hrefs)
-    assert "format" in soup.find(id="draw-GK-T-2024-1-D3").find_next("p").get_text()
+    assert "文件格式" in soup.find(id="draw-GK-T-2024-1-D3").find_next("p").get_text()
 
 
 def test_the_published_verifier_runs_on_python_3_8(made, tmp_path) -> None:

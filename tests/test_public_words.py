@@ -59,3 +59,10 @@ def test_other_errors_of_the_preview_server_are_chinese_too(site_url) -> None:
     assert refused.value.code == 501
     body = refused.value.read().decode("utf-8")
     assert "不支持这种请求方法" in body and "Error response" not in body
+
+
+def test_a_folder_without_a_page_is_a_missing_page_not_a_listing(site_url) -> None:
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(site_url + "data/")
+    assert missing.value.code == 404
+    assert "Directory listing" not in missing.value.read().decode("utf-8")

@@ -92,7 +92,7 @@ def test_two_builds_give_identical_bytes(demo_site, tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     command = [sys.executable, "-m", "generator", "build", str(DATA_DIR), "--out", str(again)]
     done = subprocess.run(
-        [*command, "--no-progress"],
+        [*command, "--no-progress", "--timings"],
         check=False,
         cwd=tmp_path,
         env={**env, "PYTHONHASHSEED": "12345"},
@@ -100,6 +100,13 @@ def test_two_builds_give_identical_bytes(demo_site, tmp_path):
         text=True,
     )
     assert done.returncode == 1, done.stderr  # built, with the demo's quarantined rows
+    # --timings tells the operator each stage's share (and changes no byte of the site).
+    table = done.stderr[done.stderr.index("阶段") : done.stderr.index("\n", done.stderr.index("合计"))]
+    rows = [line.split() for line in table.splitlines()[1:]]
+    assert rows[0][0] == "读取与校验" and rows[-1][0] == "合计" and ["搜索索引"] == [
+        r[0] for r in rows if r[0] == "搜索索引"
+    ], table
+    assert all(float(r[1]) >= 0 and float(r[3]) > 0 for r in rows), table
     assert _tree(again) == _tree(site)
 
     build_site(DATA_DIR, again, progress=False)

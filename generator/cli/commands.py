@@ -161,6 +161,14 @@ def _print_summary(summary: dict[str, Any]) -> None:
     ),
 )
 @click.option("--progress/--no-progress", default=None, help="显示进度条。Show a progress bar.")
+@click.option(
+    "--timings",
+    is_flag=True,
+    help=(
+        "生成后在标准错误输出各阶段的用时、CPU 时间和峰值内存。"
+        "Print each stage's wall time, CPU time and peak memory to stderr after the build."
+    ),
+)
 @corrections_option
 def build_command(
     data_dir: Path,
@@ -168,6 +176,7 @@ def build_command(
     previous: Path | None,
     allow_mass_deletion: bool,
     progress: bool | None,
+    timings: bool,
     corrections_file: Path | None,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
@@ -184,16 +193,20 @@ def build_command(
       2  无法生成 / could not build
     """
     from generator.build import build_site
+    from generator.core.console import recording_timings, timings_table
 
     show_progress = sys.stderr.isatty() if progress is None else progress
-    summary = build_site(
-        data_dir,
-        out_dir,
-        progress=show_progress,
-        previous=previous,
-        allow_mass_deletion=allow_mass_deletion,
-        corrections_file=corrections_file,
-    )
+    with recording_timings() as stages:
+        summary = build_site(
+            data_dir,
+            out_dir,
+            progress=show_progress,
+            previous=previous,
+            allow_mass_deletion=allow_mass_deletion,
+            corrections_file=corrections_file,
+        )
+    if timings:
+        click.echo(timings_table(stages), err=True)
     if corrections_file is not None:
         click.echo(f"更正表已写出（仅供发布单位使用，不在网站中）：{corrections_file}")
     click.echo(

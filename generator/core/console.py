@@ -1,9 +1,15 @@
-"""Feedback on the terminal for long work: spinners and progress bars on standard error."""
+"""Feedback on the terminal for long work: spinners and progress bars on standard error, and
+the per-stage timings of ``gongkai build --timings``."""
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import os
+import resource
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -36,3 +42,81 @@ def progress(items: list[T], enabled: bool, description: str) -> Iterator[T]:
 
 
 
+
+
+@dataclass
+class StageTime:
+    """One stage of a build: wall and CPU seconds, and the peak memory at its end."""
+
+    name: str
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+_TIMINGS: contextvars.ContextVar[list[StageTime] | None] = contextvars.ContextVar(
+    "gongkai_timings", default=None
+)
+
+
+@contextlib.contextmanager
+def recording_timings() -> Iterator[list[StageTime]]:
+    """Collect the :func:`timed` stages run inside this block into the list it yields."""
+    stages: list[StageTime] = []
+    token = _TIMINGS.set(stages)
+    try:
+        yield stages
+    finally:
+        _TIMINGS.reset(token)
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the worker processes it has waited for."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
+def _peak_mib() -> float:
+    """Peak resident memory so far: this process or its largest finished worker (Linux: KiB)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+@contextlib.contextmanager
+def timed(name: str) -> Iterator[None]:
+    """Time a stage when :func:`recording_timings` is on (``gongkai build --timings``)."""
+    stages = _TIMINGS.get()
+    if stages is None:
+        yield
+        return
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    try:
+        yield
+    finally:
+        stages.append(
+            StageTime(name, time.perf_counter() - wall, _cpu_seconds() - cpu, _peak_mib())
+        )
+
+
+def timings_table(stages: list[StageTime]) -> str:
+    """The per-stage summary ``gongkai build --timings`` prints, with a total line."""
+    rows = [("阶段", "用时（秒）", "CPU（秒）", "峰值内存（MiB）")]
+    rows += [(s.name, f"{s.wall:.2f}", f"{s.cpu:.2f}", f"{s.peak_mib:.0f}") for s in stages]
+    peak = max((s.peak_mib for s in stages), default=0.0)
+    rows.append(("合计", f"{sum(s.wall for s in stages):.2f}",
+                 f"{sum(s.cpu for s in stages):.2f}", f"{peak:.0f}"))  # fmt: skip
+    widths = [max(_width(row[n]) for row in rows) for n in range(4)]
+    return "\n".join(
+        "  ".join(_pad(cell, widths[n], right=n > 0) for n, cell in enumerate(row)) for row in rows
+    )
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: CJK characters take two."""
+    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, right: bool) -> str:
+    fill = " " * (width - _width(text))
+    return fill + text if right else text + fill

@@ -127,6 +127,9 @@ def draw_summary(entry: dict[str, Any]) -> dict[str, Any]:
         "drawn": drawn,
         "verified": (entry["verification"] or {}).get("ok"),
         "failed": (entry["verification"] or {}).get("failed", []),
+        # The page names a failed check in Chinese: the verifier's label without its English half.
+        "failed_checks": [vd.CHECKS.get(name, name).split(" / ")[0]
+                          for name in (entry["verification"] or {}).get("failed", [])],
     }
 
 
