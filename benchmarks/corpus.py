@@ -78,3 +78,57 @@ def write_corpus(folder: Path, results: int, seed: int = 7) -> dict[str, int]:
                 if written >= results:
                     break
     return {"items": len(items), "tasks": len(tasks), "results": written}
+
+
+COUNTIES = ["140902", "140921", "140922", "140923", "140924", "140925", "140926", "140927"]
+"""County codes of the province-shaped corpus: results, firms and tasks spread over them."""
+PROBLEM_PAIRS = ["发现问题已责令改正；未按规定公示应当公示的信息", "未发现问题；发现问题待后续处理"]
+
+
+def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str, int]:
+    """A province-shaped export folder: ``checks`` checks of 4 items each (item-level results =
+    4 × checks), every firm checked once (firms = checks), about 75 checks per task, tasks of
+    4 departments in 8 counties, and one check in 20 with two outcomes joined by "；".
+
+    Returns:
+        Counts of the records written per kind.
+    """
+    rng = random.Random(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    items = [(f"SJ-{n:03d}", f"{ITEM_WORDS[n % len(ITEM_WORDS)]}情况的检查（{n}）") for n in range(60)]
+    task_count = max(checks // 75, 1)
+    tasks = []
+    for n in range(task_count):
+        county = COUNTIES[n % len(COUNTIES)]
+        tasks.append((f"{county}2024{n:08d}", f"2024年{county}双随机抽查（第{n + 1}批）",
+                      DEPARTMENTS[n % len(DEPARTMENTS)], county, rng.sample(items, 4)))  # fmt: skip
+    with (folder / "抽查事项清单.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["事项编码", "事项类别", "抽查事项名称", "检查主体", "所属行业"])
+        for code, name in items:
+            writer.writerow([code, "一般检查事项", name, DEPARTMENTS[0], "餐饮服务"])
+    with (folder / "抽查任务.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自", "检查日期至"])
+        for task_id, name, department, _, task_items in tasks:
+            writer.writerow([task_id, name, department, "、".join(c for c, _ in task_items),
+                             "2024-03-01", "2024-11-30"])  # fmt: skip
+    results = 0
+    with (folder / "检查结果.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["抽查任务编号", "抽查任务名称", "检查实施机关", "企业名称", "统一社会信用代码",
+                         "行政区划代码", "检查事项", "检查结果", "检查完成日期", "公示日期"])  # fmt: skip
+        for n in range(checks):
+            task_id, name, department, county, task_items = tasks[n % task_count]
+            suffix, prefix = KINDS[n % len(KINDS)]
+            firm = f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}{suffix}"
+            code = prefix + county + "".join(rng.choice(ALPHABET) for _ in range(9))
+            code += uscc.calc_check_digit(code)
+            day = f"2024-{rng.randint(3, 11):02d}-{rng.randint(1, 28):02d}"
+            for _, item_name in task_items:
+                outcome = rng.choice(PROBLEM_PAIRS) if rng.random() < 0.05 else rng.choice(OUTCOMES)
+                writer.writerow([task_id, name, department, firm, code, county, item_name, outcome,
+                                 day, "2024-12-10"])  # fmt: skip
+                results += 1
+    return {"items": len(items), "tasks": len(tasks), "checks": checks, "results": results,
+            "enterprises": checks, "counties": len(COUNTIES)}  # fmt: skip

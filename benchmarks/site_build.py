@@ -42,7 +42,7 @@ MKDOCS_SAMPLE = 1000
 WORKERS = max(2, min(4, os.cpu_count() or 1))
 
 
-def _mkdocs_site(work: Path, pages: dict[str, str]) -> tuple[Path, float]:
+def mkdocs_site(work: Path, pages: dict[str, str]) -> tuple[Path, float]:
     """Build ``pages`` (path → Markdown) with the project's MkDocs config; returns seconds."""
     from mkdocs.commands.build import build
     from mkdocs.config import load_config
@@ -73,7 +73,7 @@ def bench(results: int, full: bool) -> None:
         counts = write_corpus(work / "data", results)
         report = validate_folder(work / "data")
         model = build_model(report.public_tables(), report.data_as_of)
-        site, _ = _mkdocs_site(work / "shell", {SHELL_PAGE: SHELL_SOURCE})
+        site, _ = mkdocs_site(work / "shell", {SHELL_PAGE: SHELL_SOURCE})
         shell = read_shell(site, "bench")
         for workers in (1, WORKERS):
             start = time.perf_counter()
@@ -87,7 +87,7 @@ def bench(results: int, full: bool) -> None:
             f"r/{n:04d}.md": f"---\ntitle: 记录 {n}\n---\n\n{page.content}"
             for n, page in zip(range(MKDOCS_SAMPLE), render_records(model))
         }
-        _, mkdocs_seconds = _mkdocs_site(work / "mkdocs", sample)
+        _, mkdocs_seconds = mkdocs_site(work / "mkdocs", sample)
         mkdocs_rate = len(sample) / mkdocs_seconds
         print(f"{'':>8}          MkDocs sample: {len(sample)} pages in {mkdocs_seconds:.1f} s = "
               f"{mkdocs_rate:,.1f} pages/s; ratio {record_rate / mkdocs_rate:,.0f}x "
