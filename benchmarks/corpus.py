@@ -25,6 +25,24 @@ OUTCOMES = ["未发现问题"] * 17 + ["发现问题已责令改正", "未按规
 ITEM_WORDS = ["食品安全", "营业执照", "价格行为", "广告发布", "计量器具", "特种设备", "消防安全", "从业人员健康", "进货查验", "明码标价"]
 
 
+def _write_items_and_tasks(
+    folder: Path, items: list[tuple[str, str]], tasks: list[tuple[str, str, str, list]]
+) -> None:
+    """The item list and the task list exports: items (code, name); tasks (id, name,
+    department, their items)."""
+    with (folder / "抽查事项清单.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["事项编码", "事项类别", "抽查事项名称", "检查主体", "所属行业"])
+        for code, name in items:
+            writer.writerow([code, "一般检查事项", name, DEPARTMENTS[0], "餐饮服务"])
+    with (folder / "抽查任务.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自", "检查日期至"])
+        for task_id, name, department, task_items in tasks:
+            writer.writerow([task_id, name, department, "、".join(c for c, _ in task_items),
+                             "2024-03-01", "2024-11-30"])  # fmt: skip
+
+
 def _code(rng: random.Random, prefix: str) -> str:
     body = prefix + "140902" + "".join(rng.choice(ALPHABET) for _ in range(9))
     return body + uscc.calc_check_digit(body)
@@ -50,16 +68,7 @@ def write_corpus(folder: Path, results: int, seed: int = 7) -> dict[str, int]:
         task_items = rng.sample(items, 4)
         tasks.append((f"1409022024{n:08d}", f"2024年{task_items[0][1][:4]}双随机抽查（第{n + 1}批）",
                       DEPARTMENTS[n % len(DEPARTMENTS)], task_items))
-    with (folder / "抽查事项清单.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["事项编码", "事项类别", "抽查事项名称", "检查主体", "所属行业"])
-        for code, name in items:
-            writer.writerow([code, "一般检查事项", name, DEPARTMENTS[0], "餐饮服务"])
-    with (folder / "抽查任务.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自", "检查日期至"])
-        for task_id, name, department, task_items in tasks:
-            writer.writerow([task_id, name, department, "、".join(c for c, _ in task_items), "2024-03-01", "2024-11-30"])
+    _write_items_and_tasks(folder, items, tasks)
     written = 0
     with (folder / "检查结果.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
@@ -102,17 +111,7 @@ def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str
         county = COUNTIES[n % len(COUNTIES)]
         tasks.append((f"{county}2024{n:08d}", f"2024年{county}双随机抽查（第{n + 1}批）",
                       DEPARTMENTS[n % len(DEPARTMENTS)], county, rng.sample(items, 4)))  # fmt: skip
-    with (folder / "抽查事项清单.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["事项编码", "事项类别", "抽查事项名称", "检查主体", "所属行业"])
-        for code, name in items:
-            writer.writerow([code, "一般检查事项", name, DEPARTMENTS[0], "餐饮服务"])
-    with (folder / "抽查任务.csv").open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["抽查任务编号", "抽查任务名称", "检查机关", "抽查事项", "检查日期自", "检查日期至"])
-        for task_id, name, department, _, task_items in tasks:
-            writer.writerow([task_id, name, department, "、".join(c for c, _ in task_items),
-                             "2024-03-01", "2024-11-30"])  # fmt: skip
+    _write_items_and_tasks(folder, items, [(t[0], t[1], t[2], t[4]) for t in tasks])
     results = 0
     with (folder / "检查结果.csv").open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)

@@ -100,23 +100,19 @@ def timed(name: str) -> Iterator[None]:
 
 
 def timings_table(stages: list[StageTime]) -> str:
-    """The per-stage summary ``gongkai build --timings`` prints, with a total line."""
+    """The per-stage summary ``gongkai build --timings`` prints, with a total line (columns
+    aligned by terminal cells: a CJK character takes two)."""
+    from rich.cells import cell_len
+
     rows = [("阶段", "用时（秒）", "CPU（秒）", "峰值内存（MiB）")]
     rows += [(s.name, f"{s.wall:.2f}", f"{s.cpu:.2f}", f"{s.peak_mib:.0f}") for s in stages]
     peak = max((s.peak_mib for s in stages), default=0.0)
     rows.append(("合计", f"{sum(s.wall for s in stages):.2f}",
                  f"{sum(s.cpu for s in stages):.2f}", f"{peak:.0f}"))  # fmt: skip
-    widths = [max(_width(row[n]) for row in rows) for n in range(4)]
-    return "\n".join(
-        "  ".join(_pad(cell, widths[n], right=n > 0) for n, cell in enumerate(row)) for row in rows
-    )
+    widths = [max(cell_len(row[n]) for row in rows) for n in range(4)]
 
+    def pad(text: str, n: int) -> str:
+        fill = " " * (widths[n] - cell_len(text))
+        return fill + text if n else text + fill  # the stage name left, figures right
 
-def _width(text: str) -> int:
-    """Columns a terminal gives ``text``: CJK characters take two."""
-    return sum(2 if ord(c) > 0x2E7F else 1 for c in text)
-
-
-def _pad(text: str, width: int, *, right: bool) -> str:
-    fill = " " * (width - _width(text))
-    return fill + text if right else text + fill
+    return "\n".join("  ".join(pad(cell, n) for n, cell in enumerate(row)) for row in rows)

@@ -230,14 +230,17 @@ def write_datasets(
 
 def _period(rows: Mapping[str, list[dict[str, Any]]]) -> tuple[str, str] | None:
     """The first and last of the :data:`PERIOD_FIELDS` dates in the published rows."""
-    days = sorted(
+    days = [
         str(row[name])
         for table, names in PERIOD_FIELDS.items()
         for row in rows.get(table, [])
         for name in names
-        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", str(row.get(name) or ""))
-    )
-    return (days[0], days[-1]) if days else None
+        if _ISO_DAY.fullmatch(str(row.get(name) or ""))
+    ]
+    return (min(days), max(days)) if days else None
+
+
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def release_version(data_as_of: str | None, content_hash: str) -> str:

@@ -34,6 +34,10 @@ _LABEL = 16
 """Room above each bar for its label (labels sit above bars, not beside, to fit a phone)."""
 
 
+_MUTED = "#595959"
+"""Axis labels: 7:1 on the charts' white."""
+
+
 _COLOURS = ("#c62828", "#1565c0", "#2e7d32", "#6a1b9a")
 
 
@@ -138,7 +142,7 @@ def _bar_chart(
             f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="#ddd" stroke-width="1"/>'
         )
         anchor = "start" if tick == 0 else "middle"
-        parts.append(_text(x, height - 8, f"{tick:.0%}", anchor=anchor, size=11, colour="#595959"))
+        parts.append(_text(x, height - 8, f"{tick:.0%}", anchor=anchor, size=11, colour=_MUTED))
     for n, (label, value, target) in enumerate(rows):
         y = top + n * row + _LABEL
         width = max(0.0, min(1.0, value)) * plot
@@ -196,12 +200,12 @@ def _line_chart(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="#ddd" stroke-width="1"/>'
         )
         label = f"{v:.0%}" if percent else f"{v:,.0f}"
-        parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour="#595959"))
+        parts.append(_text(left - 6, y + 4, label, anchor="end", size=11, colour=_MUTED))
     step_x = plot_w / max(1, len(months) - 1) if len(months) > 1 else 0
     xs = [left + (i * step_x if len(months) > 1 else plot_w / 2) for i in range(len(months))]
     for x, month in zip(xs, months):
         parts.append(
-            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour="#595959")
+            _text(x, top + plot_h + 18, month[5:] + "月", anchor="middle", size=11, colour=_MUTED)
         )
     if target is not None:
         y = y_of(target)
