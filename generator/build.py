@@ -76,6 +76,8 @@ def build_site(
     previous: Path | None = None,
     allow_mass_deletion: bool = False,
     corrections_file: Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -90,6 +92,9 @@ def build_site(
             without a declared 撤回 (:func:`generator.model.releases.check_deletions`).
         corrections_file: Also write the quarantined rows there for the operator
             (:func:`generator.validate.corrections.write_corrections`); never inside the site.
+        workers: Local processes for the sharded stages (record pages, datasets); by
+            default one for a county's data, up to four at city scale.
+        scheduler: A Dask scheduler's address: run those shards on its cluster instead.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
@@ -132,6 +137,8 @@ def build_site(
         config_file=config_file,
         notes=notes,
         draws=draws,
+        workers=workers,
+        scheduler=scheduler,
     )
     return report
 
@@ -162,6 +169,8 @@ def publish_site(
     config_file: Path | None = None,
     notes: ReleaseNotes | None = None,
     draws: list[dict[str, Any]] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -177,6 +186,8 @@ def publish_site(
         notes: The release's history and delta (:func:`generator.model.releases.prepare_notes`);
             by default a first release with nothing withdrawn.
         draws: Verifiable draws (``generator.draws.published.load_draws``) to publish under ``draws/``.
+        workers: Local processes for record pages and datasets (by default from the size).
+        scheduler: A Dask scheduler's address for those shards (:mod:`generator.core.shards`).
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -191,6 +202,7 @@ def publish_site(
     notes = notes or prepare_notes(model, published_tables(), None, [])
     statistics = statistics or empty_statistics(report.get("data_as_of"))
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
+    shards = {"workers": workers or _workers(model), "scheduler": scheduler}
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     # Same file system as out_dir, so the final rename cannot fail half-way.
     token = secrets.token_hex(4)
@@ -215,6 +227,7 @@ def publish_site(
                 sources=[str(f["path"]) for f in report.get("files", []) if f.get("path")],
                 notes=notes,
                 derived=[statistics_table(statistics), members_table(statistics)],
+                **shards,
             )
         annotate_model(model, notes.history)
         with (
@@ -243,7 +256,7 @@ def publish_site(
             _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页…", progress), timed("记录页"):
             shell = read_shell(staging, config.site_name)
-            write_records(model, staging, shell, workers=_record_workers(model))
+            write_records(model, staging, shell, **shards)
         with status("正在生成订阅源…", progress), timed("订阅源"):
             write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
         with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
@@ -341,8 +354,9 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
 # Helpers
 
 
-def _record_workers(model: Model) -> int:
-    """Processes for record pages: one for a county's few hundred, more at city scale."""
+def _workers(model: Model) -> int:
+    """Local processes for the sharded stages: one for a county's few hundred firms (forking
+    costs more than it saves there), up to four at city scale."""
     if len(model.enterprises) < 2000:
         return 1
     return max(1, min(4, os.cpu_count() or 1))

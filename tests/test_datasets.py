@@ -20,7 +20,6 @@ from bs4 import BeautifulSoup
 from rdflib import Graph, Literal
 
 from generator.core.errors import ConfigError
-from generator.core.workbook import XLSX_EPOCH
 from generator.model.entities import build_model
 from generator.model.tables import (
     CHECKSUMS_FILE,
@@ -45,7 +44,7 @@ from generator.publish.data.downloads import (
     open_data_settings,
     segment_text,
 )
-from generator.publish.data.exporters import EXPORTERS
+from generator.publish.data.exporters import EXPORTERS, XLSX_CREATED, XLSX_ZIP_TIME
 from generator.publish.site.dictionary import render_dictionary_page
 from generator.publish.site.markdown import DICTIONARY_PAGE, OPEN_DATA_PAGE
 from generator.publish.site.open_data import (
@@ -356,10 +355,10 @@ def test_xlsx_has_no_formula_cells_and_fixed_properties(written):
             for row in sheet.iter_rows():
                 for cell in row:
                     assert cell.data_type != "f", (table, cell.coordinate, cell.value)
-        assert book.properties.created == dt.datetime(*XLSX_EPOCH)
-        assert book.properties.modified == dt.datetime(*XLSX_EPOCH)
+        assert book.properties.created == XLSX_CREATED
+        assert book.properties.modified == XLSX_CREATED
         with zipfile.ZipFile(folder / f"{table}.xlsx") as archive:
-            assert {info.date_time for info in archive.infolist()} == {XLSX_EPOCH}
+            assert {info.date_time for info in archive.infolist()} == {XLSX_ZIP_TIME}
             sheet_xml = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
         assert "<f>" not in sheet_xml and "<f " not in sheet_xml
     names = [r["name"] for r in read_xlsx_rows(folder / "items.xlsx", "items")]

@@ -169,6 +169,25 @@ def _print_summary(summary: dict[str, Any]) -> None:
         "Print each stage's wall time, CPU time and peak memory to stderr after the build."
     ),
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help=(
+        "本机并行进程数（默认按数据量自动选择：小数据 1 个，大数据最多 4 个）；输出与进程数无关。"
+        "Local processes for record pages and datasets (default: by data size)."
+    ),
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    default=None,
+    help=(
+        "Dask 调度器地址（如 tcp://10.0.0.5:8786）：记录页和开放数据按分片在该集群上生成，"
+        "输出与本机生成逐字节相同；各节点需安装相同版本的 gongkai[cluster]。"
+        "Run the record-page and dataset shards on this Dask cluster; the same bytes out."
+    ),
+)
 @corrections_option
 def build_command(
     data_dir: Path,
@@ -177,6 +196,8 @@ def build_command(
     allow_mass_deletion: bool,
     progress: bool | None,
     timings: bool,
+    workers: int | None,
+    scheduler: str | None,
     corrections_file: Path | None,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
@@ -204,6 +225,8 @@ def build_command(
             previous=previous,
             allow_mass_deletion=allow_mass_deletion,
             corrections_file=corrections_file,
+            workers=workers,
+            scheduler=scheduler,
         )
     if timings:
         click.echo(timings_table(stages), err=True)

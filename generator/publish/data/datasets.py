@@ -23,7 +23,9 @@ the version and in ``created`` is the data's own "as of" date, never the clock's
 
 Each format is an :class:`~generator.publish.data.exporters.Exporter` (``setup``, ``feed``,
 ``finish``, ``close``) listed in :data:`generator.publish.data.exporters.EXPORTERS` by its
-``FILE_NAME``; every record is fed once to every exporter.
+``FILE_NAME``. The formats are independent shards (:data:`LANES`): each reads every row
+once, in its own process when ``workers`` > 1 or on a Dask cluster
+(:func:`generator.core.shards.run_shards`), and the bytes are the same either way.
 """
 
 from __future__ import annotations
@@ -33,11 +35,13 @@ import hashlib
 import json
 import re
 import sqlite3
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
+from generator.core.shards import Emit, run_shards
 from generator.model.entities import Model
 from generator.model.tables import (
     CHECKSUMS_FILE,
@@ -61,14 +65,7 @@ from generator.publish.data.downloads import (
     Release,
     ReleaseNotesWriter,
 )
-from generator.publish.data.exporters import (
-    CSVExporter,
-    Exporter,
-    JSONExporter,
-    ParquetExporter,
-    SQLiteExporter,
-    XLSXExporter,
-)
+from generator.publish.data.exporters import EXPORTERS, CSVExporter, SQLiteExporter
 
 SHORT_HASH = 8
 """Hex digits of the content hash in a release version."""
@@ -138,6 +135,8 @@ def write_datasets(
     sources: Sequence[str] = (),
     notes: ReleaseNotesWriter | None = None,
     derived: Sequence[DerivedTable] = (),
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> Release:
     """Write every download, ``datapackage.json``, ``index.json`` and ``SHA256SUMS``.
 
@@ -150,6 +149,10 @@ def write_datasets(
             ``sources`` when the settings name none.
         notes: Writes the release history and delta (``generator.model.releases.ReleaseNotes``).
         derived: Tables computed from the data (``statistics.csv``), one CSV each.
+        workers: Local processes: each format is written by one (:data:`LANES`); the bytes
+            do not depend on it.
+        scheduler: A Dask scheduler's address: write the formats on that cluster instead
+            (:func:`generator.core.shards.run_shards`).
 
     Returns:
         The release, for the pages that list the downloads.
@@ -166,33 +169,19 @@ def write_datasets(
     release_meta = {"version": version, "data_as_of": model.data_as_of or "",
                     "license": settings.license["name"]}  # fmt: skip
 
-    csv_exporter = CSVExporter(folder, tables)
-    exporters: list[Exporter] = [
-        csv_exporter,
-        JSONExporter(folder, tables),
-        XLSXExporter(folder, tables),
-        ParquetExporter(folder, tables),
-        SQLiteExporter(folder, tables, release_meta),
-    ]
+    shared = (tables, rows, release_meta)
     written: list[str] = []
+    neutralised: dict[str, set[str]] = {}
     try:
-        for exporter in exporters:
-            exporter.setup()
-        # One pass: each row goes to every exporter before the next row.
-        for name in TABLES:
-            for row in rows[name]:
-                for exporter in exporters:
-                    exporter.feed(name, row)
-        for exporter in exporters:
-            written += exporter.finish()
+        for lane in run_shards(_write_format, shared, LANES, folder, workers=workers,
+                               scheduler=scheduler):  # fmt: skip
+            written += lane["files"]
+            neutralised.update(lane.get("neutralised", {}))
         for table in derived:
             (folder / f"{table.name}.csv").write_bytes(table.csv_bytes())
             written.append(f"{table.name}.csv")
     except (OSError, sqlite3.Error, ValueError) as exc:
         raise BuildAbort(f"开放数据文件写入失败，网站未发布：{exc}") from exc
-    finally:
-        for exporter in exporters:
-            exporter.close()
 
     index_fields: dict[str, Any] = {}
     if notes is not None:
@@ -202,7 +191,7 @@ def write_datasets(
     downloads = [_download(folder, path, tables, extra) for path in _ordered(written)]
     sources_ = list(settings.sources) or [{"title": f"导出文件 {s}"} for s in sorted(sources)]
     package = _datapackage(
-        tables, downloads, csv_exporter.neutralised, rows, settings, version,
+        tables, downloads, neutralised, rows, settings, version,
         model.data_as_of, sources_, extra,
     )  # fmt: skip
     _write_json(folder / DATAPACKAGE_FILE, package)
@@ -226,6 +215,39 @@ def write_datasets(
     (folder / CHECKSUMS_FILE).write_bytes(sums.encode("ascii"))
     downloads.append(_download(folder, CHECKSUMS_FILE, tables))
     return dataclasses.replace(release, downloads=tuple(downloads))
+
+
+LANES = ("xlsx", "sqlite", "csv", "json", "parquet")
+"""The formats, each written by one process, the slowest first (so two processes finish
+together): every format reads all rows once, so none waits for another."""
+
+
+def _write_format(
+    shared: tuple[Mapping[str, Table], Mapping[str, list[dict[str, Any]]], dict[str, str]],
+    fmt: str,
+    emit: Emit,
+) -> dict[str, Any]:
+    """Write one format's files in a scratch folder and hand them to ``emit``."""
+    tables, rows, release_meta = shared
+    kind = next(e for e in EXPORTERS.values() if e.FORMAT == fmt)
+    with tempfile.TemporaryDirectory(prefix=f"gongkai-{fmt}-") as scratch:
+        folder = Path(scratch)
+        exporter = (SQLiteExporter(folder, tables, release_meta) if kind is SQLiteExporter
+                    else kind(folder, tables))  # fmt: skip
+        try:
+            exporter.setup()
+            for name in TABLES:
+                for row in rows[name]:
+                    exporter.feed(name, row)
+            files = exporter.finish()
+        finally:
+            exporter.close()
+        for name in files:
+            emit(name, folder / name)
+    lane: dict[str, Any] = {"files": files}
+    if isinstance(exporter, CSVExporter):
+        lane["neutralised"] = exporter.neutralised
+    return lane
 
 
 def _period(rows: Mapping[str, list[dict[str, Any]]]) -> tuple[str, str] | None:

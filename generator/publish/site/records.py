@@ -9,10 +9,8 @@ for them too), cut at :data:`SHELL_MARKER`. The shell page is removed from the s
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import html
-import multiprocessing
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -23,6 +21,7 @@ from typing import Any
 from generator.core.errors import BuildAbort
 from generator.core.schemas import split_outcomes
 from generator.core.settings import objection_facts
+from generator.core.shards import Emit, run_shards
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import RECORD_KINDS, industry_slug, record_path
 from generator.stats.burden import enterprise_burden
@@ -158,45 +157,82 @@ class _Job:
     """The template to render with; the kind's own when empty."""
 
 
-def _jobs(model: Model) -> Iterator[_Job]:
-    """Every record page, in a fixed order, with its template context."""
-    for enterprise in model.enterprises.values():
-        history = _history(model, enterprise)
-        context = {
-            "enterprise": enterprise,
-            "history": history,
-            "summary": _enterprise_summary(history),
-            "burden": enterprise_burden(enterprise.results),
-            "objection": model.objection,
-        }
-        yield _Job("enterprise", enterprise.slug, enterprise.name, context)
-    for task in model.tasks.values():
-        context = {
-            "task": task,
-            "plan": model.plans.get(task.get("plan_id") or ""),
-            "items": [model.items[i] for i in task.get("items", [])],
-            "summary": _task_summary(task.get("results", [])),
-        }
-        yield _Job("task", task["slug"], task.get("name") or task["task_id"], context)
-    for plan in model.plans.values():
-        items = [model.item_for(ref) for ref in _split(plan.get("item_ids"))]
-        context = {
-            "plan": plan,
-            "tasks": [model.tasks[t] for t in plan["tasks"]],
-            "items": [i for i in items if i is not None],
-            "versions": _versions(model, "plans", plan["plan_id"]),
-        }
-        yield _Job("plan", plan["slug"], plan.get("name") or plan["plan_id"], context)
-    problems = Counter(r["item_ref"] for r in model.results if r["problem"] and r["item_ref"])
-    for item in model.items.values():
-        context = {
-            "item": item,
-            "tasks": [model.tasks[t] for t in item["tasks"]],
-            "problems": problems[item["item_id"]],
-            "versions": _versions(model, "items", item["item_id"]),
-        }
-        yield _Job("item", item["slug"], item["name"], context)
-    yield from _withdrawal_jobs(model)
+ENTERPRISES_PER_SHARD = 5_000
+"""Enterprise pages per shard (:func:`record_shards`): a few seconds' work, a few MB of pages."""
+
+
+@dataclass(frozen=True)
+class RecordShard:
+    """A share of the record pages that one process renders: enterprises of one 行政区划代码
+    (at most :data:`ENTERPRISES_PER_SHARD`, by ``keys``), or every page of another kind."""
+
+    kind: str
+    region: str = ""
+    keys: tuple[str, ...] = ()
+
+
+def record_shards(model: Model) -> list[RecordShard]:
+    """The shards of :func:`render_records`: enterprises by region code in order, then the
+    tasks, plans, items and withdrawal notices, one shard each."""
+    regions: dict[str, list[str]] = {}
+    for key, enterprise in model.enterprises.items():
+        regions.setdefault(enterprise.region_code or "", []).append(key)
+    shards = [
+        RecordShard("enterprise", region, tuple(keys[start : start + ENTERPRISES_PER_SHARD]))
+        for region, keys in sorted(regions.items())
+        for start in range(0, len(keys), ENTERPRISES_PER_SHARD)
+    ]
+    return shards + [RecordShard(kind) for kind in ("task", "plan", "item", WITHDRAWN_TEMPLATE)]
+
+
+def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
+    """The record pages of ``shard`` (all of them by default), in a fixed order, with their
+    template context; only the pages asked for have their context computed."""
+    kind = shard.kind if shard else None
+    if kind in (None, "enterprise"):
+        keys = shard.keys if shard else model.enterprises
+        for key in keys:
+            enterprise = model.enterprises[key]
+            history = _history(model, enterprise)
+            context = {
+                "enterprise": enterprise,
+                "history": history,
+                "summary": _enterprise_summary(history),
+                "burden": enterprise_burden(enterprise.results),
+                "objection": model.objection,
+            }
+            yield _Job("enterprise", enterprise.slug, enterprise.name, context)
+    if kind in (None, "task"):
+        for task in model.tasks.values():
+            context = {
+                "task": task,
+                "plan": model.plans.get(task.get("plan_id") or ""),
+                "items": [model.items[i] for i in task.get("items", [])],
+                "summary": _task_summary(task.get("results", [])),
+            }
+            yield _Job("task", task["slug"], task.get("name") or task["task_id"], context)
+    if kind in (None, "plan"):
+        for plan in model.plans.values():
+            items = [model.item_for(ref) for ref in _split(plan.get("item_ids"))]
+            context = {
+                "plan": plan,
+                "tasks": [model.tasks[t] for t in plan["tasks"]],
+                "items": [i for i in items if i is not None],
+                "versions": _versions(model, "plans", plan["plan_id"]),
+            }
+            yield _Job("plan", plan["slug"], plan.get("name") or plan["plan_id"], context)
+    if kind in (None, "item"):
+        problems = Counter(r["item_ref"] for r in model.results if r["problem"] and r["item_ref"])
+        for item in model.items.values():
+            context = {
+                "item": item,
+                "tasks": [model.tasks[t] for t in item["tasks"]],
+                "problems": problems[item["item_id"]],
+                "versions": _versions(model, "items", item["item_id"]),
+            }
+            yield _Job("item", item["slug"], item["name"], context)
+    if kind in (None, WITHDRAWN_TEMPLATE):
+        yield from _withdrawal_jobs(model)
 
 
 def _withdrawal_jobs(model: Model) -> Iterator[_Job]:
@@ -215,62 +251,61 @@ def _withdrawal_jobs(model: Model) -> Iterator[_Job]:
         yield _Job(kind, slug, "撤回公告", {"withdrawals": withdrawals}, WITHDRAWN_TEMPLATE)
 
 
-def render_records(model: Model, share: tuple[int, int] = (0, 1)) -> Iterator[RecordPage]:
-    """Render the record pages, in a fixed order; ``share=(i, n)`` renders every n-th from i."""
+def render_records(model: Model, shard: RecordShard | None = None) -> Iterator[RecordPage]:
+    """Render the record pages of ``shard`` (all of them by default), in a fixed order."""
     templates = _templates()
-    index, count = share
-    for number, job in enumerate(_jobs(model)):
-        if number % count == index:
-            template = templates[job.template or job.kind]
-            notices = model.notices.get(record_path(job.kind, job.slug), [])
-            content = template.render(model=model, notices=notices, **job.context)
-            yield RecordPage(job.kind, job.slug, job.title, content, job.template)
+    for job in _jobs(model, shard):
+        template = templates[job.template or job.kind]
+        notices = model.notices.get(record_path(job.kind, job.slug), [])
+        content = template.render(model=model, notices=notices, **job.context)
+        yield RecordPage(job.kind, job.slug, job.title, content, job.template)
 
 
-def write_records(model: Model, site_dir: Path, shell: Shell, workers: int = 1) -> dict[str, int]:
+def write_records(
+    model: Model,
+    site_dir: Path,
+    shell: Shell,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> dict[str, int]:
     """Write every record page into ``site_dir``; returns pages written per kind.
 
     Args:
-        workers: processes to render with; pages are independent, so the bytes written do
-            not depend on it (``fork`` is used where available, else one process).
+        workers: Local processes to render with; pages are independent, so the bytes
+            written do not depend on it (``fork`` is used where available, else one process).
+        scheduler: A Dask scheduler's address: render the shards on that cluster instead
+            (:func:`generator.core.shards.run_shards`).
 
     Raises:
         BuildAbort: two records would share a path.
     """
-    paths = Counter(record_path(job.kind, job.slug) for job in _jobs(model))
+    _check_paths(model)
+    counts = run_shards(
+        _write_shard, (model, shell), record_shards(model), site_dir,
+        workers=workers, scheduler=scheduler,
+    )  # fmt: skip
+    return {kind: sum(c[kind] for c in counts) for kind in (*RECORD_KINDS, WITHDRAWN_TEMPLATE)}
+
+
+def _check_paths(model: Model) -> None:
+    """Raises BuildAbort when two records would be written at one address."""
+    slugs = [("enterprise", e.slug) for e in model.enterprises.values()]
+    slugs += [(kind, record["slug"]) for kind, records in
+              (("task", model.tasks), ("plan", model.plans), ("item", model.items))
+              for record in records.values()]  # fmt: skip
+    paths = Counter(record_path(kind, slug) for kind, slug in slugs)
     duplicates = sorted(path for path, count in paths.items() if count > 1)
     if duplicates:
         raise BuildAbort(f"两条记录的页面地址相同：/{duplicates[0]}")
-    shares = [(i, workers) for i in range(workers)]
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        global _FORKED  # handed to forked workers by memory, not by pickling
-        _FORKED = (model, site_dir, shell)
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            counts = list(pool.map(_write_forked_share, shares))
-        _FORKED = None
-    else:
-        counts = [_write_share(model, site_dir, shell, (0, 1))]
-    return {kind: sum(c[kind] for c in counts) for kind in counts[0]}
 
 
-_FORKED: tuple[Model, Path, Shell] | None = None
-
-
-def _write_forked_share(share: tuple[int, int]) -> dict[str, int]:
-    assert _FORKED is not None
-    return _write_share(*_FORKED, share)
-
-
-def _write_share(
-    model: Model, site_dir: Path, shell: Shell, share: tuple[int, int]
-) -> dict[str, int]:
+def _write_shard(shared: tuple[Model, Shell], shard: RecordShard, emit: Emit) -> dict[str, int]:
+    model, shell = shared
     written = dict.fromkeys((*RECORD_KINDS, WITHDRAWN_TEMPLATE), 0)
-    for page in render_records(model, share):
+    for page in render_records(model, shard):
         # record_path only yields validated slugs under a fixed prefix: never outside site_dir.
-        folder = site_dir / record_path(page.kind, page.slug)
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "index.html").write_text(shell.wrap(page.title, page.content), encoding="utf-8")
+        page_html = shell.wrap(page.title, page.content).encode("utf-8")
+        emit(f"{record_path(page.kind, page.slug)}index.html", page_html)
         written[page.template or page.kind] += 1
     return written
 

@@ -1,0 +1,140 @@
+"""Independent shards of work, on local processes or on a Dask cluster, with the same bytes out.
+
+A shard function ``produce(shared, job, emit)`` makes one shard's files and hands each to
+``emit(path, data)``: a path relative to the output folder, and the file's bytes (or a
+finished file on local disk, moved into place); it returns a small summary. Shards never
+write the same path, so the order in which they finish changes nothing on disk.
+:func:`run_shards` runs every job:
+
+* **locally** (the default): in ``workers`` processes forked from this one, so the shared
+  state (a model of 10⁵ records) reaches them by memory instead of pickling; each worker
+  writes its own files. One process where ``fork`` is missing or ``workers`` is 1.
+* **on Dask distributed** (``scheduler="tcp://host:8786"``): the shared state is scattered once
+  to every worker, each shard's files travel back with its summary and are written here. The
+  workers need gongkai installed (same version), not a shared file system.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+from generator.core.errors import ConfigError
+
+S = TypeVar("S")
+J = TypeVar("J")
+R = TypeVar("R")
+Emit = Callable[[str, "bytes | Path"], None]
+Produce = Callable[[S, J, Emit], R]
+
+CONNECT_TIMEOUT = "20s"
+"""How long to wait for a Dask scheduler before giving up."""
+
+
+def run_shards(
+    produce: Produce[S, J, R],
+    shared: S,
+    jobs: Sequence[J],
+    out_dir: Path,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[R]:
+    """Run ``produce(shared, job, emit)`` for every job; return the summaries in job order.
+
+    Args:
+        produce: A module-level function (Dask sends it by reference).
+        shared: What every shard reads (the model, the page shell…).
+        jobs: The shards; small and picklable.
+        out_dir: Where the files go.
+        workers: Local processes (ignored with ``scheduler``).
+        scheduler: A Dask scheduler's address; the shards then run on its cluster.
+
+    Raises:
+        ConfigError: the scheduler cannot be reached, or ``distributed`` is not installed.
+    """
+    if scheduler:
+        return _run_on_dask(produce, shared, jobs, out_dir, scheduler)
+    workers = min(workers, len(jobs))
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        global _FORKED  # handed to forked workers by memory, not by pickling
+        _FORKED = (produce, shared, out_dir)
+        try:
+            context = multiprocessing.get_context("fork")
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+                return list(pool.map(_run_forked, jobs))
+        finally:
+            _FORKED = None
+    emit = file_writer(out_dir)
+    return [produce(shared, job, emit) for job in jobs]
+
+
+def file_writer(out_dir: Path) -> Emit:
+    """An ``emit`` that writes (or moves) each file under ``out_dir``."""
+
+    def emit(path: str, data: bytes | Path) -> None:
+        target = out_dir / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, Path):
+            shutil.move(data, target)
+        else:
+            target.write_bytes(data)
+
+    return emit
+
+
+_FORKED: tuple[Any, Any, Path] | None = None
+
+
+def _run_forked(job: Any) -> Any:
+    assert _FORKED is not None
+    produce, shared, out_dir = _FORKED
+    return produce(shared, job, file_writer(out_dir))
+
+
+def _collect(produce: Produce[S, J, R], shared: S, job: J) -> tuple[R, list[tuple[str, bytes]]]:
+    """Run one shard on a Dask worker: its summary and its files' bytes."""
+    files: list[tuple[str, bytes]] = []
+
+    def emit(path: str, data: bytes | Path) -> None:
+        if isinstance(data, Path):
+            files.append((path, data.read_bytes()))
+            data.unlink()
+        else:
+            files.append((path, data))
+
+    return produce(shared, job, emit), files
+
+
+def _run_on_dask(
+    produce: Produce[S, J, R], shared: S, jobs: Sequence[J], out_dir: Path, scheduler: str
+) -> list[R]:
+    try:
+        from distributed import Client, as_completed
+    except ImportError as exc:
+        raise ConfigError(
+            "使用 --scheduler 需要 Dask distributed：请运行 pip install 'gongkai[cluster]'"
+        ) from exc
+    try:
+        client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ConfigError(
+            f"无法连接 Dask 调度器 {scheduler}（{exc}）；请检查地址和端口，或去掉 --scheduler 在本机生成"
+        ) from exc
+    emit = file_writer(out_dir)
+    with client:
+        [handle] = client.scatter([shared], broadcast=True, hash=False)
+        futures = [client.submit(_collect, produce, handle, job, pure=False) for job in jobs]
+        number = {future.key: n for n, future in enumerate(futures)}
+        summaries: dict[int, R] = {}
+        for future in as_completed(futures, loop=client.loop):
+            summary, files = future.result()
+            for path, data in files:
+                emit(path, data)
+            summaries[number[future.key]] = summary
+            future.release()
+    return [summaries[n] for n in range(len(jobs))]
