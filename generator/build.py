@@ -9,6 +9,7 @@ builds of the same inputs give the same bytes.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
@@ -21,9 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from generator.core.console import status, timed
+from generator.core.console import StageTime, add_stages, recording_timings, status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.settings import load_settings
+from generator.core.shards import start_beside
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
@@ -254,23 +256,43 @@ def publish_site(
             _move_downloads(downloads, staging / DATA_FOLDER)
             publish_draws(draws or [], staging)
             _add_json_ld(staging / OPEN_DATA_HTML, release)
-        with status("正在生成记录页…", progress), timed("记录页"):
+        with status("正在生成记录页、订阅源和搜索索引…", progress):
+            # The shell first: the search index reads every editorial page, which it is not.
             shell = read_shell(staging, config.site_name)
-            write_records(model, staging, shell, **shards)
-        with status("正在生成订阅源…", progress), timed("订阅源"):
-            write_feeds(model, staging, site_url=config.site_url, site_name=config.site_name)
-        with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
-            write_sitemap(staging, model, config.site_url)
+            # Feeds, sitemap and search need the model and MkDocs' pages, not the record
+            # pages: they run in a process of their own beside them.
+            beside = start_beside(
+                _feeds_sitemap_search, model, staging, config.site_url, config.site_name,
+                report.get("data_as_of"),
+            )  # fmt: skip
+            try:
+                with timed("记录页"):
+                    write_records(model, staging, shell, **shards)
+            finally:  # never remove the staging folder under a running stage
+                concurrent.futures.wait([beside])
+            add_stages(beside.result())
         if not config.site_url:
             to_stderr(NO_SITE_URL)
-        with timed("搜索索引"):
-            build_search_index(model, staging, progress=progress)
         with timed("替换网站目录"):
             _write_json(staging / REPORT_PATH, report)
             _swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(downloads, ignore_errors=True)
+
+
+def _feeds_sitemap_search(
+    model: Model, staging: Path, site_url: str | None, site_name: str, data_as_of: str | None
+) -> list[StageTime]:
+    """The stages that run beside the record pages; returns their timings."""
+    with recording_timings() as stages:
+        with timed("订阅源"):
+            write_feeds(model, staging, site_url=site_url, site_name=site_name)
+        with _source_date_epoch(data_as_of), timed("站点地图"):
+            write_sitemap(staging, model, site_url)
+        with timed("搜索索引"):
+            build_search_index(model, staging)
+    return stages
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

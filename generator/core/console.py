@@ -52,6 +52,8 @@ class StageTime:
     wall: float
     cpu: float
     peak_mib: float
+    start: float = 0.0
+    """``time.perf_counter()`` at its start (system-wide on Linux, so forked stages compare)."""
 
 
 _TIMINGS: contextvars.ContextVar[list[StageTime] | None] = contextvars.ContextVar(
@@ -95,24 +97,37 @@ def timed(name: str) -> Iterator[None]:
         yield
     finally:
         stages.append(
-            StageTime(name, time.perf_counter() - wall, _cpu_seconds() - cpu, _peak_mib())
+            StageTime(name, time.perf_counter() - wall, _cpu_seconds() - cpu, _peak_mib(), wall)
         )
+
+
+def add_stages(done: list[StageTime]) -> None:
+    """Record stages timed in another process (:func:`generator.core.shards.start_beside`)."""
+    stages = _TIMINGS.get()
+    if stages is not None:
+        stages.extend(done)
 
 
 def timings_table(stages: list[StageTime]) -> str:
     """The per-stage summary ``gongkai build --timings`` prints, with a total line (columns
-    aligned by terminal cells: a CJK character takes two)."""
+    aligned by terminal cells: a CJK character takes two). Stages that ran at the same time
+    overlap: the total's time is from the first start to the last end, not their sum."""
     from rich.cells import cell_len
 
     rows = [("阶段", "用时（秒）", "CPU（秒）", "峰值内存（MiB）")]
     rows += [(s.name, f"{s.wall:.2f}", f"{s.cpu:.2f}", f"{s.peak_mib:.0f}") for s in stages]
     peak = max((s.peak_mib for s in stages), default=0.0)
-    rows.append(("合计", f"{sum(s.wall for s in stages):.2f}",
-                 f"{sum(s.cpu for s in stages):.2f}", f"{peak:.0f}"))  # fmt: skip
+    elapsed = max((s.start + s.wall for s in stages), default=0.0) - min(
+        (s.start for s in stages), default=0.0
+    )
+    rows.append(("合计", f"{elapsed:.2f}", f"{sum(s.cpu for s in stages):.2f}", f"{peak:.0f}"))
     widths = [max(cell_len(row[n]) for row in rows) for n in range(4)]
 
     def pad(text: str, n: int) -> str:
         fill = " " * (widths[n] - cell_len(text))
         return fill + text if n else text + fill  # the stage name left, figures right
 
-    return "\n".join("  ".join(pad(cell, n) for n, cell in enumerate(row)) for row in rows)
+    table = "\n".join("  ".join(pad(cell, n) for n, cell in enumerate(row)) for row in rows)
+    if sum(s.wall for s in stages) > elapsed + 0.5:
+        table += "\n（部分阶段同时运行：合计用时为从开始到结束的实际时间，CPU 为各阶段之和。）"
+    return table

@@ -90,6 +90,34 @@ def file_writer(out_dir: Path) -> Emit:
 _FORKED: tuple[Any, Any, Path] | None = None
 
 
+def start_beside(function: Callable[..., R], *args: Any) -> concurrent.futures.Future[R]:
+    """Start ``function(*args)`` in one process forked now, to run beside this one's next
+    stage; its arguments reach it by memory, not pickled. Without ``fork`` it runs at once
+    (and its errors are raised at once)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        done: concurrent.futures.Future[R] = concurrent.futures.Future()
+        done.set_result(function(*args))
+        return done
+    global _BESIDE
+    _BESIDE = (function, args)
+    try:
+        pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        future = pool.submit(_run_beside)  # forks here
+    finally:
+        _BESIDE = None
+    pool.shutdown(wait=False)  # the submitted call still runs; result() waits for it
+    return future
+
+
+_BESIDE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+def _run_beside() -> Any:
+    assert _BESIDE is not None
+    function, args = _BESIDE
+    return function(*args)
+
+
 def _run_forked(job: Any) -> Any:
     assert _FORKED is not None
     produce, shared, out_dir = _FORKED
