@@ -27,6 +27,10 @@ INDEX_LANGUAGE = "und"
 """The index language: no stemming and no segmentation, on either side."""
 
 
+PARALLEL_SERVICES = 2
+"""Pagefind processes indexing at once (:func:`run_pagefind`)."""
+
+
 def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to the end, in a thread of its own if this one runs an event loop
     (a notebook, or Playwright's sync API in the tests)."""
@@ -38,28 +42,42 @@ def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coroutine).result()
 
 
-async def run_pagefind(jobs: list[tuple[Path, Path]]) -> list[int]:
-    """Index each source folder into its output folder; the page count of each."""
-    from pagefind.index import IndexConfig
-    from pagefind.service import PagefindService
+async def run_pagefind(jobs: list[tuple[Path, Path]], services: int = PARALLEL_SERVICES) -> list[int]:
+    """Index each source folder into its output folder; the page count of each.
 
-    counts = []
-    async with PagefindService() as service:
-        for source, output in jobs:
-            if not source.is_dir():
-                source.mkdir(parents=True)
-            config = IndexConfig(force_language=INDEX_LANGUAGE, output_path=str(output))
-            index = await service.create_index(config)
-            # One add_directory request per index: the Python wrapper polls the service every
-            # 0.1 s per response, so one request per record would take hours at scale.
-            result = await index.add_directory(str(source))
-            await index.write_files()
-            # The service answers before its last writes reach the disk, and closing it
-            # kills it: wait for the bundle to settle first.
-            await _settle(output)
-            await index.delete_index()
-            counts.append(int(result["page_count"]))
-    return counts
+    The jobs are dealt over ``services`` Pagefind processes (each indexes one folder at a
+    time), so the indexes of a sharded bundle are built on every core.
+    """
+    lanes = [list(range(n, len(jobs), services)) for n in range(min(services, len(jobs)))]
+    counts: dict[int, int] = {}
+
+    async def lane(numbers: list[int]) -> None:
+        from pagefind.service import PagefindService
+
+        async with PagefindService() as service:
+            for number in numbers:
+                counts[number] = await _index(service, *jobs[number])
+
+    await asyncio.gather(*(lane(numbers) for numbers in lanes))
+    return [counts[n] for n in range(len(jobs))]
+
+
+async def _index(service: Any, source: Path, output: Path) -> int:
+    from pagefind.index import IndexConfig
+
+    if not source.is_dir():
+        source.mkdir(parents=True)
+    config = IndexConfig(force_language=INDEX_LANGUAGE, output_path=str(output))
+    index = await service.create_index(config)
+    # One add_directory request per index: the Python wrapper polls the service every
+    # 0.1 s per response, so one request per record would take hours at scale.
+    result = await index.add_directory(str(source))
+    await index.write_files()
+    # The service answers before its last writes reach the disk, and closing it
+    # kills it: wait for the bundle to settle first.
+    await _settle(output)
+    await index.delete_index()
+    return int(result["page_count"])
 
 
 async def _settle(output: Path, timeout: float = 60.0) -> None:
