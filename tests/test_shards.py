@@ -92,3 +92,13 @@ def test_an_unreachable_scheduler_is_a_clear_error(model, tmp_path, monkeypatch)
     monkeypatch.setattr(shards, "CONNECT_TIMEOUT", "2s")
     with pytest.raises(ConfigError, match="无法连接 Dask 调度器 tcp://127.0.0.1:9"):
         write_datasets(model, tmp_path / "d", SETTINGS, scheduler="tcp://127.0.0.1:9")
+
+
+def test_validation_in_chunks_on_two_processes_reports_the_same(monkeypatch, tmp_path):
+    from generator.validate import checks
+
+    whole = validate_folder(DATA_DIR).to_dict()
+    monkeypatch.setattr(checks, "VALIDATE_CHUNK", 37)  # many chunks, some errors in each
+    chunked = validate_folder(DATA_DIR).to_dict()
+    assert chunked == whole
+    assert whole["rows_quarantined"] > 0

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -13,6 +15,7 @@ from frictionless import Check, Checklist, Resource, Schema, errors
 from generator.core.errors import Issue
 from generator.core.schemas import KindSchema, load_schemas
 from generator.core.settings import Settings
+from generator.core.shards import Emit, run_shards
 from generator.core.values import check_entity_code, is_region_code
 from generator.ingest.exports import ExportTable
 from generator.validate.report import INTERNAL_KINDS, Record
@@ -60,6 +63,11 @@ class RegionCodeCheck(Check):
             yield GongkaiCellError.from_row(row, note=note, field_name="region_code")
 
 
+VALIDATE_CHUNK = 20_000
+"""Rows per frictionless validation: longer files are validated in chunks on every core
+(the schema has no keys, so each row is checked on its own and chunks are independent)."""
+
+
 def frictionless_issues(
     table: ExportTable, records: list[Record], settings: Settings
 ) -> list[Issue]:
@@ -67,42 +75,60 @@ def frictionless_issues(
     if not records:
         return []
     kind = load_schemas()[table.kind]
-    schema = Schema.from_descriptor(kind.frictionless_descriptor())
-    names = schema.field_names
-    data = [names] + [[r.values.get(n) for n in names] for r in records]
-    checks: list[Check] = [RegionCodeCheck()]
-    if "uscc" in names:
-        checks.append(EntityCodeCheck(allowlist=settings.uscc_allowlist))
-    resource = Resource(data=data, schema=schema)
-    report = resource.validate(
-        checklist=Checklist(checks=checks, skip_errors=["blank-row"]), limit_errors=10**9
-    )
+    descriptor = kind.frictionless_descriptor()
+    names = [field["name"] for field in descriptor["fields"]]
+    data = [[r.values.get(n) for n in names] for r in records]
+    chunks = [(start, min(start + VALIDATE_CHUNK, len(data)))
+              for start in range(0, len(data), VALIDATE_CHUNK)]  # fmt: skip
+    workers = min(4, os.cpu_count() or 1) if len(chunks) > 1 else 1
+    shared = (descriptor, names, data, settings.uscc_allowlist)
+    found = run_shards(_chunk_errors, shared, chunks, Path(), workers=workers)
     issues = []
-    for task in report.tasks:
-        for error in task.errors:
-            position = getattr(error, "row_number", None)
-            field_name = getattr(error, "field_name", None)
-            if position is None or field_name is None:
-                continue
-            record = records[position - 2]
-            issue = _issue_from_error(table, kind, record, field_name, error)
+    for (start, _), errors_ in zip(chunks, found, strict=True):
+        for position, field_name, error_type, note in errors_:
+            record = records[start + position - 2]
+            issue = _issue_from_error(table, kind, record, field_name, error_type, note)
             if issue:
                 issues.append(issue)
     return issues
 
 
+def _chunk_errors(
+    shared: tuple[dict[str, Any], list[str], list[list[Any]], frozenset[str]],
+    chunk: tuple[int, int],
+    emit: Emit,
+) -> list[tuple[int, str, str, str]]:
+    """Validate rows ``chunk`` of the data: (row number in the chunk, field, type, note)."""
+    descriptor, names, data, allowlist = shared
+    start, end = chunk
+    checks: list[Check] = [RegionCodeCheck()]
+    if "uscc" in names:
+        checks.append(EntityCodeCheck(allowlist=allowlist))
+    resource = Resource(data=[names, *data[start:end]], schema=Schema.from_descriptor(descriptor))
+    report = resource.validate(
+        checklist=Checklist(checks=checks, skip_errors=["blank-row"]), limit_errors=10**9
+    )
+    return [
+        (error.row_number, error.field_name, error.type, error.note)
+        for task in report.tasks
+        for error in task.errors
+        if getattr(error, "row_number", None) is not None
+        and getattr(error, "field_name", None) is not None
+    ]
+
+
 def _issue_from_error(
-    table: ExportTable, kind: KindSchema, record: Record, field_name: str, error: Any
+    table: ExportTable, kind: KindSchema, record: Record, field_name: str, error_type: str, note: str
 ) -> Issue | None:
     spec = kind.field(field_name)
     header = table.header_of(field_name)
     show = spec.publicity in ("public", "notice") and kind.name not in INTERNAL_KINDS
     value = record.values.get(field_name)
     value = None if value is None else str(value)
-    if error.type == GongkaiCellError.type:
-        detail = json.loads(error.note)
+    if error_type == GongkaiCellError.type:
+        detail = json.loads(note)
         return Issue(detail["code"], table.path, record.row, header, value, detail["params"], show)
-    if error.type == "type-error":
+    if error_type == "type-error":
         code = {
             "date": "invalid-date",
             "datetime": "invalid-datetime",
@@ -110,8 +136,7 @@ def _issue_from_error(
             "number": "invalid-number",
         }.get(spec.type, "invalid-pattern")
         return Issue(code, table.path, record.row, header, value, {}, show)
-    if error.type == "constraint-error":
-        note = error.note
+    if error_type == "constraint-error":
         if '"required"' in note:
             return Issue("missing-value", table.path, record.row, header, None, {}, show)
         if '"enum"' in note:
