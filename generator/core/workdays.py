@@ -28,6 +28,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -76,6 +77,8 @@ class WorkCalendar:
 
     holiday_dir: Path | None = None
     _years: dict[int, YearCalendar] = field(default_factory=dict, repr=False)
+    _answers: dict[tuple[str, dt.date, Any], Any] = field(default_factory=dict, repr=False)
+    """Answers already worked out: a province asks the same few thousand questions 10⁵ times."""
 
     def year(self, year: int) -> YearCalendar:
         """The calendar of ``year``.
@@ -105,6 +108,12 @@ class WorkCalendar:
         >>> WorkCalendar().add_workdays(dt.date(2024, 9, 27), 3)  # 调休 Sunday 9-29, National Day
         datetime.date(2024, 10, 8)
         """
+        key = ("add", day, count)
+        if key not in self._answers:
+            self._answers[key] = self._add_workdays(day, count)
+        return self._answers[key]
+
+    def _add_workdays(self, day: dt.date, count: int) -> dt.date:
         current = day
         remaining = count
         while remaining > 0:
@@ -115,6 +124,12 @@ class WorkCalendar:
 
     def workdays_between(self, start: dt.date, end: dt.date) -> int:
         """Working days ``d`` with ``start < d <= end`` (0 when ``end <= start``)."""
+        key = ("between", start, end)
+        if key not in self._answers:
+            self._answers[key] = self._workdays_between(start, end)
+        return self._answers[key]
+
+    def _workdays_between(self, start: dt.date, end: dt.date) -> int:
         count = 0
         current = start
         while current < end:
