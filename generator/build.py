@@ -44,6 +44,7 @@ from generator.publish.data.datasets import write_datasets
 from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
 from generator.publish.site.charts import inject_charts
+from generator.publish.site.manifest import file_hashes, keep_unchanged, write_manifest
 from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
 from generator.publish.site.open_data import render_open_data_json_ld
 from generator.publish.site.pages import write_generated_pages
@@ -80,6 +81,7 @@ def build_site(
     corrections_file: Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    changed_files: Path | None = None,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -97,6 +99,8 @@ def build_site(
         workers: Local processes for the sharded stages (record pages, datasets); by
             default one for a county's data, up to four at city scale.
         scheduler: A Dask scheduler's address: run those shards on its cluster instead.
+        changed_files: Write there the files that differ from ``previous``'s
+            (:meth:`generator.publish.site.manifest.Changes.lines`); only with ``previous``.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it.
@@ -115,6 +119,8 @@ def build_site(
         validated = validate_folder(data_dir, progress=progress)
     report = validated.to_dict()
     check_balance(report)
+    if changed_files is not None and changed_files.resolve().is_relative_to(out_dir.resolve()):
+        raise ConfigError(f"变化文件列表 {changed_files} 不能写在网站目录中，请写到网站目录之外")
     if corrections_file is not None:
         if corrections_file.resolve().is_relative_to(out_dir.resolve()):
             raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
@@ -141,6 +147,8 @@ def build_site(
         draws=draws,
         workers=workers,
         scheduler=scheduler,
+        previous=previous,
+        changed_files=changed_files,
     )
     return report
 
@@ -173,6 +181,8 @@ def publish_site(
     draws: list[dict[str, Any]] | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    previous: Path | None = None,
+    changed_files: Path | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -190,6 +200,9 @@ def publish_site(
         draws: Verifiable draws (``generator.draws.published.load_draws``) to publish under ``draws/``.
         workers: Local processes for record pages and datasets (by default from the size).
         scheduler: A Dask scheduler's address for those shards (:mod:`generator.core.shards`).
+        previous: The last published site: each file whose bytes did not change is kept as
+            it was there (:func:`generator.publish.site.manifest.keep_unchanged`), and what
+            changed is told on stderr and written to ``changed_files`` if given.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -273,8 +286,16 @@ def publish_site(
             add_stages(beside.result())
         if not config.site_url:
             to_stderr(NO_SITE_URL)
-        with timed("替换网站目录"):
+        with timed("比对上一版"):
             _write_json(staging / REPORT_PATH, report)
+            hashes = file_hashes(staging)
+            write_manifest(staging, hashes)
+            if previous is not None:
+                changes = keep_unchanged(staging, hashes, previous)
+                to_stderr(changes.summary())
+                if changed_files is not None:
+                    changed_files.write_text(changes.lines(), encoding="utf-8")
+        with timed("替换网站目录"):
             _swap_into_place(staging, out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -188,6 +188,17 @@ def _print_summary(summary: dict[str, Any]) -> None:
         "Run the record-page and dataset shards on this Dask cluster; the same bytes out."
     ),
 )
+@click.option(
+    "--changed-files",
+    "changed_files",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help=(
+        "与 --previous 同用：把与上一版相比新增（A）、修改（M）、删除（D）的文件列表写到该文件，"
+        "供部署时只上传变化的文件。未变的文件保留原文件和修改时间。"
+        "With --previous: write the added (A), changed (M) and removed (D) files there."
+    ),
+)
 @corrections_option
 def build_command(
     data_dir: Path,
@@ -198,6 +209,7 @@ def build_command(
     timings: bool,
     workers: int | None,
     scheduler: str | None,
+    changed_files: Path | None,
     corrections_file: Path | None,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
@@ -216,6 +228,8 @@ def build_command(
     from generator.build import build_site
     from generator.core.console import recording_timings, timings_table
 
+    if changed_files is not None and previous is None:
+        raise click.UsageError("--changed-files 需要与 --previous 一起使用：要与上一版比较才知道哪些文件变了")
     show_progress = sys.stderr.isatty() if progress is None else progress
     with recording_timings() as stages:
         summary = build_site(
@@ -227,6 +241,7 @@ def build_command(
             corrections_file=corrections_file,
             workers=workers,
             scheduler=scheduler,
+            changed_files=changed_files,
         )
     if timings:
         click.echo(timings_table(stages), err=True)

@@ -1,0 +1,118 @@
+"""The site manifest, and releases that touch only what changed.
+
+Every build writes :data:`MANIFEST_FILE` at the site's root: the SHA-256 of every other file
+of the site, by path. Given the last published site (``gongkai build --previous``), a build
+compares its staged files with that manifest and puts the previous site's own file in place
+of each one whose bytes did not change: a hard link (or, on another file system, a copy that
+keeps the file's time). An unchanged page therefore keeps its bytes *and* its modification
+time, so a deployer syncing by time or by checksum uploads only what changed, and the site
+is still byte for byte what a full build gives. :class:`Changes` lists what was added,
+changed and removed; ``--changed-files`` writes that list for upload scripts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MANIFEST_FILE = "gongkai-manifest.json"
+"""The manifest's path inside the site."""
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How a release's files differ from the previous site's."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    kept: int = 0
+    """Files with the same bytes as before, left as the previous site had them."""
+
+    def lines(self) -> str:
+        """The ``--changed-files`` list: ``A``/``M``/``D``, a tab and a site path per line."""
+        rows = [("A", p) for p in self.added] + [("M", p) for p in self.changed]
+        rows += [("D", p) for p in self.removed]
+        return "".join(f"{op}\t{path}\n" for op, path in sorted(rows, key=lambda r: r[1]))
+
+    def summary(self) -> str:
+        """One line for the operator, in Chinese."""
+        return (
+            f"与上一版相比：新增 {len(self.added)} 个文件，修改 {len(self.changed)} 个，"
+            f"删除 {len(self.removed)} 个；其余 {self.kept} 个文件未变，保留原文件和修改时间。"
+        )
+
+
+def file_hashes(site_dir: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``site_dir`` but the manifest, by POSIX path, sorted."""
+    hashes = {}
+    for root, folders, files in os.walk(site_dir):
+        folders.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            relative = path.relative_to(site_dir).as_posix()
+            if relative != MANIFEST_FILE:
+                hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return dict(sorted(hashes.items()))
+
+
+def write_manifest(site_dir: Path, hashes: dict[str, str]) -> None:
+    """Write :data:`MANIFEST_FILE` for ``hashes`` (:func:`file_hashes` of the site)."""
+    text = json.dumps({"files": hashes}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    (site_dir / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
+
+
+def read_manifest(site_dir: Path) -> dict[str, str]:
+    """The file hashes a site's manifest lists; worked out from its files if it has none."""
+    try:
+        data = json.loads((site_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return dict(data["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return file_hashes(site_dir) if site_dir.is_dir() else {}
+
+
+def keep_unchanged(staging: Path, hashes: dict[str, str], previous: Path) -> Changes:
+    """Put ``previous``'s own file in place of every staged file with the same bytes.
+
+    Args:
+        staging: The new site, its manifest written (:func:`write_manifest`).
+        hashes: :func:`file_hashes` of ``staging``.
+        previous: The last published site.
+    """
+    old = read_manifest(previous)
+    manifest = (staging / MANIFEST_FILE).read_bytes()
+    added, changed = [], []
+    kept = 0
+    listed = {**hashes, MANIFEST_FILE: hashlib.sha256(manifest).hexdigest()}
+    if (previous / MANIFEST_FILE).is_file():
+        old[MANIFEST_FILE] = hashlib.sha256((previous / MANIFEST_FILE).read_bytes()).hexdigest()
+    for path, digest in listed.items():
+        before = old.get(path)
+        if before is None:
+            added.append(path)
+        elif before != digest or not _same_file_kept(previous / path, staging / path, digest):
+            changed.append(path)
+        else:
+            kept += 1
+    removed = sorted(set(old) - set(listed))
+    return Changes(added, changed, removed, kept)
+
+
+def _same_file_kept(source: Path, target: Path, digest: str) -> bool:
+    """Replace ``target`` by ``source`` (same bytes per the manifest, checked here)."""
+    try:
+        if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
+            return False  # the previous site was edited after its manifest was written
+        temporary = target.with_name(f".{target.name}.kept")
+        try:
+            os.link(source, temporary)
+        except OSError:  # another file system, or no hard links there
+            shutil.copy2(source, temporary)
+        os.replace(temporary, target)
+    except OSError:
+        return False
+    return True

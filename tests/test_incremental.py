@@ -1,0 +1,111 @@
+"""Releases that touch only what changed: unchanged files keep their bytes and their time,
+the site is byte for byte what a full build gives, and the build lists what changed."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers import DATA_DIR
+
+from generator.build import build_site
+from generator.cli.commands import cli
+from generator.publish.site.manifest import MANIFEST_FILE, file_hashes
+
+pytestmark = pytest.mark.slow
+
+RESULTS = "检查结果_文旅局_2024.csv"
+
+
+def stamps(site: Path) -> dict[str, tuple[int, int]]:
+    """Inode and modification time (ns) of every file."""
+    return {
+        str(p.relative_to(site)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in site.rglob("*")
+        if p.is_file()
+    }
+
+
+def contents(site: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(site)): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+
+
+def drop_last_result(data: Path) -> str:
+    """Remove the last row of one results export; returns that row's credit code."""
+    path = data / "exports" / RESULTS
+    text = path.read_bytes().decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    header, last = rows[0], rows[-1]
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows[:-1])
+    path.write_bytes(out.getvalue().encode("utf-8-sig"))
+    return last[next(n for n, h in enumerate(header) if "信用代码" in h)]
+
+
+@pytest.fixture(scope="module")
+def first(tmp_path_factory) -> Path:
+    site = tmp_path_factory.mktemp("first") / "site"
+    build_site(DATA_DIR, site)
+    return site
+
+
+def test_every_site_has_a_manifest_of_its_files(first):
+    manifest = json.loads((first / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["files"] == file_hashes(first)
+    assert "index.html" in manifest["files"] and "data/results.csv" in manifest["files"]
+
+
+def test_the_same_data_again_changes_no_file(first, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(first, site, copy_function=shutil.copy2)
+    before = stamps(site)
+    listing = tmp_path / "changed.txt"
+    result = CliRunner().invoke(
+        cli,
+        ["build", str(DATA_DIR), "--out", str(site), "--previous", str(site),
+         "--changed-files", str(listing), "--no-progress"],
+    )  # fmt: skip
+    assert result.exit_code in (0, 1), result.output
+    assert "新增 0 个文件，修改 0 个，删除 0 个" in result.output
+    assert listing.read_text(encoding="utf-8") == ""
+    assert stamps(site) == before  # the very same files: same inode, same time
+
+
+def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    code = drop_last_result(data)
+    site = tmp_path / "site"
+    shutil.copytree(first, site, copy_function=shutil.copy2)
+    before = stamps(site)
+    listing = tmp_path / "changed.txt"
+    build_site(data, site, previous=site, changed_files=listing)
+
+    lines = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
+    changed = {path for _, path in lines}
+    assert {"data/results.csv", "data/gongkai.sqlite", MANIFEST_FILE} <= changed
+    assert any(code in path for path in changed), "the firm's own page is rewritten"
+    after = stamps(site)
+    kept = [p for p in after if p not in changed]
+    assert len(kept) > len(changed) > 0
+    assert all(after[p] == before[p] for p in kept), "unchanged files keep inode and time"
+    assert all(after.get(p) != before.get(p) for p in changed if p in after)
+
+    full = tmp_path / "full"  # a full build of the same inputs, with the same history
+    shutil.copytree(first, tmp_path / "prev", copy_function=shutil.copy2)
+    build_site(data, full, previous=tmp_path / "prev")
+    assert contents(full) == contents(site)
+
+
+def test_changed_files_needs_previous(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["build", str(DATA_DIR), "--out", str(tmp_path / "s"),
+              "--changed-files", str(tmp_path / "c.txt")],
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "--changed-files 需要与 --previous 一起使用" in result.output
