@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import random
 from pathlib import Path
+from typing import Any
 
 from stdnum.cn import uscc
 
@@ -104,6 +105,22 @@ def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str
     """
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
+    items, tasks = _province_tasks(rng, checks)
+    _write_items_and_tasks(folder, items, [(t[0], t[1], t[2], t[4]) for t in tasks])
+    results = _write_province_results(folder / "检查结果.csv", rng, tasks, range(checks))
+    return {"items": len(items), "tasks": len(tasks), "checks": checks, "results": results,
+            "enterprises": checks, "counties": len(COUNTIES)}  # fmt: skip
+
+
+def write_province_batch(folder: Path, checks: int, batch: int, seed: int = 11) -> int:
+    """One more day's batch for :func:`write_province_corpus`'s folder: ``batch`` checks of new
+    firms in the same tasks, in a file of its own; returns the results written."""
+    _, tasks = _province_tasks(random.Random(seed), checks)
+    path = folder / "检查结果_追加批次.csv"
+    return _write_province_results(path, random.Random(seed + 1), tasks, range(checks, checks + batch))
+
+
+def _province_tasks(rng: random.Random, checks: int) -> tuple[list[tuple[str, str]], list[Any]]:
     items = [(f"SJ-{n:03d}", f"{ITEM_WORDS[n % len(ITEM_WORDS)]}情况的检查（{n}）") for n in range(60)]
     task_count = max(checks // 75, 1)
     tasks = []
@@ -111,14 +128,17 @@ def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str
         county = COUNTIES[n % len(COUNTIES)]
         tasks.append((f"{county}2024{n:08d}", f"2024年{county}双随机抽查（第{n + 1}批）",
                       DEPARTMENTS[n % len(DEPARTMENTS)], county, rng.sample(items, 4)))  # fmt: skip
-    _write_items_and_tasks(folder, items, [(t[0], t[1], t[2], t[4]) for t in tasks])
+    return items, tasks
+
+
+def _write_province_results(path: Path, rng: random.Random, tasks: list[Any], numbers: range) -> int:
     results = 0
-    with (folder / "检查结果.csv").open("w", encoding="utf-8-sig", newline="") as handle:
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["抽查任务编号", "抽查任务名称", "检查实施机关", "企业名称", "统一社会信用代码",
                          "行政区划代码", "检查事项", "检查结果", "检查完成日期", "公示日期"])  # fmt: skip
-        for n in range(checks):
-            task_id, name, department, county, task_items = tasks[n % task_count]
+        for n in numbers:
+            task_id, name, department, county, task_items = tasks[n % len(tasks)]
             suffix, prefix = KINDS[n % len(KINDS)]
             firm = f"{rng.choice(PLACES)}{rng.choice(TRADES)}{n}{suffix}"
             code = prefix + county + "".join(rng.choice(ALPHABET) for _ in range(9))
@@ -129,5 +149,4 @@ def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str
                 writer.writerow([task_id, name, department, firm, code, county, item_name, outcome,
                                  day, "2024-12-10"])  # fmt: skip
                 results += 1
-    return {"items": len(items), "tasks": len(tasks), "checks": checks, "results": results,
-            "enterprises": checks, "counties": len(COUNTIES)}  # fmt: skip
+    return results
