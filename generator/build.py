@@ -9,7 +9,6 @@ builds of the same inputs give the same bytes.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import datetime as dt
 import functools
@@ -282,8 +281,7 @@ def publish_site(
                 with timed("记录页"):
                     write_records(model, staging, shell, **shards)
             finally:  # never remove the staging folder under a running stage
-                concurrent.futures.wait([beside])
-            add_stages(beside.result())
+                add_stages(beside.result())
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):

@@ -102,3 +102,18 @@ def test_validation_in_chunks_on_two_processes_reports_the_same(monkeypatch, tmp
     chunked = validate_folder(DATA_DIR).to_dict()
     assert chunked == whole
     assert whole["rows_quarantined"] > 0
+
+
+def test_timings_total_elapsed_time_when_stages_overlap():
+    from generator.core.console import StageTime, timings_table
+
+    stages = [
+        StageTime("读取与校验", 10, 10, 100, start=0),
+        StageTime("搜索索引", 8, 7, 50, start=1),
+    ]
+    table = timings_table(stages)
+    total = next(line.split() for line in table.splitlines() if line.startswith("合计"))
+    assert total == ["合计", "10.00", "17.00", "100"]
+    assert "同时运行" in table
+    alone = timings_table([StageTime("读取与校验", 10, 10, 100, start=0)])
+    assert "同时运行" not in alone

@@ -90,23 +90,44 @@ def file_writer(out_dir: Path) -> Emit:
 _FORKED: tuple[Any, Any, Path] | None = None
 
 
-def start_beside(function: Callable[..., R], *args: Any) -> concurrent.futures.Future[R]:
+class Beside:
+    """A call running in a process of its own (:func:`start_beside`)."""
+
+    def __init__(self, future: concurrent.futures.Future[Any], pool: Any = None) -> None:
+        self._future = future
+        self._pool = pool
+
+    def result(self) -> Any:
+        """Wait for the call and for its process to end; its value, or its error raised.
+
+        The process is reaped here, between stages, so that ``--timings`` counts its CPU
+        time once (the call times itself) and not again in the stage running when it ends.
+        """
+        try:
+            return self._future.result()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True)
+
+
+def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
     """Start ``function(*args)`` in one process forked now, to run beside this one's next
     stage; its arguments reach it by memory, not pickled. Without ``fork`` it runs at once
     (and its errors are raised at once)."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        done: concurrent.futures.Future[R] = concurrent.futures.Future()
+        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
         done.set_result(function(*args))
-        return done
+        return Beside(done)
     global _BESIDE
     _BESIDE = (function, args)
     try:
-        pool = concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+        pool = concurrent.futures.ProcessPoolExecutor(
+            1, mp_context=multiprocessing.get_context("fork")
+        )
         future = pool.submit(_run_beside)  # forks here
     finally:
         _BESIDE = None
-    pool.shutdown(wait=False)  # the submitted call still runs; result() waits for it
-    return future
+    return Beside(future, pool)
 
 
 _BESIDE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
