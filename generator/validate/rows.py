@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from typing import Any
 
 from generator.core.errors import Issue
@@ -46,6 +47,17 @@ def _normalise_value(spec: Any, value: str | None) -> str | None:
     elif spec.enum and spec.name != "outcome":
         value = spec.canonical_value(value.strip())
     return value or None
+
+
+def _shared(value: Any) -> Any:
+    """One copy of a short text however many rows hold it (dates, codes, names of tasks,
+    items and departments repeat 10⁵ times in a province's exports)."""
+    return sys.intern(value) if isinstance(value, str) and len(value) <= SHARED_TEXT else value
+
+
+SHARED_TEXT = 40
+"""Texts up to this length are shared between rows (:func:`_shared`); longer ones are rarely
+repeated."""
 
 
 def _split_multi(text: str | None) -> list[str]:
@@ -188,7 +200,7 @@ def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
     records: list[Record] = []
     issues: list[Issue] = []
     for row in table.rows:
-        values = {s.name: _normalise_value(s, row.values.get(s.name)) for s in specs}
+        values = {s.name: _shared(_normalise_value(s, row.values.get(s.name))) for s in specs}
         for spec in derivable:
             values[spec.name] = derived_id(spec.name, [values.get(n) for n in spec.derive_from])
         if table.kind == "results":
