@@ -115,7 +115,7 @@ def build_site(
     # Read before anything is written: the previous site may be the one being replaced.
     last = load_previous(previous, tables) if previous is not None else None
     with timed("读取与校验"):
-        validated = validate_folder(data_dir, progress=progress)
+        validated = validate_folder(data_dir, progress=progress, scheduler=scheduler)
     report = validated.to_dict()
     check_balance(report)
     if changed_files is not None and changed_files.resolve().is_relative_to(out_dir.resolve()):

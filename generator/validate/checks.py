@@ -69,9 +69,10 @@ VALIDATE_CHUNK = 20_000
 
 
 def frictionless_issues(
-    table: ExportTable, records: list[Record], settings: Settings
+    table: ExportTable, records: list[Record], settings: Settings, scheduler: str | None = None
 ) -> list[Issue]:
-    """Validate records with frictionless (types, enums, patterns, required) and gongkai checks."""
+    """Validate records with frictionless (types, enums, patterns, required) and gongkai checks,
+    in chunks of :data:`VALIDATE_CHUNK` rows on every core, or on a Dask ``scheduler``."""
     if not records:
         return []
     kind = load_schemas()[table.kind]
@@ -82,7 +83,7 @@ def frictionless_issues(
               for start in range(0, len(data), VALIDATE_CHUNK)]  # fmt: skip
     workers = min(4, os.cpu_count() or 1) if len(chunks) > 1 else 1
     shared = (descriptor, names, data, settings.uscc_allowlist)
-    found = run_shards(_chunk_errors, shared, chunks, Path(), workers=workers)
+    found = run_shards(_chunk_errors, shared, chunks, Path(), workers=workers, scheduler=scheduler)
     issues = []
     for (start, _), errors_ in zip(chunks, found, strict=True):
         for position, field_name, error_type, note in errors_:
@@ -118,7 +119,12 @@ def _chunk_errors(
 
 
 def _issue_from_error(
-    table: ExportTable, kind: KindSchema, record: Record, field_name: str, error_type: str, note: str
+    table: ExportTable,
+    kind: KindSchema,
+    record: Record,
+    field_name: str,
+    error_type: str,
+    note: str,
 ) -> Issue | None:
     spec = kind.field(field_name)
     header = table.header_of(field_name)
@@ -153,6 +159,12 @@ def _issue_from_error(
         if '"minimum"' in note:
             minimum = spec.descriptor.get("constraints", {}).get("minimum")
             return Issue(
-                "value-too-small", table.path, record.row, header, value, {"expected": minimum}, show
+                "value-too-small",
+                table.path,
+                record.row,
+                header,
+                value,
+                {"expected": minimum},
+                show,
             )
     return Issue("invalid-pattern", table.path, record.row, header, value, {}, show)

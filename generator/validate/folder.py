@@ -46,12 +46,14 @@ def _display_path(path: Path, data_dir: Path) -> str:
     return path.relative_to(data_dir).as_posix()
 
 
-def validate_folder(data_dir: Path, progress: bool = False) -> Report:
+def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | None = None) -> Report:
     """Read, normalise and validate every export under ``data_dir``.
 
     Args:
         data_dir: the operator's folder of exports (searched recursively).
         progress: show a progress bar on standard error.
+        scheduler: a Dask scheduler's address: the frictionless checks run there, in chunks
+            (:func:`generator.validate.checks.frictionless_issues`).
 
     Raises:
         GongkaiError: the folder does not exist or holds no export file.
@@ -96,7 +98,7 @@ def validate_folder(data_dir: Path, progress: bool = False) -> Report:
         # reported again as blank; every other cell of the row is still checked.
         reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
         table_issues += [
-            i for i in frictionless_issues(table, table_records, settings)
+            i for i in frictionless_issues(table, table_records, settings, scheduler)
             if (i.row, i.column) not in reported
         ]
         if table.kind == "results":
