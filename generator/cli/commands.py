@@ -172,6 +172,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(min=1),
+    metavar="进程数",
     default=None,
     help=(
         "本机并行进程数（默认按数据量自动选择：小数据 1 个，大数据最多 4 个）；输出与进程数无关。"
@@ -183,9 +184,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
     metavar="ADDRESS",
     default=None,
     help=(
-        "Dask 调度器地址（如 tcp://10.0.0.5:8786）：记录页和开放数据按分片在该集群上生成，"
+        "Dask 调度器地址（如 tcp://10.0.0.5:8786）：校验、记录页和开放数据按分片在该集群上生成，"
         "输出与本机生成逐字节相同；各节点需安装相同版本的 gongkai[cluster]。"
-        "Run the record-page and dataset shards on this Dask cluster; the same bytes out."
+        "Run the validation, record-page and dataset shards on this Dask cluster; the same bytes out."
     ),
 )
 @click.option(
