@@ -38,6 +38,10 @@ SQLITE_PAGE_SIZE = 4096
 SQLITE_APPLICATION_ID = 0x676B6169  # "gkai"
 
 
+SQLITE_BATCH = 5_000
+"""Rows inserted per ``executemany`` (rows come table by table, so a batch is one table's)."""
+
+
 SQLITE_USER_VERSION = 1
 """Bumped whenever the layout of ``gongkai.sqlite`` changes incompatibly."""
 
@@ -355,15 +359,28 @@ class SQLiteExporter(Exporter):
             f"INSERT INTO {FTS_TABLE} (rowid, {columns}) VALUES (?{', ?' * len(FTS_COLUMNS)})"
         )
         self._rowids = {name: 0 for name in self.tables}
+        self._pending: dict[str, list[tuple[Any, ...]]] = {}
+        self._pending_fts: list[tuple[Any, ...]] = []
 
     def feed(self, table: str, row: dict[str, Any]) -> None:
         self._rowids[table] += 1
-        self._db.execute(self._inserts[table], tuple(row.values()))
+        self._pending.setdefault(table, []).append(tuple(row.values()))
         if table == "results":
             segmented = [segment_text(row.get(c)) for c in FTS_COLUMNS]
-            self._db.execute(self._fts_insert, (self._rowids[table], *segmented))
+            self._pending_fts.append((self._rowids[table], *segmented))
+        if len(self._pending[table]) >= SQLITE_BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Insert the rows fed so far in bulk (one ``executemany`` per table), in feed order."""
+        for table, rows in self._pending.items():
+            self._db.executemany(self._inserts[table], rows)
+        if self._pending_fts:
+            self._db.executemany(self._fts_insert, self._pending_fts)
+        self._pending, self._pending_fts = {}, []
 
     def finish(self) -> list[str]:
+        self._flush()
         db = self._db
         for name, table in self.tables.items():
             for position, spec in enumerate(table.fields, 1):
