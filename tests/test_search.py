@@ -22,16 +22,13 @@ from generator.publish.site.search import (
     FILTER_YEAR,
     PAGEFIND_DIR,
     SHARDS_MANIFEST,
-    SPAN_UNITS,
     WORD_END,
     build_search_index,
-    name_hash,
     page_records,
-    query_words,
     render_search_page,
     search_records,
-    search_words,
 )
+from generator.publish.site.tokens import SPAN_UNITS, name_hash, query_words, search_words
 from generator.validate.folder import validate_folder
 
 DATA = PROJECT_DIR / "data"

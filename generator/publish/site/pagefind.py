@@ -4,7 +4,8 @@
 :mod:`generator.publish.site.search`) with Pagefind's Python API and waits for the bundle to
 settle; :func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through
 a small reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
-word of each index chunk for the search box.
+word of each index chunk for the search box, and :func:`read_fragments` the pages as the box
+shows them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import gzip
 import hashlib
 import json
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +104,17 @@ def chunk_starts(bundle: Path) -> list[str]:
         chunks = _read_pf(bundle / f"pagefind.{info['hash']}.pf_meta")[2]
         starts += [first for first, _last, _hash in chunks]
     return starts
+
+
+def read_fragments(bundle: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each page of a Pagefind bundle as ``(id, fragment)``, by id: the id is the page's
+    ``id`` in search results, the fragment what its ``data()`` is made from (``url``, ``meta``,
+    ``filters``, ``content``)."""
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(_PF_SIGNATURE):
+            raise ValueError(f"{path.name}: no Pagefind signature")
+        yield path.stem, json.loads(data[len(_PF_SIGNATURE) :])
 
 
 # Determinism
