@@ -174,6 +174,9 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
     bundle = first / PAGEFIND_DIR
+    # The exact-match lookup files are part of the bundle, byte-identical like the rest.
+    bits = json.loads((bundle / SHARDS_MANIFEST).read_text())["lookup"]["bits"]
+    assert len([f for f in files if f.parts[1] == "lookup"]) == 2**bits > 1
     manifest = json.loads((bundle / SHARDS_MANIFEST).read_text())["indexes"]
     assert [index["path"] for index in manifest] == ["", "shards/1/", "shards/2/", "shards/3/"]
     for index in manifest:

@@ -299,6 +299,7 @@ window.addEventListener("pageshow", function (event) {
       done: done,
       release: function () { holding = false; releaseGate(); },
       held: function () { return holding; },
+      exact: function () { return pinned.length; },
     };
   }
 
@@ -379,12 +380,8 @@ window.addEventListener("pageshow", function (event) {
   function showMore() {
     var id = serial;
     var more = shown + PAGE_SIZE;
-    if (results.length < more && !complete && running.held()) {
-      // Past the exact match: search the shards now.
-      running.release();
-      setMeta(countText());
-    }
-    var ready = results.length >= more || complete ? Promise.resolve() : pending;
+    // Held after an exact match, the page shows what is known; "显示更多" releases the rest.
+    var ready = results.length >= more || complete || running.held() ? Promise.resolve() : pending;
     return ready.then(function () {
       if (id !== serial) return;
       var slice = results.slice(shown, more);
@@ -399,7 +396,9 @@ window.addEventListener("pageshow", function (event) {
 
   function countText() {
     if (!results.length) return complete ? "没有找到结果" : "正在搜索…";
-    if (!complete && running && running.held()) return "找到名称或代码完全相同的结果；点“显示更多”查找包含它的其他结果";
+    if (!complete && running && running.held()) {
+      return "已找到 " + results.length + " 条结果，其中 " + running.exact() + " 条名称或代码完全相同；点“显示更多”继续搜索";
+    }
     return (complete ? "找到 " : "已找到 ") + results.length + " 条结果" + (complete ? "" : "，正在继续搜索…");
   }
 
@@ -477,7 +476,14 @@ window.addEventListener("pageshow", function (event) {
   form.addEventListener("reset", function () {
     setTimeout(function () { search(); input.focus(); }, 0);
   });
-  moreButton.addEventListener("click", showMore);
+  moreButton.addEventListener("click", function () {
+    if (running && running.held() && shown + PAGE_SIZE > results.length) {
+      // Past the exact match: search the shards now.
+      running.release();
+      setMeta(countText());
+    }
+    showMore();
+  });
   if (toggle) {
     toggle.addEventListener("change", function () {
       if (toggle.checked) {
