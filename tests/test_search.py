@@ -183,6 +183,7 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
         assert index["chunks"] == chunk_starts(bundle / index["path"]) and index["chunks"]
         assert index["chunks"] == sorted(index["chunks"], key=lambda w: w.encode())
     assert not (bundle / "shards/1/pagefind.js").exists()
+    assert not list(bundle.glob("shards/*/wasm.*")) and (bundle / "wasm.unknown.pagefind").exists()
     assert not (bundle / "pagefind-ui.js").exists()
     # Each enterprise is in the shard its name hashes to, where the box looks for it first.
     enterprise = model.enterprises[CODE]

@@ -181,7 +181,10 @@ def test_a_part_of_a_name_finds_firms_in_every_shard(fresh, model, query) -> Non
     }
     assert expected and {u for u in found if u.startswith("/enterprise/")} == expected
     assert len(found) == len(set(found))
-    assert len({p.split("/")[3] for p in _shard_paths(traffic.take())}) > 1
+    shards = _shard_paths(traffic.take())
+    assert len({p.split("/")[3] for p in shards}) > 1
+    # Every shard runs on the main bundle's WebAssembly, fetched once with the main index.
+    assert not any(p.endswith(".pagefind") for p in shards)
 
 
 def test_the_lookup_obeys_the_filters(fresh) -> None:

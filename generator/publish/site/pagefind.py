@@ -5,7 +5,7 @@
 settle; :func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through
 a small reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
 word of each index chunk for the search box, and :func:`read_fragments` the pages as the box
-shows them.
+shows them; :func:`share_runtime` makes the shards load the main bundle's WebAssembly.
 """
 
 from __future__ import annotations
@@ -104,6 +104,29 @@ def chunk_starts(bundle: Path) -> list[str]:
         chunks = _read_pf(bundle / f"pagefind.{info['hash']}.pf_meta")[2]
         starts += [first for first, _last, _hash in chunks]
     return starts
+
+
+def share_runtime(bundle: Path, main: Path) -> None:
+    """Point a shard bundle at the main bundle's WebAssembly, and drop its own copy.
+
+    Every Pagefind instance the box creates fetches ``<its folder>wasm.<name>.pagefind``,
+    ``<name>`` from its entry file (``unknown`` when null): a copy per shard, fetched once per
+    shard. The shard's entry names instead a path that leads back up to the main bundle's file
+    (``wasm._/../../../wasm.unknown.pagefind``, which URL parsing folds into
+    ``pagefind/wasm.unknown.pagefind``), so every instance fetches one URL: once, then from the
+    browser's cache.
+    """
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    main_entry = json.loads((main / "pagefind-entry.json").read_text(encoding="utf-8"))
+    up = "/".join(".." for _ in bundle.relative_to(main).parts)
+    for language, info in sorted(entry["languages"].items()):
+        name = (main_entry["languages"].get(language) or {}).get("wasm") or "unknown"
+        if not (main / f"wasm.{name}.pagefind").is_file():
+            raise BuildAbort(f"Pagefind 搜索包缺少 wasm.{name}.pagefind")
+        (bundle / f"wasm.{info.get('wasm') or 'unknown'}.pagefind").unlink(missing_ok=True)
+        info["wasm"] = f"_/../{up}/wasm.{name}"
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
 def read_fragments(bundle: Path) -> Iterator[tuple[str, dict[str, Any]]]:

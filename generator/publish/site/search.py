@@ -53,7 +53,13 @@ from generator.core.schemas import split_outcomes
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
 from generator.publish.site.lookup import LOOKUP_DIR, Lookup
-from generator.publish.site.pagefind import chunk_starts, normalise_bundle, run_async, run_pagefind
+from generator.publish.site.pagefind import (
+    chunk_starts,
+    normalise_bundle,
+    run_async,
+    run_pagefind,
+    share_runtime,
+)
 from generator.publish.site.tokens import latin_letters, name_hash, query_words, search_words
 
 PAGEFIND_DIR = "pagefind"
@@ -109,8 +115,8 @@ _UNUSED_BUNDLE_FILES = (
 )
 """Pagefind's own UIs, which the site does not use (it ships its own small search box)."""
 _SHARED_FILES = ("pagefind.js", "pagefind-worker.js")
-"""Code a shard does not need: the main bundle's script and worker run every index. (Each
-Pagefind instance fetches the WebAssembly from its own folder, so shards keep a copy.)"""
+"""Code a shard does not need: the main bundle's script and worker run every index (and its
+WebAssembly, see :func:`~generator.publish.site.pagefind.share_runtime`)."""
 
 
 @dataclass
@@ -477,6 +483,8 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         for name in unused:
             (bundle / name).unlink(missing_ok=True)
         normalise_bundle(bundle)
+        if number:
+            share_runtime(bundle, output)
     with status("正在写入精确查找表…", progress):
         try:
             found = lookup.write(outputs, output / LOOKUP_DIR)
