@@ -48,6 +48,7 @@ from stdnum.cn import uscc
 
 from generator.model.entities import Model, build_model
 from generator.publish.site import search
+from generator.publish.site.lookup import LOOKUP_DIR
 from generator.publish.site.search import PAGEFIND_DIR, build_search_index, search_records
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -229,6 +230,7 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_peak = sampler.peak_children / 1024
     files = sum(1 for p in (site_dir / PAGEFIND_DIR).rglob("*") if p.is_file())
+    lookups = [p.stat().st_size for p in (site_dir / PAGEFIND_DIR / LOOKUP_DIR).iterdir()]
     # Queries to run: a few enterprises of each kind, chosen deterministically.
     rng = random.Random(5)
     sample = rng.sample(list(model.enterprises.values()), 8)
@@ -253,6 +255,8 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
         "pagefind_peak_mib": round(child_peak),
         "total_peak_mib": round(sampler.peak_total / 1024),
         "files": files,
+        "lookup_kb": [round(min(lookups) / 1000, 1), round(statistics.median(lookups) / 1000, 1),
+                      round(max(lookups) / 1000, 1)],
         "names": [[e.name, "/enterprise/" + e.slug + "/"] for e in sample],
         "codes": [[e.code, "/enterprise/" + e.slug + "/"] for e in sample],
         "two_char": two_char,
@@ -422,7 +426,9 @@ def _print_size(figures: dict[str, Any], timings: dict[str, list[dict]]) -> None
     print(
         f"\n## {figures['results']:,} results: {figures['enterprises']:,} enterprises, "
         f"{figures['tasks']:,} tasks, {figures['indexed']:,} records indexed, "
-        f"{figures['shards']} indexes, {figures['lookup_files']:,} lookup files"
+        f"{figures['shards']} indexes, {figures['lookup_files']:,} lookup files of "
+        f"{figures['lookup_kb'][0]}/{figures['lookup_kb'][1]}/{figures['lookup_kb'][2]} KB "
+        "(smallest/median/largest)"
     )
     print(
         f"index build {figures['seconds']:.1f} s (model {figures['model_seconds']:.1f} s), "
