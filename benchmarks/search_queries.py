@@ -5,12 +5,19 @@ For each size (results), a synthetic province-scale model is built directly in P
 numbers; 1–4 items per inspection, so about one enterprise per 2.5 results), then ``build_search_index`` writes the Pagefind bundle in a child
 process (so its peak memory, and the Pagefind service's, can be measured alone), and the
 bundle is served on 127.0.0.1 and queried through gongkai's own search script in Debian's
-Chromium. Query time is measured in the page as the search box runs a query: until the first
-10 results and their data are there (the answer shown), and until every index has been
-searched (the complete count); on a fresh page per query (cold: index chunks not yet loaded).
+Chromium, each query in a fresh browser context (cold: empty HTTP cache, nothing loaded).
 
-    python benchmarks/search_queries.py            # 10,000 and 100,000 results
-    python benchmarks/search_queries.py 2000       # any sizes
+Measured, and printed as a table with the load average beside the times (the machine is
+shared): opening search (``load()``: Pagefind, the routing table, the main index) in bytes,
+requests and ms; then per query kind (exact code, exact name, partial name, broad word) the
+time until the first 10 results and their data are there (the answer shown, as the box runs
+the query: an exact match does not search the shards) and the bytes and requests served for
+it (counted by the server), then the time and bytes until every index is searched (the
+complete count).
+
+    python benchmarks/search_queries.py                        # 10,000 and 100,000 results
+    python benchmarks/search_queries.py 600000 --firms 150000  # the province shape
+    python benchmarks/search_queries.py 2000                   # any sizes
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from stdnum.cn import uscc
 
 from generator.model.entities import Model, build_model
 from generator.publish.site import search
+from generator.publish.site.lookup import LOOKUP_DIR
 from generator.publish.site.search import PAGEFIND_DIR, build_search_index, search_records
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -100,8 +108,9 @@ def _enterprise(rng: random.Random) -> tuple[str, str, str, str]:
     return name, _credit_code(rng, prefix, region), "统一社会信用代码", kind
 
 
-def synthetic_model(results: int, seed: int = 11) -> Model:
-    """A province-scale model with ``results`` result rows (deterministic for ``seed``)."""
+def synthetic_model(results: int, seed: int = 11, firms: int = 0) -> Model:
+    """A province-scale model with ``results`` result rows (deterministic for ``seed``), about
+    one enterprise per 2.9 results, or at most ``firms`` enterprises."""
     rng = random.Random(seed)
     items = []
     for n, topic in enumerate(ITEM_TOPICS * 2):
@@ -113,7 +122,7 @@ def synthetic_model(results: int, seed: int = 11) -> Model:
             "sub_item": None, "content": f"{topic}的合规情况", "method": "实地核查、书面检查",
         })
     directory: dict[str, tuple[str, str, str, str]] = {}
-    while len(directory) < max(results * 2 // 5, 10):
+    while len(directory) < (firms or max(results * 2 // 5, 10)):
         entity = _enterprise(rng)
         directory.setdefault(entity[1], entity)
     entities = sorted(directory.values(), key=lambda e: e[1])
@@ -206,10 +215,10 @@ class _MemorySampler(threading.Thread):
         return rss.get(me, 0), sum(rss.get(pid, 0) for pid in family - {me})
 
 
-def index_one(results: int, site_dir: Path) -> dict[str, Any]:
+def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
     """Build the model and the index for ``results`` rows; figures with peak memory."""
     start = time.monotonic()
-    model = synthetic_model(results)
+    model = synthetic_model(results, firms=firms)
     model_seconds = time.monotonic() - start
     if os.environ.get("GONGKAI_SHARD_RECORDS"):  # for experiments with the shard size
         search.SHARD_RECORDS = int(os.environ["GONGKAI_SHARD_RECORDS"])
@@ -221,6 +230,7 @@ def index_one(results: int, site_dir: Path) -> dict[str, Any]:
     self_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     child_peak = sampler.peak_children / 1024
     files = sum(1 for p in (site_dir / PAGEFIND_DIR).rglob("*") if p.is_file())
+    lookups = [p.stat().st_size for p in (site_dir / PAGEFIND_DIR / LOOKUP_DIR).iterdir()]
     # Queries to run: a few enterprises of each kind, chosen deterministically.
     rng = random.Random(5)
     sample = rng.sample(list(model.enterprises.values()), 8)
@@ -245,6 +255,8 @@ def index_one(results: int, site_dir: Path) -> dict[str, Any]:
         "pagefind_peak_mib": round(child_peak),
         "total_peak_mib": round(sampler.peak_total / 1024),
         "files": files,
+        "lookup_kb": [round(min(lookups) / 1000, 1), round(statistics.median(lookups) / 1000, 1),
+                      round(max(lookups) / 1000, 1)],
         "names": [[e.name, "/enterprise/" + e.slug + "/"] for e in sample],
         "codes": [[e.code, "/enterprise/" + e.slug + "/"] for e in sample],
         "two_char": two_char,
@@ -261,55 +273,113 @@ BENCH_PAGE = """<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"></hea
 <script src="gongkai-search.js"></script></body></html>
 """
 
+OPEN_JS = """async () => {
+  const t0 = performance.now();
+  await window.gongkaiSearch.load();
+  return performance.now() - t0;
+}"""
+"""Opening search: what the box loads when the search field gets focus."""
+
 QUERY_JS = """async (query) => {
   const search = await window.gongkaiSearch.load();
   const words = window.gongkaiSearch.queryWords(query).join(" ");
   const t0 = performance.now();
-  const running = search.query(words, {}, 10, () => false);
+  const running = search.query(words, {}, 10, () => false, true);
+  window.benchRunning = running;
+  window.benchStart = t0;
   const first = await running.first;
   const top = await Promise.all(first.map((r) => r.data()));
-  const t1 = performance.now();
-  const all = await running.done;
-  const t2 = performance.now();
-  return {total_ms: t1 - t0, complete_ms: t2 - t0, count: all.length,
+  return {total_ms: performance.now() - t0, held: running.held(),
           urls: top.map((d) => d.url), titles: top.map((d) => d.meta.title)};
 }"""
-"""What the search box does: the first page of 10 results with their data (the answer shown),
-then the remaining indexes, searched after it, for the complete count (``complete_ms``)."""
+"""What the search box does: the first page of 10 results with their data (the answer shown;
+an exact match holds the shards back, as in the box)."""
+
+COMPLETE_JS = """async () => {
+  const running = window.benchRunning;
+  running.release();
+  const all = await running.done;
+  return {complete_ms: performance.now() - window.benchStart, count: all.length};
+}"""
+"""Then the remaining indexes, searched after the first page, for the complete count."""
+
+
+class _Served:
+    """Bytes and requests the benchmark's server has sent since :meth:`take`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bytes = self.requests = 0
+        self.paths: list[str] = []
+
+    def add(self, path: str, size: int) -> None:
+        with self.lock:
+            self.bytes += size
+            self.requests += 1
+            self.paths.append(path)
+
+    def take(self) -> tuple[int, int, list[str]]:
+        with self.lock:
+            figures = (self.bytes, self.requests, self.paths)
+            self.bytes = self.requests = 0
+            self.paths = []
+            return figures
+
+
+def _load() -> str:
+    return "/".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run_queries(site_dir: Path, queries: dict[str, list[list[str]]]) -> dict[str, list[dict]]:
-    """Each query on a fresh page (cold chunks); returns timings and the rank of the expected URL."""
+    """Each query in a fresh browser context (cold cache); timings, bytes and the rank of the
+    expected URL, and under ``"open"`` the cost of opening search before each query."""
     from playwright.sync_api import sync_playwright
 
     shutil.copy(PROJECT_DIR / "overrides/assets/javascripts/gongkai-search.js", site_dir)
     (site_dir / "bench.html").write_text(BENCH_PAGE, encoding="utf-8")
+    served = _Served()
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
+    class Counting(http.server.SimpleHTTPRequestHandler):
+        def copyfile(self, source: Any, outputfile: Any) -> None:
+            served.add(self.path, os.fstat(source.fileno()).st_size)
+            super().copyfile(source, outputfile)
+
         def log_message(self, *args: Any) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site_dir))
+        ("127.0.0.1", 0), functools.partial(Counting, directory=str(site_dir))
     )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}/"
-    out: dict[str, list[dict]] = {}
+    out: dict[str, list[dict]] = {"open": []}
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for kind, pairs in queries.items():
                 out[kind] = []
                 for query, expected in pairs:
-                    page = browser.new_page()
+                    context = browser.new_context()
+                    page = context.new_page()
                     page.goto(base + "bench.html")
-                    page.evaluate("() => window.gongkaiSearch.load().then(() => null)")
+                    page.wait_for_load_state("networkidle")
+                    served.take()
+                    open_ms = page.evaluate(OPEN_JS)
+                    open_bytes, open_requests, _ = served.take()
+                    out["open"].append({"total_ms": open_ms, "bytes": open_bytes,
+                                        "requests": open_requests, "load": _load()})
                     result = page.evaluate(QUERY_JS, query)
+                    result["bytes"], result["requests"], result["paths"] = served.take()
+                    result["load"] = _load()
+                    result.update(page.evaluate(COMPLETE_JS))
+                    all_bytes, all_requests, _ = served.take()
+                    result["complete_bytes"] = result["bytes"] + all_bytes
+                    result["complete_requests"] = result["requests"] + all_requests
                     rank = result["urls"].index(expected) + 1 if expected in result["urls"] else None
                     # Identically named enterprises tie: the first whose title is the query.
                     same = [n + 1 for n, t in enumerate(result["titles"]) if t == query]
                     out[kind].append({"query": query, "rank": rank, "title_rank": same[0] if same else None, **result})
-                    page.close()
+                    context.close()
             browser.close()
     finally:
         server.shutdown()
@@ -319,12 +389,14 @@ def run_queries(site_dir: Path, queries: dict[str, list[list[str]]]) -> dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    parser.add_argument("--firms", type=int, default=0,
+                        help="at most this many enterprises (the province: 600000 --firms 150000)")
     parser.add_argument("--index-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--site", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     if args.index_one:
-        print(json.dumps(index_one(args.index_one, args.site), ensure_ascii=False))
+        print(json.dumps(index_one(args.index_one, args.site, args.firms), ensure_ascii=False))
         return
     report = []
     for size in args.sizes:
@@ -332,15 +404,16 @@ def main() -> None:
             site = Path(temp) / "site"
             site.mkdir()
             child = subprocess.run(
-                [sys.executable, __file__, "--index-one", str(size), "--site", str(site)],
+                [sys.executable, __file__, "--index-one", str(size), "--site", str(site),
+                 "--firms", str(args.firms)],
                 check=True, capture_output=True, text=True,
             )
             figures = json.loads(child.stdout.strip().splitlines()[-1])
             queries = {
-                "common word": [[word, None] for word in COMMON_WORDS],
-                "2-char part": figures["two_char"],
-                "exact name": figures["names"],
                 "exact code": figures["codes"],
+                "exact name": figures["names"],
+                "partial name": figures["two_char"],
+                "broad word": [[word, None] for word in COMMON_WORDS],
             }
             timings = run_queries(site, queries)
         report.append({"figures": figures, "timings": timings})
@@ -352,7 +425,10 @@ def main() -> None:
 def _print_size(figures: dict[str, Any], timings: dict[str, list[dict]]) -> None:
     print(
         f"\n## {figures['results']:,} results: {figures['enterprises']:,} enterprises, "
-        f"{figures['tasks']:,} tasks, {figures['indexed']:,} records indexed"
+        f"{figures['tasks']:,} tasks, {figures['indexed']:,} records indexed, "
+        f"{figures['shards']} indexes, {figures['lookup_files']:,} lookup files of "
+        f"{figures['lookup_kb'][0]}/{figures['lookup_kb'][1]}/{figures['lookup_kb'][2]} KB "
+        "(smallest/median/largest)"
     )
     print(
         f"index build {figures['seconds']:.1f} s (model {figures['model_seconds']:.1f} s), "
@@ -360,29 +436,54 @@ def _print_size(figures: dict[str, Any], timings: dict[str, list[dict]]) -> None
         f"{figures['pagefind_peak_mib']:,} MiB (together at most {figures['total_peak_mib']:,} MiB), bundle {figures['bytes'] / 2**20:.1f} MiB "
         f"in {figures['files']:,} files"
     )
-    print(f"{'query type':<12} {'slowest ms':>10} {'median ms':>10} {'(complete)':>11}  "
-          f"{'results':>8}  ranks of expected page / slowest query")
+    print("Cold, one fresh browser context per query. Answer: the first 10 results with their data,"
+          " as the box shows them; all: every index searched (complete count).")
+    head = (f"| {'':<12} | {'answer ms median / max':>22} | {'KB median / max':>15} | {'requests':>8} "
+            f"| {'all ms max':>10} | {'all KB max':>10} | {'results':>8} | {'load (1/5/15 min)':<17} |")
+    print(head)
+    print("|" + "|".join("-" * (len(cell) + 0) for cell in head.split("|")[1:-1]) + "|")
+    opened = timings["open"]
+    print(_row("open search", opened, [r["total_ms"] for r in opened], "-", "-", "-"))
     for kind, rows in timings.items():
-        total = [r["total_ms"] for r in rows]
-        slowest = max(rows, key=lambda r: r["total_ms"])
-        ranks: Any = "-" if kind == "common word" else [r["rank"] for r in rows]
+        if kind == "open":
+            continue
+        print(_row(
+            kind, rows, [r["total_ms"] for r in rows],
+            f"{max(r['complete_ms'] for r in rows):.0f}",
+            f"{max(r['complete_bytes'] for r in rows) / 1000:,.0f}",
+            f"{max(r['count'] for r in rows):,}",
+        ))
+    for kind, rows in timings.items():
+        if kind in ("open", "broad word"):
+            continue
+        ranks: Any = [r["rank"] for r in rows]
         if kind == "exact name":
             ranks = f"{ranks}, same title first: {[r['title_rank'] for r in rows]}"
-        print(
-            f"{kind:<12} {max(total):>10.0f} {statistics.median(total):>10.0f} "
-            f"{max(r['complete_ms'] for r in rows):>11.0f}  {max(r['count'] for r in rows):>8,}  "
-            f"{ranks} / {slowest['query']}"
-        )
+        print(f"  {kind}: ranks of the expected page {ranks}; shards held back: "
+              f"{sum(r['held'] for r in rows)}/{len(rows)}")
     wrong = [
         f"{r['query']} {r['count']:,} ≠ {figures['expected_counts'][r['query']]:,}"
-        for r in timings.get("common word", []) if r["count"] != figures["expected_counts"][r["query"]]
+        for r in timings.get("broad word", []) if r["count"] != figures["expected_counts"][r["query"]]
     ]
     print("complete counts: " + ("all as expected" if not wrong else "WRONG: " + "; ".join(wrong)))
     for kind, rows in timings.items():
+        if kind == "open":
+            continue
         each = ", ".join(
-            f"{r['query']} {r['total_ms']:.0f}/{r['complete_ms']:.0f} ms ({r['count']:,})" for r in rows
+            f"{r['query']} {r['total_ms']:.0f}/{r['complete_ms']:.0f} ms "
+            f"{r['bytes'] / 1000:,.0f}/{r['complete_bytes'] / 1000:,.0f} KB ({r['count']:,})"
+            for r in rows
         )
         print(f"  {kind}: {each}")
+
+
+def _row(kind: str, rows: list[dict], times: list[float], all_ms: str, all_kb: str, count: str) -> str:
+    kb = [r["bytes"] / 1000 for r in rows]
+    requests = statistics.median(r["requests"] for r in rows)
+    loads = sorted({r["load"] for r in rows}, key=lambda load: float(load.split("/")[0]))
+    return (f"| {kind:<12} | {statistics.median(times):>10.0f} / {max(times):>9.0f} "
+            f"| {statistics.median(kb):>6,.0f} / {max(kb):>6,.0f} | {requests:>8.0f} "
+            f"| {all_ms:>10} | {all_kb:>10} | {count:>8} | {loads[-1]:<17} |")
 
 
 if __name__ == "__main__":

@@ -22,16 +22,13 @@ from generator.publish.site.search import (
     FILTER_YEAR,
     PAGEFIND_DIR,
     SHARDS_MANIFEST,
-    SPAN_UNITS,
     WORD_END,
     build_search_index,
-    name_hash,
     page_records,
-    query_words,
     render_search_page,
     search_records,
-    search_words,
 )
+from generator.publish.site.tokens import SPAN_UNITS, name_hash, query_words, search_words
 from generator.validate.folder import validate_folder
 
 DATA = PROJECT_DIR / "data"
@@ -177,12 +174,16 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
     assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
     bundle = first / PAGEFIND_DIR
+    # The exact-match lookup files are part of the bundle, byte-identical like the rest.
+    bits = json.loads((bundle / SHARDS_MANIFEST).read_text())["lookup"]["bits"]
+    assert len([f for f in files if f.parts[1] == "lookup"]) == 2**bits > 1
     manifest = json.loads((bundle / SHARDS_MANIFEST).read_text())["indexes"]
     assert [index["path"] for index in manifest] == ["", "shards/1/", "shards/2/", "shards/3/"]
     for index in manifest:
         assert index["chunks"] == chunk_starts(bundle / index["path"]) and index["chunks"]
         assert index["chunks"] == sorted(index["chunks"], key=lambda w: w.encode())
     assert not (bundle / "shards/1/pagefind.js").exists()
+    assert not list(bundle.glob("shards/*/wasm.*")) and (bundle / "wasm.unknown.pagefind").exists()
     assert not (bundle / "pagefind-ui.js").exists()
     # Each enterprise is in the shard its name hashes to, where the box looks for it first.
     enterprise = model.enterprises[CODE]

@@ -4,7 +4,8 @@
 :mod:`generator.publish.site.search`) with Pagefind's Python API and waits for the bundle to
 settle; :func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through
 a small reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
-word of each index chunk for the search box.
+word of each index chunk for the search box, and :func:`read_fragments` the pages as the box
+shows them; :func:`share_runtime` makes the shards load the main bundle's WebAssembly.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import gzip
 import hashlib
 import json
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -121,6 +122,40 @@ def chunk_starts(bundle: Path) -> list[str]:
         chunks = _read_pf(bundle / f"pagefind.{info['hash']}.pf_meta")[2]
         starts += [first for first, _last, _hash in chunks]
     return starts
+
+
+def share_runtime(bundle: Path, main: Path) -> None:
+    """Point a shard bundle at the main bundle's WebAssembly, and drop its own copy.
+
+    Every Pagefind instance the box creates fetches ``<its folder>wasm.<name>.pagefind``,
+    ``<name>`` from its entry file (``unknown`` when null): a copy per shard, fetched once per
+    shard. The shard's entry names instead a path that leads back up to the main bundle's file
+    (``wasm._/../../../wasm.unknown.pagefind``, which URL parsing folds into
+    ``pagefind/wasm.unknown.pagefind``), so every instance fetches one URL: once, then from the
+    browser's cache.
+    """
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    main_entry = json.loads((main / "pagefind-entry.json").read_text(encoding="utf-8"))
+    up = "/".join(".." for _ in bundle.relative_to(main).parts)
+    for language, info in sorted(entry["languages"].items()):
+        name = (main_entry["languages"].get(language) or {}).get("wasm") or "unknown"
+        if not (main / f"wasm.{name}.pagefind").is_file():
+            raise BuildAbort(f"Pagefind 搜索包缺少 wasm.{name}.pagefind")
+        (bundle / f"wasm.{info.get('wasm') or 'unknown'}.pagefind").unlink(missing_ok=True)
+        info["wasm"] = f"_/../{up}/wasm.{name}"
+    entry_path.write_text(json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def read_fragments(bundle: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each page of a Pagefind bundle as ``(id, fragment)``, by id: the id is the page's
+    ``id`` in search results, the fragment what its ``data()`` is made from (``url``, ``meta``,
+    ``filters``, ``content``)."""
+    for path in sorted((bundle / "fragment").glob("*.pf_fragment")):
+        data = gzip.decompress(path.read_bytes())
+        if not data.startswith(_PF_SIGNATURE):
+            raise ValueError(f"{path.name}: no Pagefind signature")
+        yield path.stem, json.loads(data[len(_PF_SIGNATURE) :])
 
 
 # Determinism

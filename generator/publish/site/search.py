@@ -15,14 +15,12 @@ ten found nothing. A query that is split into common pieces (示例/县/…) als
 page of the county, which at province scale is slow. So gongkai tokenises itself, the same
 way on both sides (here and in ``overrides/assets/javascripts/gongkai-search.js``):
 
-* text is NFKC-normalised, lower-cased and cut into runs of letters and digits;
-* a run is a sequence of *units*: each ASCII letter/digit stretch (a credit code, ``ktv``,
-  ``2024``) is one unit, every other character (a Han character) is a unit of its own;
-  letters a–z are then written as :data:`LATIN_SUBSTITUTES`, which Pagefind does not split;
-* the index holds, for every unit of every run, the next :data:`SPAN_UNITS` units starting
+* text is cut into *units* as :mod:`generator.publish.site.tokens` describes (an ASCII
+  letter/digit stretch such as a credit code is one unit, a Han character is one);
+* the index holds, for every unit of every run, the next ``SPAN_UNITS`` units starting
   there (and :data:`WORD_END`). Pagefind matches a query word as a prefix of an index word, so any query of up to
-  :data:`SPAN_UNITS` units matches exactly the pages whose text contains it: substring search.
-  The browser cuts a longer query run into overlapping pieces of :data:`SPAN_UNITS` units,
+  ``SPAN_UNITS`` units matches exactly the pages whose text contains it: substring search.
+  The browser cuts a longer query run into overlapping pieces of ``SPAN_UNITS`` units,
   which must all match.
 
 The index language is :data:`~generator.publish.site.pagefind.INDEX_LANGUAGE` ("und"), which
@@ -43,7 +41,6 @@ import re
 import shutil
 import tempfile
 import time
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -55,7 +52,15 @@ from generator.core.errors import BuildAbort
 from generator.core.schemas import split_outcomes
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
-from generator.publish.site.pagefind import chunk_starts, normalise_bundle, run_async, run_pagefind
+from generator.publish.site.lookup import LOOKUP_DIR, Lookup
+from generator.publish.site.pagefind import (
+    chunk_starts,
+    normalise_bundle,
+    run_async,
+    run_pagefind,
+    share_runtime,
+)
+from generator.publish.site.tokens import latin_letters, name_hash, query_words, search_words
 
 PAGEFIND_DIR = "pagefind"
 """The bundle's folder inside the site; the search box loads ``<root>/pagefind/pagefind.js``."""
@@ -68,10 +73,6 @@ that the query word starts with: ``店区刘建兰粮油店`` would match every 
 only what contains it, in every shard alike. It is a letter, not punctuation, because
 Pagefind splits any word holding punctuation into parts (``9214…x9l5`` into ``9214…``,
 ``x9``, …) and indexes those too."""
-SPAN_UNITS = 24
-"""Units per index word. Longer query runs are cut into pieces of this many units.
-
-Must equal ``SPAN`` in ``gongkai-search.js``."""
 MAX_PAGE_CHARS = 12_000
 """Editorial text indexed per page; the rest of a very long page is left out of the index."""
 SHARD_RECORDS = 3_000
@@ -102,15 +103,6 @@ WEIGHT_CODE = 10
 WEIGHT_NAME = 7
 WEIGHT_TEXT = 1
 
-LATIN_SUBSTITUTES = "".join(chr(0xA4D0 + n) for n in range(26))
-"""Stand-ins for a–z in index and query words: the Lisu letters U+A4D0–U+A4E9.
-
-Pagefind splits a word where a cased letter meets a digit (``92140922r6f1`` also yields
-``92140922``), and falls back to such a part when a mistyped or absent code matches
-nothing (see :data:`WORD_END`). Lisu letters have no case, so codes stay whole."""
-_LATIN = str.maketrans("abcdefghijklmnopqrstuvwxyz", LATIN_SUBSTITUTES)
-_RUN = re.compile(r"[^\W_]+")
-_UNIT = re.compile(r"[0-9a-z]+|.", re.DOTALL)
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _UNUSED_BUNDLE_FILES = (
     "pagefind-ui.js",
@@ -123,8 +115,8 @@ _UNUSED_BUNDLE_FILES = (
 )
 """Pagefind's own UIs, which the site does not use (it ships its own small search box)."""
 _SHARED_FILES = ("pagefind.js", "pagefind-worker.js")
-"""Code a shard does not need: the main bundle's script and worker run every index. (Each
-Pagefind instance fetches the WebAssembly from its own folder, so shards keep a copy.)"""
+"""Code a shard does not need: the main bundle's script and worker run every index (and its
+WebAssembly, see :func:`~generator.publish.site.pagefind.share_runtime`)."""
 
 
 @dataclass
@@ -139,60 +131,6 @@ class SearchRecord:
     meta: dict[str, str] = field(default_factory=dict)
     """Shown by the search box, besides the title (``code``, ``excerpt``)."""
     filters: dict[str, list[str]] = field(default_factory=dict)
-
-
-# Tokenise
-
-
-def search_words(text: str) -> list[str]:
-    """The index words for ``text``: from each unit of each run, the next :data:`SPAN_UNITS`.
-
-    >>> search_words("示例县7天店")
-    ['示例县7天店', '例县7天店', '县7天店', '7天店', '天店', '店']
-    >>> search_words("KTV") == [LATIN_SUBSTITUTES[10] + LATIN_SUBSTITUTES[19] + LATIN_SUBSTITUTES[21]]
-    True
-    """
-    words: dict[str, None] = {}
-    for run in _RUN.findall(unicodedata.normalize("NFKC", text).lower()):
-        units = _UNIT.findall(run)
-        for start in range(len(units)):
-            words["".join(units[start : start + SPAN_UNITS]).translate(_LATIN)] = None
-    return list(words)
-
-
-def name_hash(words: str) -> int:
-    """FNV-1a (32 bits) over the code points of ``words``, as ``nameHash`` in the search box.
-
-    Enterprises go to the shard their name's query words hash to, so the box searches the
-    shard of an exact name first.
-
-    >>> name_hash("")
-    2166136261
-    """
-    value = 0x811C9DC5
-    for char in words:
-        value = ((value ^ ord(char)) * 0x01000193) & 0xFFFFFFFF
-    return value
-
-
-def query_words(query: str) -> list[str]:
-    """What the search box sends Pagefind for ``query`` (mirrors ``gongkai-search.js``).
-
-    >>> query_words("示例县 杨杰干果店二分店（东关）")
-    ['示例县', '杨杰干果店二分店', '东关']
-    >>> query_words("山西省忻州市忻府区恒信石油销售有限公司和平街第一加油站")
-    ['山西省忻州市忻府区恒信石油销售有限公司和平街第一', '忻州市忻府区恒信石油销售有限公司和平街第一加油站']
-    """
-    words: list[str] = []
-    for run in _RUN.findall(unicodedata.normalize("NFKC", query).lower()):
-        units = _UNIT.findall(run)
-        if len(units) <= SPAN_UNITS:
-            words.append(run.translate(_LATIN))
-            continue
-        for start in range(0, len(units), SPAN_UNITS):
-            start = min(start, len(units) - SPAN_UNITS)
-            words.append("".join(units[start : start + SPAN_UNITS]).translate(_LATIN))
-    return list(dict.fromkeys(words))
 
 
 # Records from the model
@@ -296,9 +234,9 @@ def _years(*dates: str | None) -> list[str]:
 
 
 def _meta_code(code: str) -> str:
-    """An id for display, its letters as :data:`LATIN_SUBSTITUTES` (the box turns them back):
+    """An id for display, its letters as ``LATIN_SUBSTITUTES`` (the box turns them back):
     Pagefind searches metadata too, and would split ``9114…MA0F`` into parts."""
-    return code.lower().translate(_LATIN)
+    return latin_letters(code)
 
 
 def _meta(**values: str) -> dict[str, str]:
@@ -485,10 +423,14 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     enterprises, they are therefore spread by a hash of their name (:func:`name_hash`) over
     ``ceil(enterprises / SHARD_RECORDS)`` shards in ``pagefind/shards/<n>/``, and the main
     index in ``pagefind/`` keeps every task, plan, item and editorial page. The search box
-    runs one Pagefind instance per index, in order (main, the shard an exact name hashes to,
-    the others) and shows the first page as soon as it is settled, so a broad query waits for
-    about one shard's share. ``pagefind/gongkai-shards.json`` lists the indexes and the first
-    word of each of their chunks (:func:`chunk_starts`).
+    opens the main index only; it starts a shard's Pagefind instance when a query first needs
+    that shard, searches the indexes in order (main, the shard an exact name hashes to, the
+    others) and shows the first page as soon as it is settled, so a broad query waits for
+    about one shard's share. An exact name or code is answered from
+    ``pagefind/lookup/`` (:mod:`generator.publish.site.lookup`) without any shard.
+    ``pagefind/gongkai-shards.json``, the routing table the box loads on opening, lists the
+    indexes with the first word of each of their chunks (:func:`chunk_starts`), the page
+    count of every filter value (the filter menus) and the lookup's ``bits``.
 
     Args:
         model: The published model.
@@ -497,10 +439,12 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
 
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
-        (pages in all indexes), ``shards``, ``bytes`` (bundle size on disk) and ``seconds``.
+        (pages in all indexes), ``shards``, ``lookup_files``, ``bytes`` (bundle size on disk)
+        and ``seconds``.
 
     Raises:
-        BuildAbort: Pagefind failed or indexed a different number of pages.
+        BuildAbort: Pagefind failed or indexed a different number of pages, or an enterprise
+            is missing from its index.
     """
     start = time.monotonic()
     output = site_dir / PAGEFIND_DIR
@@ -511,16 +455,22 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     shards = 1 if enterprise_shards <= 1 else 1 + enterprise_shards
     outputs = [output] + [output / SHARDS_DIR / str(n) for n in range(1, shards)]
     expected = [0] * shards
+    filters: dict[str, dict[str, int]] = {}
+    lookup = Lookup()
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
         sources = [Path(temp) / str(n) for n in range(shards)]
         with status("正在准备搜索记录…", progress):
             for record in search_records(model):
                 shard = _shard_of(record, shards)
                 _write_search_page(sources[shard], record)
+                _count_filters(filters, record)
+                if record.kind == "enterprise":
+                    lookup.add(record.url, (text for text, _ in record.fields))
                 expected[shard] += 1
                 counts["records"] += 1
             for record in page_records(site_dir, _site_name(site_dir)):
                 _write_search_page(sources[0], record)
+                _count_filters(filters, record)
                 expected[0] += 1
                 counts["pages"] += 1
         with status(f"正在生成搜索索引（Pagefind，{shards} 个分片）…", progress):
@@ -536,11 +486,20 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         for name in unused:
             (bundle / name).unlink(missing_ok=True)
         normalise_bundle(bundle)
+        if number:
+            share_runtime(bundle, output)
+    with status("正在写入精确查找表…", progress):
+        try:
+            found = lookup.write(outputs, output / LOOKUP_DIR)
+        except ValueError as exc:
+            raise BuildAbort(f"精确查找表生成失败，网站未发布：{exc}") from exc
     manifest = {
         "indexes": [
             {"path": "" if n == 0 else f"{SHARDS_DIR}/{n}/", "chunks": chunk_starts(bundle)}
             for n, bundle in enumerate(outputs)
-        ]
+        ],
+        "filters": {name: dict(sorted(values.items())) for name, values in sorted(filters.items())},
+        "lookup": {"path": LOOKUP_DIR + "/", "bits": found["bits"]},
     }
     (output / SHARDS_MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
@@ -550,6 +509,7 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         **counts,
         "indexed": sum(indexed),
         "shards": shards,
+        "lookup_files": found["files"],
         "bytes": size,
         "seconds": round(time.monotonic() - start, 2),
     }
@@ -561,6 +521,14 @@ def _shard_of(record: SearchRecord, shards: int) -> int:
     if record.kind != "enterprise" or shards == 1:
         return 0
     return 1 + name_hash(" ".join(query_words(record.title))) % (shards - 1)
+
+
+def _count_filters(counts: dict[str, dict[str, int]], record: SearchRecord) -> None:
+    """Add ``record`` to the pages counted under each filter value (the box's filter menus)."""
+    for name, values in record.filters.items():
+        into = counts.setdefault(name, {})
+        for value in values:
+            into[value] = into.get(value, 0) + 1
 
 
 def _write_search_page(source: Path, record: SearchRecord) -> None:

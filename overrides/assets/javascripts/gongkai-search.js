@@ -10,12 +10,17 @@
  * index language ("und") so that it does not segment the query with Intl.Segmenter.
  *
  * Enterprises are spread over several Pagefind indexes by a hash of their name
- * (pagefind/gongkai-shards.json lists them with the first word of each index chunk). Each
- * index is its own Pagefind instance, searched one after the other:
+ * (pagefind/gongkai-shards.json, the routing table, lists them with the first word of each
+ * index chunk, and the filter counts). Opening search loads Pagefind, the routing table and
+ * the main index only; each shard is its own Pagefind instance, started when a query first
+ * needs it, and the indexes are searched one after the other:
  *
- * - the index a full name hashes to comes first, so an exact name is found first even when
- *   many other names contain it; then the main index (tasks, plans, items, pages), then the
- *   other shards in order. Results keep that order (an exact name or code first).
+ * - an exact name or code (the query's words are a key of pagefind/lookup/<bucket>.json,
+ *   generator/publish/site/lookup.py) is answered from that one small file and goes first;
+ *   the box then shows the main index's hits and searches the shards only when asked for
+ *   more ("显示更多"). The same page is dropped from the Pagefind results (by id).
+ * - otherwise the main index (tasks, plans, items, pages) comes first, then the shard the
+ *   query would be the full name of, then the other shards in order.
  * - Pagefind ranks in time proportional to (hits in an index)^2, so a broad word (有限公司)
  *   costs far less per shard than over one index; the first page is shown as soon as it is
  *   settled, and the remaining shards are searched after it to complete the count.
@@ -43,7 +48,6 @@ window.addEventListener("pageshow", function (event) {
   var SPAN = 24; // generator.search.SPAN_UNITS
   var LANGUAGE = "und"; // generator.search.INDEX_LANGUAGE
   var PAGE_SIZE = 10;
-  var PIN_CHECK = 3; // best hits of the routed index checked for an exact name or code
   var NARROW = 100; // fewer hits in the routed shard: load every other shard's chunks at once
   var FILTERS = [
     ["类别", "全部类别"],
@@ -68,6 +72,10 @@ window.addEventListener("pageshow", function (event) {
   var loading = null;
   var serial = 0;
   var indexes = [];
+  var routing = null;
+  var pagefindModule = null;
+  var lookups = {};
+  var running = null;
   var results = [];
   var complete = true;
   var pending = Promise.resolve();
@@ -115,27 +123,28 @@ window.addEventListener("pageshow", function (event) {
     return hash;
   }
 
+  function fetchJson(path) {
+    return fetch(new URL(path, root)).then(function (response) {
+      if (!response.ok) throw new Error(response.status + " " + path);
+      return response.json();
+    });
+  }
+
   function load() {
     if (!loading) {
-      loading = import(new URL("pagefind/pagefind.js", root).href).then(function (pagefind) {
-        return fetch(new URL("pagefind/gongkai-shards.json", root)).then(function (response) {
-          if (!response.ok) throw new Error("no shard manifest");
-          return response.json();
-        }).then(function (manifest) {
-          // All instances share the worker's one WebAssembly module, which the first instance
-          // to start sets up: start the main index alone, the shards once it is ready.
-          indexes = manifest.indexes.map(function (index) { return { path: index.path, chunks: index.chunks }; });
-          start(indexes[0], pagefind);
-          return indexes[0].pagefind.filters().then(function (main) {
-            indexes.slice(1).forEach(function (index) { start(index, pagefind); });
-            return Promise.all(indexes.slice(1).map(function (index) { return index.pagefind.filters(); }))
-              .then(function (rest) { return [main].concat(rest); });
-          });
-        }).then(function (all) {
-          renderFilters(mergeCounts(all));
-          return api;
-        });
-      });
+      loading = Promise.all([
+        import(new URL("pagefind/pagefind.js", root).href),
+        fetchJson("pagefind/gongkai-shards.json"),
+      ]).then(function (loaded) {
+        pagefindModule = loaded[0];
+        routing = loaded[1];
+        indexes = routing.indexes.map(function (index) { return { path: index.path, chunks: index.chunks }; });
+        renderFilters(routing.filters || {});
+        // All instances share the worker's one WebAssembly module, which the first instance
+        // to start sets up: the main index starts now (its runtime, metadata and filters
+        // loaded), a shard when a query needs it.
+        return instance(0).filters();
+      }).then(function () { return api; });
       loading.catch(function () {
         setMeta("搜索索引无法加载：本站需通过网站服务器访问，且需先由 gongkai build 生成索引。");
       });
@@ -143,33 +152,53 @@ window.addEventListener("pageshow", function (event) {
     return loading;
   }
 
-  function start(index, pagefind) {
+  /** The Pagefind instance of index `n`, started on first use. */
+  function instance(n) {
+    var index = indexes[n];
+    if (index.pagefind) return index.pagefind;
     // Pagefind picks its language (and so whether to segment the query) from <html lang>
     // when an instance is created: create it under the index language.
     var html = document.documentElement;
     var lang = html.getAttribute("lang");
     html.setAttribute("lang", LANGUAGE);
     try {
-      index.pagefind = pagefind.createInstance(Object.assign({
+      index.pagefind = pagefindModule.createInstance(Object.assign({
         basePath: new URL(index.path, new URL("pagefind/", root)).pathname,
       }, OPTIONS));
     } finally {
       if (lang === null) html.removeAttribute("lang");
       else html.setAttribute("lang", lang);
     }
+    return index.pagefind;
   }
 
-  function mergeCounts(all) {
-    var merged = {};
-    all.forEach(function (filters) {
-      Object.keys(filters || {}).forEach(function (name) {
-        var into = merged[name] = merged[name] || {};
-        Object.keys(filters[name]).forEach(function (value) {
-          into[value] = (into[value] || 0) + filters[name][value];
+  /** The enterprises whose exact name or code `words` is, under `filters`, as search results
+   * (generator.publish.site.lookup: the file is the low `bits` bits of nameHash, in hex). */
+  function lookup(words, filters) {
+    var table = routing.lookup;
+    if (!words || !table) return Promise.resolve([]);
+    var bits = table.bits;
+    var file = (nameHash(words) & ((1 << bits) - 1)).toString(16)
+      .padStart(Math.max(1, Math.ceil(bits / 4)), "0");
+    if (!lookups[file]) {
+      lookups[file] = fetchJson("pagefind/" + table.path + file + ".json")
+        .catch(function () { return {}; });
+    }
+    return lookups[file].then(function (keys) {
+      return (keys[words] || []).filter(function (entry) {
+        return Object.keys(filters).every(function (name) {
+          return (entry.filters[name] || []).indexOf(filters[name]) >= 0;
         });
+      }).map(function (entry) {
+        var data = { url: fullUrl(entry.url), meta: entry.meta, filters: entry.filters };
+        return { id: entry.id, data: function () { return Promise.resolve(data); } };
       });
     });
-    return merged;
+  }
+
+  /** A page's URL as Pagefind gives it (its fullUrl(), under OPTIONS.baseUrl). */
+  function fullUrl(url) {
+    return (OPTIONS.baseUrl + "/" + url).replace(/\/+/g, "/");
   }
 
   /** The first words of the chunks of `index` that hold words extending `words` beyond the
@@ -185,41 +214,56 @@ window.addEventListener("pageshow", function (event) {
   }
 
   /** Load the index chunks `words` need in `index` (Pagefind's own, and the probes). */
-  function preload(index, words, filters) {
-    var terms = words ? [words].concat(probes(index, words)).join(" ") : null;
-    return terms ? index.pagefind.preload(terms, { filters: filters }) : Promise.resolve();
+  function preload(n, words, filters) {
+    var terms = words ? [words].concat(probes(indexes[n], words)).join(" ") : null;
+    return terms ? instance(n).preload(terms, { filters: filters }) : Promise.resolve();
   }
 
-  function searchIndex(index, words, filters, loaded) {
+  function searchIndex(n, words, filters, loaded) {
     return loaded.then(function () {
-      return index.pagefind.search(words || null, { filters: filters });
+      return instance(n).search(words || null, { filters: filters });
     }).then(function (found) { return found ? found.results : []; });
   }
 
   /**
    * Search every index for `words` (gongkai query words joined by spaces, or "") under
    * `filters`. Returns {first: Promise of the first `size` results, in their final order,
-   * done: Promise of all results}; `stop()` says whether to give up (a newer search).
+   * done: Promise of all results, release(), held()}; `stop()` says whether to give up (a
+   * newer search). With `hold`, an exact match (from the lookup) keeps the shards unsearched
+   * until release(): `first` then holds the match and the main index's results, and held()
+   * says so.
    */
-  function query(words, filters, size, stop) {
-    // Search (and list) the main index, then the shard an exact name would be in, then the
-    // other shards.
+  function query(words, filters, size, stop, hold) {
+    // The main index, then the shard an exact name would be in, then the other shards.
     var routed = words && indexes.length > 1 ? 1 + nameHash(words) % (indexes.length - 1) : 0;
     var order = [0].concat(routed ? [routed] : [], indexes.map(function (_, n) { return n; })
       .filter(function (n) { return n !== 0 && n !== routed; }));
+    var pinned = [];
+    var pinnedIds = {};
+    var looked = lookup(words, filters).then(function (hits) {
+      pinned = hits;
+      hits.forEach(function (hit) { pinnedIds[hit.id] = true; });
+    });
+    var releaseGate;
+    var released = new Promise(function (resolve) { releaseGate = resolve; });
+    var holding = false;
+    // The shards wait for the lookup: an exact match needs none of them until release().
+    var gate = looked.then(function () {
+      holding = hold && pinned.length > 0 && order.length > 1;
+      return holding ? released : null;
+    });
     // Searches run in order; each index's chunks load while the one before it is searched.
     var loaded = [];
     function ensure(step) {
       var n = order[step];
-      if (n !== undefined && !loaded[n]) loaded[n] = preload(indexes[n], words, filters);
+      if (n !== undefined && !loaded[n]) loaded[n] = preload(n, words, filters);
     }
     var slots = order.map(function () { return null; });
-    var pinned = [];
     var firstResolve;
     var first = new Promise(function (resolve) { firstResolve = resolve; });
 
     function settled() {
-      // Results in final order, as far as they are known: the pinned exact match, then the
+      // Results in final order, as far as they are known: the exact matches, then the
       // indexes in search order, up to the first not yet searched.
       var list = pinned.slice();
       for (var k = 0; k < slots.length && slots[k]; k++) list = list.concat(slots[k]);
@@ -230,30 +274,19 @@ window.addEventListener("pageshow", function (event) {
       return previous.then(function () {
         if (stop()) return;
         ensure(step);
-        ensure(step + 1);
-        return searchIndex(indexes[n], words, filters, loaded[n]).then(function (results) {
+        (step ? Promise.resolve() : gate).then(function () { if (!stop()) ensure(step + 1); });
+        return Promise.all([searchIndex(n, words, filters, loaded[n]), looked]).then(function (found) {
+          var results = found[0].filter(function (r) { return !pinnedIds[r.id]; });
           if (n === routed && results.length < NARROW) {
             // A narrow query needs every shard: let their chunk loads overlap.
             for (var later = step + 1; later < order.length; later++) ensure(later);
           }
-          if (n === routed && words && results.length) {
-            // An exact name or code among the routed index's best hits goes first.
-            var top = results.slice(0, PIN_CHECK);
-            return Promise.all(top.map(function (r) { return r.data(); })).then(function (pages) {
-              var at = pages.findIndex(function (data) {
-                return data.meta.code === words || queryWords(data.meta.title || "").join(" ") === words;
-              });
-              if (at >= 0) {
-                pinned = [withData(results[at], pages[at])];
-                results = results.slice(0, at).concat(results.slice(at + 1));
-              }
-              slots[step] = results;
-            });
-          }
           slots[step] = results;
-        }).then(function () {
           var known = settled();
-          if (known.complete || known.list.length >= size) firstResolve(known.list.slice(0, size));
+          if (known.complete || known.list.length >= size || holding) {
+            firstResolve(known.list.slice(0, size));
+          }
+          if (!step) return gate;
         });
       });
     }, Promise.resolve()).then(function () {
@@ -261,11 +294,13 @@ window.addEventListener("pageshow", function (event) {
       firstResolve(known.list.slice(0, size));
       return known.complete ? known.list : null;
     });
-    return { first: first, done: done };
-  }
-
-  function withData(result, data) {
-    return Object.assign({}, result, { data: function () { return Promise.resolve(data); } });
+    return {
+      first: first,
+      done: done,
+      release: function () { holding = false; releaseGate(); },
+      held: function () { return holding; },
+      exact: function () { return pinned.length; },
+    };
   }
 
   /** All results for `words` (like Pagefind's own search; for tests and scripts). */
@@ -345,7 +380,8 @@ window.addEventListener("pageshow", function (event) {
   function showMore() {
     var id = serial;
     var more = shown + PAGE_SIZE;
-    var ready = results.length >= more || complete ? Promise.resolve() : pending;
+    // Held after an exact match, the page shows what is known; "显示更多" releases the rest.
+    var ready = results.length >= more || complete || running.held() ? Promise.resolve() : pending;
     return ready.then(function () {
       if (id !== serial) return;
       var slice = results.slice(shown, more);
@@ -360,6 +396,9 @@ window.addEventListener("pageshow", function (event) {
 
   function countText() {
     if (!results.length) return complete ? "没有找到结果" : "正在搜索…";
+    if (!complete && running && running.held()) {
+      return "已找到 " + results.length + " 条结果，其中 " + running.exact() + " 条名称或代码完全相同；点“显示更多”继续搜索";
+    }
     return (complete ? "找到 " : "已找到 ") + results.length + " 条结果" + (complete ? "" : "，正在继续搜索…");
   }
 
@@ -378,7 +417,7 @@ window.addEventListener("pageshow", function (event) {
     var stop = function () { return id !== serial; };
     complete = false;
     return load().then(function () {
-      var running = query(words, filters, PAGE_SIZE, stop);
+      running = query(words, filters, PAGE_SIZE, stop, true);
       pending = running.done.then(function (all) {
         if (stop() || !all) return;
         results = all;
@@ -437,7 +476,14 @@ window.addEventListener("pageshow", function (event) {
   form.addEventListener("reset", function () {
     setTimeout(function () { search(); input.focus(); }, 0);
   });
-  moreButton.addEventListener("click", showMore);
+  moreButton.addEventListener("click", function () {
+    if (running && running.held() && shown + PAGE_SIZE > results.length) {
+      // Past the exact match: search the shards now.
+      running.release();
+      setMeta(countText());
+    }
+    showMore();
+  });
   if (toggle) {
     toggle.addEventListener("change", function () {
       if (toggle.checked) {

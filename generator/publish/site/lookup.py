@@ -1,0 +1,120 @@
+"""Exact lookup: an enterprise found by its exact name or code from one small static file.
+
+Most people search for one firm, by its 统一社会信用代码, its 注册号 or its full name. Asking
+Pagefind means loading an index, and with enterprises spread over shards
+(:func:`~generator.publish.site.search.build_search_index`), loading every shard. So the
+build also writes ``pagefind/lookup/<bucket>.json``: each enterprise under its *keys*, the
+query words of its code and of each of its names joined by spaces (:func:`lookup_key`, which
+is exactly what the search box sends Pagefind for that text). The keys are spread by
+:func:`~generator.publish.site.tokens.name_hash` over ``2 ** bits`` files (:func:`bucket_name`,
+as ``lookupBucket`` in the box), ``bits`` chosen so that a file holds at most
+:data:`BUCKET_KEYS` keys on average: a few KB each, whatever the number of firms.
+
+A key maps to the enterprises it names, each as Pagefind's own fragment shows it (``id``,
+``url``, ``meta``, ``filters``), read back from the bundle Pagefind wrote: the box shows a hit
+exactly as a search result, checks it against the chosen filters, and drops the same page
+(by ``id``) from the Pagefind results that follow. A lookup file therefore holds nothing the
+index does not publish already.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from generator.publish.site.pagefind import read_fragments
+from generator.publish.site.tokens import name_hash, query_words
+
+LOOKUP_DIR = "lookup"
+"""The lookup files' folder inside the Pagefind bundle folder."""
+BUCKET_KEYS = 32
+"""Keys per lookup file on average, at most (an entry is about 300 bytes)."""
+
+
+def lookup_key(text: str) -> str:
+    """The key of a name or code: its query words joined by spaces.
+
+    >>> lookup_key("杨杰干果店（东关）")
+    '杨杰干果店 东关'
+    >>> lookup_key("ＡＢＣ１２３") == lookup_key("abc123")
+    True
+    """
+    return " ".join(query_words(text))
+
+
+def bucket_bits(keys: int) -> int:
+    """The fewest bits of hash that leave at most :data:`BUCKET_KEYS` keys per file on average.
+
+    >>> bucket_bits(0), bucket_bits(32), bucket_bits(33), bucket_bits(300_000)
+    (0, 0, 1, 14)
+    """
+    bits = 0
+    while keys > BUCKET_KEYS << bits:
+        bits += 1
+    return bits
+
+
+def bucket_name(key: str, bits: int) -> str:
+    """The lookup file (without ``.json``) of ``key``: the low ``bits`` bits of its hash, in hex.
+
+    >>> bucket_name("", 0), bucket_name("", 8), bucket_name("", 14)
+    ('0', 'c5', '1dc5')
+    """
+    return _file_name(name_hash(key) & ((1 << bits) - 1), bits)
+
+
+def _file_name(bucket: int, bits: int) -> str:
+    return format(bucket, f"0{max(1, -(-bits // 4))}x")
+
+
+class Lookup:
+    """The exact-match keys of the enterprises, gathered while their records are written."""
+
+    def __init__(self) -> None:
+        self.urls: dict[str, list[str]] = {}
+        """Each key's enterprise URLs, in the order they were added."""
+
+    def add(self, url: str, texts: Iterable[str]) -> None:
+        """File the enterprise at ``url`` under the key of each of ``texts`` (code, names)."""
+        for key in dict.fromkeys(lookup_key(text) for text in texts):
+            if key:
+                self.urls.setdefault(key, []).append(url)
+
+    def write(self, bundles: Iterable[Path], folder: Path) -> dict[str, int]:
+        """Write the lookup files into ``folder`` from the fragments of ``bundles``.
+
+        Returns:
+            ``keys``, ``bits`` and ``files`` (lookup files written).
+
+        Raises:
+            ValueError: An enterprise has no page in the bundles.
+        """
+        wanted = {url for urls in self.urls.values() for url in urls}
+        entries: dict[str, dict[str, Any]] = {}
+        for bundle in bundles:
+            for page_id, fragment in read_fragments(bundle):
+                if fragment.get("url") in wanted:
+                    entries[fragment["url"]] = {
+                        "id": page_id,
+                        "url": fragment["url"],
+                        "meta": fragment.get("meta", {}),
+                        "filters": fragment.get("filters", {}),
+                    }
+        missing = sorted(wanted - entries.keys())
+        if missing:
+            raise ValueError(f"{len(missing)} 个市场主体不在搜索索引中，例如 {missing[0]}")
+        bits = bucket_bits(len(self.urls))
+        # Every file is written, an empty one too: the box never meets a missing file.
+        buckets: dict[str, dict[str, list[dict[str, Any]]]] = {
+            _file_name(n, bits): {} for n in range(1 << bits)
+        }
+        for key, urls in self.urls.items():
+            found = sorted({url: entries[url] for url in urls}.values(), key=lambda e: e["url"])
+            buckets[bucket_name(key, bits)][key] = found
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, table in sorted(buckets.items()):
+            text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+        return {"keys": len(self.urls), "bits": bits, "files": len(buckets)}
