@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 from generator.core.console import StageTime, add_stages, recording_timings, status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.settings import load_settings
-from generator.core.shards import start_beside
+from generator.core.shards import local_workers, start_beside
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
@@ -269,7 +269,8 @@ def publish_site(
             publish_draws(draws or [], staging)
             _add_json_ld(staging / OPEN_DATA_HTML, release)
         with status("正在生成记录页、订阅源和搜索索引…", progress):
-            # The shell first: the search index reads every editorial page, which it is not.
+            # Cut the shell page out first: the search index reads every editorial page, and
+            # the shell is not one.
             shell = read_shell(staging, config.site_name)
             # Feeds, sitemap and search need the model and MkDocs' pages, not the record
             # pages: they run in a process of their own beside them.
@@ -398,9 +399,7 @@ def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> Non
 def _workers(model: Model) -> int:
     """Local processes for the sharded stages: one for a county's few hundred firms (forking
     costs more than it saves there), up to four at city scale."""
-    if len(model.enterprises) < 2000:
-        return 1
-    return max(1, min(4, os.cpu_count() or 1))
+    return 1 if len(model.enterprises) < 2000 else local_workers()
 
 
 def _run_mkdocs(config: Any) -> None:

@@ -52,6 +52,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
         writer.writerows(rows)
 
 
+SEARCH_ALL = """async ([query, filters]) => {
+  const pagefind = await window.gongkaiSearch.load();
+  const words = window.gongkaiSearch.queryWords(query || "").join(" ");
+  const found = await pagefind.search(words || null, {filters: filters || {}});
+  const pages = await Promise.all(found.results.map((r) => r.data()));
+  return pages.map((p) => new URL(p.url, location.href).pathname);
+}"""
+"""Every page the search box's own Pagefind finds for ``[query, filters]`` (site paths), with
+the page's own tokenisation: for ``page.evaluate``."""
+
+
 def type_query(page, query: str) -> list[str]:
     """Search with the header box; the result links shown, in order."""
     box = page.locator(".gongkai-search input[name=query]")

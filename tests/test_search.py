@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import console_errors, personal_values, type_query
+from helpers import SEARCH_ALL, console_errors, personal_values, type_query
 
 from generator.build import PROJECT_DIR
 from generator.model.entities import Model, build_model
@@ -222,15 +222,6 @@ def page(browser, base_url: str):
     page.close()
     assert [u for u in requests if urlsplit(u).hostname != "127.0.0.1"] == []
     assert errors == []
-
-
-SEARCH_ALL = """async ([query, filters]) => {
-  const pagefind = await window.gongkaiSearch.load();
-  const words = window.gongkaiSearch.queryWords(query || "").join(" ");
-  const found = await pagefind.search(words || null, {filters: filters || {}});
-  const pages = await Promise.all(found.results.map((r) => r.data()));
-  return pages.map((p) => new URL(p.url, location.href).pathname);
-}"""
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from helpers import console_errors, personal_values, type_query
+from helpers import SEARCH_ALL, console_errors, personal_values, type_query
 
 from generator.build import create_server
 from generator.model.entities import Model, build_model
@@ -166,15 +166,6 @@ def test_more_results_after_an_exact_match_search_the_shards_once(fresh, model) 
     shown = [urlsplit(a.get_attribute("href")).path for a in links.all()]
     assert shown[: len(held)] == held and shown.count(expected) == 1
     assert meta.inner_text() == f"找到 {len(shown)} 条结果"
-
-
-SEARCH_ALL = """async ([query, filters]) => {
-  const pagefind = await window.gongkaiSearch.load();
-  const words = window.gongkaiSearch.queryWords(query || "").join(" ");
-  const found = await pagefind.search(words || null, {filters: filters || {}});
-  const pages = await Promise.all(found.results.map((r) => r.data()));
-  return pages.map((p) => new URL(p.url, location.href).pathname);
-}"""
 
 
 @pytest.mark.parametrize("query", ["干果店", "杨杰", "饸饹面馆"])

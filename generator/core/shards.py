@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+import os
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -34,12 +35,19 @@ Produce = Callable[[S, J, Emit], R]
 CONNECT_TIMEOUT = "20s"
 """How long to wait for a Dask scheduler before giving up."""
 
+MAX_LOCAL_WORKERS = 4
+
+
+def local_workers() -> int:
+    """Processes for a stage worth splitting: one per core, at most :data:`MAX_LOCAL_WORKERS`."""
+    return max(1, min(MAX_LOCAL_WORKERS, os.cpu_count() or 1))
+
 
 def run_shards(
     produce: Produce[S, J, R],
     shared: S,
     jobs: Sequence[J],
-    out_dir: Path,
+    out_dir: Path | None = None,
     *,
     workers: int = 1,
     scheduler: str | None = None,
@@ -50,7 +58,7 @@ def run_shards(
         produce: A module-level function (Dask sends it by reference).
         shared: What every shard reads (the model, the page shell…).
         jobs: The shards; small and picklable.
-        out_dir: Where the files go.
+        out_dir: Where the files go (none for shards that only return a summary).
         workers: Local processes (ignored with ``scheduler``).
         scheduler: A Dask scheduler's address; the shards then run on its cluster.
 
@@ -73,10 +81,12 @@ def run_shards(
     return [produce(shared, job, emit) for job in jobs]
 
 
-def file_writer(out_dir: Path) -> Emit:
+def file_writer(out_dir: Path | None) -> Emit:
     """An ``emit`` that writes (or moves) each file under ``out_dir``."""
 
     def emit(path: str, data: bytes | Path) -> None:
+        if out_dir is None:
+            raise ValueError(f"{path}: this stage writes no files")
         target = out_dir / path
         target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, Path):
@@ -87,7 +97,7 @@ def file_writer(out_dir: Path) -> Emit:
     return emit
 
 
-_FORKED: tuple[Any, Any, Path] | None = None
+_FORKED: tuple[Any, Any, Path | None] | None = None
 
 
 class Beside:
@@ -160,7 +170,7 @@ def _collect(produce: Produce[S, J, R], shared: S, job: J) -> tuple[R, list[tupl
 
 
 def _run_on_dask(
-    produce: Produce[S, J, R], shared: S, jobs: Sequence[J], out_dir: Path, scheduler: str
+    produce: Produce[S, J, R], shared: S, jobs: Sequence[J], out_dir: Path | None, scheduler: str
 ) -> list[R]:
     try:
         from distributed import Client, as_completed

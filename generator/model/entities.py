@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.core.schemas import load_outcomes, normalise_value_key, split_outcomes
-from generator.model.identity import record_slug, split_ids
+from generator.model.identity import record_path, record_slug, split_ids
 
 CLOSED_OUTCOMES = {"注销", "被吊销", "被撤销", "迁出", "已关闭停业或正在组织清算"}
 
@@ -70,6 +70,14 @@ class Model:
     """Follow-up updates (后续处置) of published results, newest first."""
     notices: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Corrections per site-relative page path (``task/T1/``), for 更正说明 on that page."""
+
+    def record_paths(self) -> list[str]:
+        """Site-relative paths of every live record page (enterprise, task, plan, item), in a
+        fixed order; a path listed twice means two records would share a page."""
+        paths = [record_path("enterprise", e.slug) for e in self.enterprises.values()]
+        for kind, records in (("task", self.tasks), ("plan", self.plans), ("item", self.items)):
+            paths += [record_path(kind, r["slug"]) for r in records.values()]
+        return sorted(paths)
 
     def item_for(self, reference: str | None) -> dict[str, Any] | None:
         """An item by id or by (folded) name; ``None`` when the list lacks it."""

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -15,7 +13,7 @@ from frictionless import Check, Checklist, Resource, Schema, errors
 from generator.core.errors import Issue
 from generator.core.schemas import KindSchema, load_schemas
 from generator.core.settings import Settings
-from generator.core.shards import Emit, run_shards
+from generator.core.shards import Emit, local_workers, run_shards
 from generator.core.values import check_entity_code, is_region_code
 from generator.ingest.exports import ExportTable
 from generator.validate.report import INTERNAL_KINDS, Record
@@ -81,9 +79,9 @@ def frictionless_issues(
     data = [[r.values.get(n) for n in names] for r in records]
     chunks = [(start, min(start + VALIDATE_CHUNK, len(data)))
               for start in range(0, len(data), VALIDATE_CHUNK)]  # fmt: skip
-    workers = min(4, os.cpu_count() or 1) if len(chunks) > 1 else 1
+    workers = local_workers() if len(chunks) > 1 else 1
     shared = (descriptor, names, data, settings.uscc_allowlist)
-    found = run_shards(_chunk_errors, shared, chunks, Path(), workers=workers, scheduler=scheduler)
+    found = run_shards(_chunk_errors, shared, chunks, workers=workers, scheduler=scheduler)
     issues = []
     for (start, _), errors_ in zip(chunks, found, strict=True):
         for position, field_name, error_type, note in errors_:

@@ -65,7 +65,7 @@ from generator.publish.data.downloads import (
     Release,
     ReleaseNotesWriter,
 )
-from generator.publish.data.exporters import EXPORTERS, CSVExporter, SQLiteExporter
+from generator.publish.data.exporters import EXPORTERS, CSVExporter
 
 SHORT_HASH = 8
 """Hex digits of the content hash in a release version."""
@@ -232,8 +232,7 @@ def _write_format(
     kind = next(e for e in EXPORTERS.values() if e.FORMAT == fmt)
     with tempfile.TemporaryDirectory(prefix=f"gongkai-{fmt}-") as scratch:
         folder = Path(scratch)
-        exporter = (SQLiteExporter(folder, tables, release_meta) if kind is SQLiteExporter
-                    else kind(folder, tables))  # fmt: skip
+        exporter = kind(folder, tables, release_meta)
         try:
             exporter.setup()
             for name in TABLES:

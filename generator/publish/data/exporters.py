@@ -66,9 +66,13 @@ class Exporter:
     MIME_TYPE: ClassVar[str]
     FORMAT: ClassVar[str]
 
-    def __init__(self, folder: Path, tables: Mapping[str, Table]) -> None:
+    def __init__(
+        self, folder: Path, tables: Mapping[str, Table], release: Mapping[str, str] | None = None
+    ) -> None:
         self.folder = folder
         self.tables = tables
+        self.release = dict(release or {})
+        """The release's version, date and licence, for formats that record them."""
 
     def path_for(self, table: str) -> Path:
         """The file of ``table``."""
@@ -322,10 +326,6 @@ class SQLiteExporter(Exporter):
     TITLE = "SQLite 数据库（含全文检索）"
     MIME_TYPE = FORMATS["sqlite"][1]
     FORMAT = "sqlite"
-
-    def __init__(self, folder: Path, tables: Mapping[str, Table], release: dict[str, str]) -> None:
-        super().__init__(folder, tables)
-        self.release = release
 
     def path_for(self, table: str) -> Path:
         return self.folder / SQLITE_FILE

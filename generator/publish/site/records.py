@@ -237,10 +237,7 @@ def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
 
 def _withdrawal_jobs(model: Model) -> Iterator[_Job]:
     """A withdrawal notice at each address a withdrawn record leaves, unless it is live."""
-    live = {record_path("enterprise", e.slug) for e in model.enterprises.values()}
-    live |= {record_path(k, r["slug"]) for k, rs in
-             (("task", model.tasks), ("plan", model.plans), ("item", model.items))
-             for r in rs.values()}  # fmt: skip
+    live = set(model.record_paths())
     pages: dict[str, list[dict[str, Any]]] = {}
     for withdrawal in model.withdrawals:
         for page in withdrawal["pages"]:
@@ -289,11 +286,7 @@ def write_records(
 
 def _check_paths(model: Model) -> None:
     """Raises BuildAbort when two records would be written at one address."""
-    slugs = [("enterprise", e.slug) for e in model.enterprises.values()]
-    slugs += [(kind, record["slug"]) for kind, records in
-              (("task", model.tasks), ("plan", model.plans), ("item", model.items))
-              for record in records.values()]  # fmt: skip
-    paths = Counter(record_path(kind, slug) for kind, slug in slugs)
+    paths = Counter(model.record_paths())
     duplicates = sorted(path for path, count in paths.items() if count > 1)
     if duplicates:
         raise BuildAbort(f"两条记录的页面地址相同：/{duplicates[0]}")

@@ -24,21 +24,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from generator.model.entities import Model
-from generator.model.identity import record_path
 
 SITEMAP = "sitemap.xml"
 MAX_URLS = 50_000
 """The sitemap protocol's limit of addresses per file."""
 _NAMESPACE = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _ENTRY = re.compile(r"<url>\s*<loc>([^<]*)</loc>(?:\s*<lastmod>([^<]*)</lastmod>)?")
-
-
-def record_paths(model: Model) -> list[str]:
-    """Site-relative paths of every live record page, in a fixed order."""
-    paths = [record_path("enterprise", e.slug) for e in model.enterprises.values()]
-    for kind, records in (("task", model.tasks), ("plan", model.plans), ("item", model.items)):
-        paths += [record_path(kind, r["slug"]) for r in records.values()]
-    return sorted(paths)
 
 
 def write_sitemap(site_dir: Path, model: Model, site_url: str | None) -> int:
@@ -58,7 +49,7 @@ def write_sitemap(site_dir: Path, model: Model, site_url: str | None) -> int:
         for loc, lastmod in _mkdocs_entries(site_dir / SITEMAP)
         if _exists(site_dir, loc.removeprefix(base))
     ]
-    entries += [(base + path, None) for path in record_paths(model)]
+    entries += [(base + path, None) for path in model.record_paths()]
     for stale in site_dir.glob("sitemap-*.xml*"):
         stale.unlink()
     chunks = [entries[i : i + MAX_URLS] for i in range(0, len(entries), MAX_URLS)] or [[]]
