@@ -156,15 +156,17 @@ def check_balance(report: dict[str, Any]) -> None:
     """Check that every row read has exactly one fate, in total and per file.
 
     Raises:
-        BuildAbort: rows in ≠ published + quarantined + withheld somewhere.
+        BuildAbort: rows in ≠ published + quarantined + withheld + refused somewhere.
     """
     for where, counts in [("全部文件", report)] + [(f["path"], f) for f in report["files"]]:
-        fates = counts["rows_published"] + counts["rows_quarantined"] + counts["rows_withheld"]
+        fates = (counts["rows_published"] + counts["rows_quarantined"] + counts["rows_withheld"]
+                 + counts.get("rows_refused", 0))  # fmt: skip
         if counts["rows_in"] != fates:
             raise BuildAbort(
                 f"{where}：读入 {counts['rows_in']} 行，但公示 {counts['rows_published']} + "
-                f"隔离 {counts['rows_quarantined']} + 不予公示 {counts['rows_withheld']} = "
-                f"{fates} 行，行数不平衡。这是 gongkai 的缺陷，网站未发布；请报告此问题。"
+                f"隔离 {counts['rows_quarantined']} + 不予公示 {counts['rows_withheld']} + "
+                f"拒收 {counts.get('rows_refused', 0)} = {fates} 行，行数不平衡。"
+                "这是 gongkai 的缺陷，网站未发布；请报告此问题。"
             )
 
 

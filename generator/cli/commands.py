@@ -102,17 +102,34 @@ def validate_command(
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    """Print the Chinese validation summary."""
+    """Print the Chinese validation summary; a refused file is named with its rows (or bytes),
+    the reason and what to do."""
+    refused = [f for f in summary["files"] if f["kind"] is None]
+    amounts = {
+        f["path"]: f"{f['bytes_refused']} 字节（行数无法统计）" if f.get("bytes_refused")
+        else f"{f.get('rows_refused', 0)} 行"
+        for f in refused
+    }  # fmt: skip
+    named = "；拒收文件：" + "、".join(f"{p}（{a}）" for p, a in amounts.items()) if refused else ""
     click.echo(
         f"读入 {summary['rows_in']} 行 = 公示 {summary['rows_published']} 行"
         f" + 隔离 {summary['rows_quarantined']} 行 + 不予公示 {summary['rows_withheld']} 行"
-        f"（{'核对一致' if summary['balanced'] else '核对不一致'}）"
+        f" + 拒收 {summary.get('rows_refused', 0)} 行"
+        f"（{'核对一致' if summary['balanced'] else '核对不一致'}{named}）"
     )
     for entry in summary["files"]:
         kind = entry["kind_title"] or "未识别"
         click.echo(
             f"  {entry['path']}  [{kind}]  读入 {entry['rows_in']}，公示 {entry['rows_published']}，"
             f"隔离 {entry['rows_quarantined']}，不予公示 {entry['rows_withheld']}"
+            f"，拒收 {entry.get('rows_refused', 0)}"
+        )
+    reasons = {i["file"]: i for i in summary["errors"] if i.get("row") is None}
+    for path, amount in amounts.items():
+        reason = reasons.get(path, {})
+        click.echo(
+            f"拒收文件 {path}：{amount}未读入，{reason.get('message', '无法读取')}。"
+            f"处理办法：{reason.get('hint', '请重新导出该文件')}"
         )
     records = "，".join(f"{k} {v}" for k, v in summary["records"].items())
     click.echo(f"发布记录数：{records}")

@@ -27,13 +27,18 @@ class ConfigError(GongkaiError):
 class IngestError(GongkaiError):
     """Raised when a file cannot be read at all (encoding, format, unsafe or corrupt content)."""
 
-    def __init__(self, code: str, **params: Any) -> None:
+    def __init__(self, code: str, *, technical: str | None = None, **params: Any) -> None:
         self.code = code
         self.params = params
         message, hint = render_issue_text(code, params)
         super().__init__(f"{message}{hint and '。' + hint}")
         self.issue_message = message
         self.issue_hint = hint
+        self.technical = technical
+        """The exception text behind the refusal, for the operator's terminal: never published
+        (it may hold English library messages and server paths)."""
+        self.rows: list[int] = []
+        """Numbers of the rows refused with the file, when they could be counted."""
 
 
 class BuildAbort(GongkaiError):
@@ -56,8 +61,19 @@ ISSUE_CODES: dict[str, IssueCode] = {
     "empty-file": IssueCode("error", "文件为空", "请确认导出时选择了正确的数据范围并重新导出"),
     "unreadable-encoding": IssueCode(
         "error",
-        "文件既不是 UTF-8 也不是 GB18030/GBK 编码，无法读取",
+        "文件编码无法识别（{detail}），无法读取",
         "请在 Excel 或 WPS 中“另存为 CSV UTF-8（逗号分隔）”后重新放入数据目录",
+    ),
+    "file-too-large": IssueCode(
+        "error",
+        "文件超过读取上限，未读取（{detail}）",
+        "请删除工作表中远处的空白格式或多余的行列后重新保存，或把文件拆分为几个较小的文件；"
+        "确认文件可信时，也可在数据目录的 gongkai.yml 中提高 limits 的上限",
+    ),
+    "control-characters": IssueCode(
+        "warning",
+        "「{column}」含有不可见的控制字符（如 NUL），已删除后读入",
+        "控制字符多来自导出程序的缺陷；请核对该单元格的内容，并在业务系统中修正后重新导出",
     ),
     "unknown-file-format": IssueCode(
         "error",

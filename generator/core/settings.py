@@ -43,6 +43,14 @@ The file is optional. Example::
       monthly_report: {due: 20, submitted: {"2024-09": 2024-10-18}}
       work_summary: {submitted: {"2024-06-20": 2024-06-18}}
       task_completion: false
+
+    # How much of one export file is read before it is refused (读取上限). A refused file's
+    # rows (or, when they cannot be counted, its bytes) are reported as 拒收. Defaults fit a
+    # province's 600,000-row exports; raise them only for a file you trust.
+    limits:
+      file_bytes: 536870912      # 单个文件的最大字节数（512 MiB）
+      unpacked_bytes: 1073741824 # xlsx 解压后的最大总字节数（1 GiB）：读取时间与之成正比
+      cells: 40000000            # 单个工作表的最大单元格数（含行内空单元格）：内存与之成正比
 """
 
 from __future__ import annotations
@@ -54,7 +62,7 @@ from pathlib import Path
 import yaml
 
 from generator.core.errors import ConfigError
-from generator.core.values import normalise_identifier
+from generator.core.values import normalise_entity_code
 
 SETTINGS_FILE = "gongkai.yml"
 
@@ -78,6 +86,27 @@ class Settings:
     the definitions divide by, for the whole area or one 行政区划."""
     duties: tuple[DutySetting, ...] = ()
     """The operator's changes to the default duties (:data:`DUTY_KEYS`), by key."""
+    limits: ReadLimits = field(default_factory=lambda: ReadLimits())
+    """How much of one export is read before it is refused."""
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on the work one export file may cause (``limits`` in ``gongkai.yml``).
+
+    Memory grows with ``cells`` (about 100 bytes per text cell held) and time with
+    ``unpacked_bytes`` (the XML openpyxl parses) or ``file_bytes`` (a CSV is decoded whole).
+    """
+
+    file_bytes: int = 512 * 1024 * 1024
+    """A larger file is refused unread."""
+    unpacked_bytes: int = 1024 * 1024 * 1024
+    """An XLSX whose parts unpack to more is refused unread (the zip states the sizes, and
+    reading never goes past them)."""
+    cells: int = 40_000_000
+    """Cells of one sheet, the empty ones inside its rows included: a sheet whose
+    ``<dimension>`` declares more is refused unread, and reading stops once it holds more.
+    A province's 600,000 rows × 20 columns are 12,000,000."""
 
 
 DUTY_KEYS = ("plan_publication", "monthly_report", "work_summary", "task_completion")
@@ -127,7 +156,7 @@ def load_settings(data_dir: Path) -> Settings:
     if not isinstance(raw, dict):
         raise ConfigError(f"配置文件 {path} 应为键值对（YAML 映射）")
     known = {"uscc_allowlist", "directory_sizes", "kpi_targets", "objection", "duties",
-             "kpi_presets", "denominators"}  # fmt: skip
+             "kpi_presets", "denominators", "limits"}  # fmt: skip
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"配置文件 {path} 有无法识别的设置：{'、'.join(unknown)}")
@@ -135,7 +164,8 @@ def load_settings(data_dir: Path) -> Settings:
     if not isinstance(allowlist, list):
         raise ConfigError(f"配置文件 {path} 中 uscc_allowlist 应为列表")
     return Settings(
-        uscc_allowlist=frozenset(normalise_identifier(str(c)) for c in allowlist),
+        uscc_allowlist=frozenset(normalise_entity_code(str(c)) for c in allowlist),
+        limits=_limits(path, raw.get("limits") or {}),
         directory_sizes=_directory_sizes(path, raw.get("directory_sizes") or []),
         kpi_targets=_kpi_targets(path, raw.get("kpi_targets") or {}),
         objection=_objection(path, raw.get("objection") or {}),
@@ -143,6 +173,21 @@ def load_settings(data_dir: Path) -> Settings:
         kpi_presets=_presets(path, raw.get("kpi_presets") or []),
         denominators=_denominators(path, raw.get("denominators") or []),
     )
+
+
+LIMIT_KEYS = {"file_bytes": "单个文件字节数", "unpacked_bytes": "解压后字节数", "cells": "单元格数"}
+"""The keys of ``limits`` and what each bounds, in Chinese."""
+
+
+def _limits(path: Path, value: object) -> ReadLimits:
+    if not isinstance(value, dict) or set(value) - set(LIMIT_KEYS):
+        raise ConfigError(
+            f"配置文件 {path} 中 limits 只能设置 {'、'.join(LIMIT_KEYS)}，如 {{cells: 40000000}}"
+        )
+    for key, number in value.items():
+        if type(number) is not int or number <= 0:
+            raise ConfigError(f"配置文件 {path} 中 limits.{key}（{LIMIT_KEYS[key]}）应为正整数，而不是 {number!r}")
+    return ReadLimits(**value)
 
 
 def _presets(path: Path, value: object) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ _COMPACT_YMD = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _TIME = re.compile(r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
 _LEGACY_REGNO = re.compile(r".{1,12}字第?\d{3,}号")
 _INTEGER_SUFFIX = re.compile(r"(户|家|个|人|次|项|条)$")
+_CODE_SEPARATORS = re.compile(r"[-‐‑‒–—―−﹣.·・•]")
 
 
 def fold_text(value: object) -> object:
@@ -42,9 +43,28 @@ def fold_text(value: object) -> object:
 
 
 def normalise_identifier(value: str) -> str:
-    """NFKC, no whitespace anywhere, upper case: how identifiers are compared and published."""
+    """NFKC, every decimal digit as ASCII, no whitespace, upper case: how identifiers are
+    compared and published (``SJ-２０２４`` and ``SJ-٢٠٢٤`` are ``SJ-2024``)."""
     value = "".join(unicodedata.normalize("NFKC", value).split()).upper()
-    return unicodedata.normalize("NFKC", value)  # again: joining can compose characters
+    value = unicodedata.normalize("NFKC", value)  # again: joining can compose characters
+    if value.isascii():
+        return value
+    return "".join(_ascii_digit(c) for c in value)
+
+
+def normalise_entity_code(value: str) -> str:
+    """A 统一社会信用代码 or 注册号 as published: :func:`normalise_identifier` without the
+    hyphens, dots and middle dots typed between groups (``91-110000-600037341L``)."""
+    value = normalise_identifier(value)
+    if _SCIENTIFIC.fullmatch(value):
+        return value  # Excel's 9.1E+17 keeps its dot, so the damage is named
+    return _CODE_SEPARATORS.sub("", value)
+
+
+def _ascii_digit(char: str) -> str:
+    """A decimal digit of any script as its ASCII digit; any other character unchanged."""
+    digit = unicodedata.decimal(char, None)
+    return char if digit is None else str(digit)
 
 
 def parse_date(value: str) -> str | None:

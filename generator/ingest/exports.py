@@ -24,7 +24,9 @@ from typing import Any
 from generator.core.errors import IngestError
 from generator.core.publicity import mask_value
 from generator.core.schemas import KindSchema, load_schemas
+from generator.core.settings import ReadLimits
 from generator.ingest.sheets import RawSheet, read_sheet
+from generator.ingest.text import lenient_rows
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".xls")
 HEADER_SEARCH_ROWS = 20
@@ -65,6 +67,8 @@ class ExportTable:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     missing_required: list[str] = field(default_factory=list)
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    cleaned: list[tuple[int, str]] = field(default_factory=list)
+    """(row number, column header) of the cells control characters were removed from."""
 
     def header_of(self, field_name: str) -> str:
         """The header text as written in the file for a field (falls back to the schema title)."""
@@ -145,7 +149,10 @@ def _is_template_row(cells: list[str | None]) -> bool:
 
 
 def read_export(
-    path: Path, display_path: str, corrections: Mapping[int, RowCorrection] | None = None
+    path: Path,
+    display_path: str,
+    corrections: Mapping[int, RowCorrection] | None = None,
+    limits: ReadLimits | None = None,
 ) -> ExportTable:
     """Read one export file into an :class:`ExportTable` of header-mapped rows.
 
@@ -154,16 +161,25 @@ def read_export(
         display_path: The file as reports name it (relative to the data folder).
         corrections: Cells an operator corrected in a correction workbook, by row number
             (:func:`apply_corrections`).
+        limits: How much of the file may be read (:class:`ReadLimits`).
 
     Raises:
-        IngestError: when the file cannot be read or its kind cannot be recognised.
+        IngestError: when the file cannot be read or its kind cannot be recognised; its
+            ``rows`` are the rows refused with it, when they could be counted.
     """
-    sheet = read_sheet(path)
+    try:
+        sheet = read_sheet(path, limits)
+    except IngestError as error:
+        if error.code == "unreadable-encoding":  # text in some other encoding: count its lines
+            error.rows = _data_row_numbers(RawSheet("csv", None, lenient_rows(path.read_bytes())))
+        raise
     if corrections:
         apply_corrections(sheet, corrections)
     guess = locate_header(sheet)
     if guess is None:
-        raise IngestError("header-not-found", detail=str(min(len(sheet.rows), HEADER_SEARCH_ROWS)))
+        error = IngestError("header-not-found", detail=str(min(len(sheet.rows), HEADER_SEARCH_ROWS)))
+        error.rows = [number for number, _ in sheet.rows]
+        raise error
     kind = guess.kind
     columns: list[Column] = []
     seen: dict[str, str] = {}
@@ -197,7 +213,19 @@ def read_export(
         notes=notes,
     )
     table.rows = list(_data_rows(sheet, table, kind, last_header))
+    table.cleaned = [
+        (number, columns[index].header if index < len(columns) and columns[index].header
+         else f"第 {index + 1} 列")
+        for number, index in sheet.cleaned
+    ]  # fmt: skip
     return table
+
+
+def _data_row_numbers(sheet: RawSheet) -> list[int]:
+    """The numbers of the rows below the header, or of every row when none is found."""
+    guess = locate_header(sheet)
+    last_header = guess.start + guess.depth if guess else 0
+    return [number for number, _ in sheet.rows[last_header:]]
 
 
 def _data_rows(

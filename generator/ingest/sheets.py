@@ -1,16 +1,21 @@
 """Reading one export file into a grid of cell texts.
 
-The real format is sniffed from the bytes; CSV is decoded strictly; SpreadsheetML 2003 and XLSX
-are read behind guards against zip bombs, XML entities and oversized sheets; merged cells are
-filled.
+The real format is sniffed from the bytes; CSV is decoded strictly (:mod:`generator.ingest.text`);
+SpreadsheetML 2003 and XLSX are read behind guards against zip bombs, XML entities and oversized
+sheets; merged cells are filled; control characters are removed from every cell.
+
+Bounds per file (:class:`generator.core.settings.ReadLimits`): at most ``file_bytes`` read from
+disk, at most ``unpacked_bytes`` of XLSX parts parsed (the time a file can take grows with
+these), and at most ``cells`` cells held for a sheet (the memory it can take: a sheet whose
+``<dimension>`` declares more is refused before a cell is read). An XLSX sheet is read sparse:
+only the cells the file holds, each row as wide as its last non-empty cell, so a single cell
+at ``XFD1048576`` costs one row, not a padded grid.
 """
 
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime as dt
-import io
 import re
 import zipfile
 import zlib
@@ -20,12 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import IngestError
-
-MAX_FILE_BYTES = 512 * 1024 * 1024
-
-
-MAX_UNCOMPRESSED_BYTES = 1024 * 1024 * 1024
-
+from generator.core.settings import ReadLimits
+from generator.ingest.text import clean_cells, csv_rows, decode_text
 
 MAX_COMPRESSION_RATIO = 200
 
@@ -37,9 +38,6 @@ MAX_ROWS = 1_048_576  # Excel's limits
 
 
 MAX_COLUMNS = 16_384
-
-
-MAX_XML_CELLS = 20_000_000
 
 
 _XML_DANGER = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -56,6 +54,8 @@ class RawSheet:
     encoding: str | None
     rows: list[tuple[int, list[str | None]]]
     notes: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    cleaned: list[tuple[int, int]] = field(default_factory=list)
+    """(row number, column index) of the cells control characters were removed from."""
 
 
 def sniff_format(head: bytes) -> str:
@@ -72,81 +72,48 @@ def sniff_format(head: bytes) -> str:
     return "csv"
 
 
-def read_sheet(path: Path) -> RawSheet:
-    """Read a file's cells, whatever its name says it is.
+def read_sheet(path: Path, limits: ReadLimits | None = None) -> RawSheet:
+    """Read a file's cells, whatever its name says it is, within ``limits``.
 
     Raises:
-        IngestError: the file is empty, unsafe, corrupt, in an unsupported format or encoding.
+        IngestError: the file is empty, too large, unsafe, corrupt, in an unsupported format
+            or encoding.
     """
+    limits = limits or ReadLimits()
     size = path.stat().st_size
     if size == 0:
         raise IngestError("empty-file")
-    if size > MAX_FILE_BYTES:
-        raise IngestError("unsafe-file", detail=f"文件大小 {size} 字节超过上限")
+    if size > limits.file_bytes:
+        raise IngestError(
+            "file-too-large", detail=f"文件 {size} 字节，上限 {limits.file_bytes} 字节（limits.file_bytes）"
+        )
     with path.open("rb") as handle:
         head = handle.read(512)
     kind = sniff_format(head)
     if kind == "xlsx":
-        return _read_xlsx(path)
-    if kind == "csv":
-        return _read_csv(path.read_bytes())
-    if kind == "xml":
-        return _read_spreadsheet_xml(path.read_bytes())
-    detail = {
-        "xls": "旧版 Excel 97-2003 .xls 二进制格式",
-        "html": "网页（HTML）表格",
-    }[kind]
-    raise IngestError("unknown-file-format", detail=detail)
-
-
-def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode CSV bytes strictly: UTF-8 (with or without BOM) first, then GB18030.
-
-    Returns:
-        The text and the encoding that decoded it.
-
-    Raises:
-        IngestError: with code ``unreadable-encoding`` when neither decodes, or
-            ``unknown-file-format`` when the bytes are binary.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise IngestError("unreadable-encoding")  # UTF-16, Excel's "Unicode 文本"
-    if b"\x00" in data[:65536]:
-        raise IngestError("unknown-file-format", detail="二进制文件，不是 CSV 文本")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding), encoding
-        except UnicodeDecodeError:
-            continue
-    raise IngestError("unreadable-encoding")
+        sheet = _read_xlsx(path, limits)
+    elif kind == "csv":
+        sheet = _read_csv(path.read_bytes())
+    elif kind == "xml":
+        sheet = _read_spreadsheet_xml(path.read_bytes(), limits.cells)
+    else:
+        detail = {"xls": "旧版 Excel 97-2003 .xls 二进制格式", "html": "网页（HTML）表格"}[kind]
+        raise IngestError("unknown-file-format", detail=detail)
+    sheet.cleaned = clean_cells(sheet.rows)
+    return sheet
 
 
 def _read_csv(data: bytes) -> RawSheet:
     text, encoding = decode_text(data)
     if not text.strip():
         raise IngestError("empty-file")
-    sample = text[:8192]
-    delimiter = ","
-    try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        pass
-    if delimiter != "," and sample.count(",") > sample.count(delimiter):
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows: list[tuple[int, list[str | None]]] = []
-    try:
-        for number, record in enumerate(reader, start=1):
-            rows.append((number, [cell if cell != "" else None for cell in record]))
-    except csv.Error as exc:
-        raise IngestError("corrupt-file", detail=f"CSV 格式错误：{exc}") from exc
-    return RawSheet("csv", encoding, rows)
+    return RawSheet("csv", encoding, list(csv_rows(text)))
 
 
 _SS = "{urn:schemas-microsoft-com:office:spreadsheet}"
 
 
-def _read_spreadsheet_xml(data: bytes) -> RawSheet:
+def _read_spreadsheet_xml(data: bytes, cells_limit: int) -> RawSheet:
     """Read an Excel 2003 XML (SpreadsheetML) workbook, often saved with an .xlsx name."""
     from defusedxml import DefusedXmlException
     from defusedxml.ElementTree import ParseError, fromstring
@@ -156,12 +123,15 @@ def _read_spreadsheet_xml(data: bytes) -> RawSheet:
     try:
         root = fromstring(data, forbid_dtd=True)
     except (ParseError, DefusedXmlException, ValueError) as exc:
-        raise IngestError("corrupt-file", detail=f"XML 格式错误：{exc}") from exc
+        where = f"第 {exc.position[0]} 行" if getattr(exc, "position", None) else "结构"
+        raise IngestError(
+            "corrupt-file", detail=f"XML 格式错误（{where}）", technical=technical_text(exc)
+        ) from exc
     for table in root.iter(f"{_SS}Table"):
         rows: list[tuple[int, list[str | None]]] = []
         merges: list[tuple[int, int, int, int]] = []
         number = 0
-        budget = MAX_XML_CELLS
+        budget = CellBudget(cells_limit)
         for row in table.iter(f"{_SS}Row"):
             number = _ss_int(row, "Index", number + 1, number + 1, MAX_ROWS)
             cells: list[str | None] = []
@@ -176,15 +146,37 @@ def _read_spreadsheet_xml(data: bytes) -> RawSheet:
                 if across or down:
                     merges.append((number, column, number + down, column + across))
                     cells.extend([None] * across)
-            budget -= len(cells)
-            if budget < 0:
-                raise IngestError("unsafe-file", detail="单元格数量超过上限")
+            budget.take(len(cells))
             if any(c not in (None, "") for c in cells):
                 rows.append((number, cells))
         if rows:
-            _fill_merges(rows, merges)
+            _fill_merges(rows, merges, budget)
             return RawSheet("xml", None, rows)
     raise IngestError("empty-file")
+
+
+def technical_text(exc: BaseException) -> str:
+    """An exception as the operator's terminal shows it (never published)."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+class CellBudget:
+    """The cells a sheet may still hold (``limits.cells``); taking more refuses the file."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = self.left = limit
+
+    def take(self, cells: int) -> None:
+        """Count ``cells`` more cells held.
+
+        Raises:
+            IngestError: ``file-too-large`` once more than the limit are held.
+        """
+        self.left -= cells
+        if self.left < 0:
+            raise IngestError(
+                "file-too-large", detail=f"工作表超过 {self.limit} 个单元格（limits.cells）"
+            )
 
 
 # What a damaged zip or XML part can raise while being read: all mean "corrupt file".
@@ -215,28 +207,33 @@ def _ss_int(element: Any, name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        raise IngestError("corrupt-file", detail=f"ss:{name}={raw[:20]!r} 超出范围")
+        raise IngestError("corrupt-file", detail=f"ss:{name}「{raw[:20]}」超出范围")
     return value
 
 
-def check_zip(path: Path) -> zipfile.ZipFile:
-    """Open an XLSX zip after refusing bombs and XML entity declarations."""
+def check_zip(path: Path, unpacked_bytes: int | None = None) -> zipfile.ZipFile:
+    """Open an XLSX zip after refusing bombs, oversized contents and XML entity declarations."""
+    limit = unpacked_bytes or ReadLimits().unpacked_bytes
     try:
         archive = zipfile.ZipFile(path)
     except _CORRUPT as exc:
-        raise IngestError("corrupt-file", detail=f"不是有效的 xlsx 压缩包：{exc}") from exc
+        raise IngestError(
+            "corrupt-file", detail="不是有效的 xlsx 压缩包", technical=technical_text(exc)
+        ) from exc
     try:
-        _check_members(archive)
+        _check_members(archive, limit)
     except IngestError:
         archive.close()
         raise
     except _CORRUPT as exc:
         archive.close()
-        raise IngestError("corrupt-file", detail=f"压缩包内容损坏：{type(exc).__name__}") from exc
+        raise IngestError(
+            "corrupt-file", detail="压缩包内容损坏", technical=technical_text(exc)
+        ) from exc
     return archive
 
 
-def _check_members(archive: zipfile.ZipFile) -> None:
+def _check_members(archive: zipfile.ZipFile, limit: int) -> None:
     members = archive.infolist()
     if len(members) > MAX_ZIP_MEMBERS:
         raise IngestError("unsafe-file", detail=f"压缩包内有 {len(members)} 个文件")
@@ -246,8 +243,10 @@ def _check_members(archive: zipfile.ZipFile) -> None:
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > 10 * 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
             raise IngestError("unsafe-file", detail=f"压缩炸弹：{info.filename} 压缩比 {ratio:.0f}:1")
-        if total > MAX_UNCOMPRESSED_BYTES:
-            raise IngestError("unsafe-file", detail="解压后总大小超过 1 GiB")
+        if total > limit:
+            raise IngestError(
+                "file-too-large", detail=f"解压后超过 {limit} 字节（limits.unpacked_bytes）"
+            )
     for info in members:
         if info.filename.endswith((".xml", ".rels", ".vml")):
             with archive.open(info) as member:
@@ -259,8 +258,8 @@ def _check_members(archive: zipfile.ZipFile) -> None:
                     )
 
 
-def _read_xlsx(path: Path) -> RawSheet:
-    archive = check_zip(path)
+def _read_xlsx(path: Path, limits: ReadLimits) -> RawSheet:
+    archive = check_zip(path, limits.unpacked_bytes)
     import openpyxl  # heavy; imported only for spreadsheets
     from defusedxml import DefusedXmlException
 
@@ -270,37 +269,39 @@ def _read_xlsx(path: Path) -> RawSheet:
     except DefusedXmlException as exc:
         handle.close()
         archive.close()
-        raise IngestError("unsafe-file", detail=f"XML 实体或 DTD：{type(exc).__name__}") from exc
+        raise IngestError("unsafe-file", detail="含有 XML 实体或 DTD 声明") from exc
     except Exception as exc:  # openpyxl raises many types for broken packages
         handle.close()
         archive.close()
-        raise IngestError("corrupt-file", detail=f"{type(exc).__name__}: {exc}") from exc
+        raise IngestError(
+            "corrupt-file", detail="工作簿结构损坏", technical=technical_text(exc)
+        ) from exc
     try:
-        return _read_workbook(workbook, archive)
+        return _read_workbook(workbook, archive, limits.cells)
     except DefusedXmlException as exc:
-        raise IngestError("unsafe-file", detail=f"XML 实体或 DTD：{type(exc).__name__}") from exc
-    except _CORRUPT as exc:  # read-only sheets parse lazily, while rows are iterated
-        raise IngestError("corrupt-file", detail=f"工作表内容损坏：{type(exc).__name__}") from exc
+        raise IngestError("unsafe-file", detail="含有 XML 实体或 DTD 声明") from exc
+    except _CORRUPT as exc:  # sheets are parsed lazily, while rows are read
+        raise IngestError(
+            "corrupt-file", detail="工作表内容损坏", technical=technical_text(exc)
+        ) from exc
     finally:
         workbook.close()
         handle.close()
         archive.close()
 
 
-def _read_workbook(workbook: Any, archive: zipfile.ZipFile) -> RawSheet:
+def _read_workbook(workbook: Any, archive: zipfile.ZipFile, cells_limit: int) -> RawSheet:
     """The first visible sheet with data, merged cells filled."""
     notes: list[tuple[str, dict[str, Any]]] = []
     chosen = None
     chosen_rows: list[tuple[int, list[str | None]]] = []
     others: list[str] = []
+    budget = CellBudget(cells_limit)
     for sheet in workbook.worksheets:
         if getattr(sheet, "sheet_state", "visible") != "visible":
             continue
-        rows = [
-            (number, [excel_cell_text(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
-        rows = [(n, cells) for n, cells in rows if any(c not in (None, "") for c in cells)]
+        _check_declared(sheet, cells_limit)
+        rows = _sparse_rows(workbook, sheet, budget)
         if not rows:
             continue
         if chosen is None:
@@ -312,10 +313,56 @@ def _read_workbook(workbook: Any, archive: zipfile.ZipFile) -> RawSheet:
             raise IngestError("corrupt-file", detail="工作簿中没有工作表")
         raise IngestError("empty-file")
     merges = _merged_ranges(archive, getattr(chosen, "_worksheet_path", ""))
-    _fill_merges(chosen_rows, merges)
+    _fill_merges(chosen_rows, merges, budget)
     if others:
         notes.append(("extra-sheets", {"detail": chosen.title}))
     return RawSheet("xlsx", None, chosen_rows, notes)
+
+
+def _check_declared(sheet: Any, cells_limit: int) -> None:
+    """Refuse a sheet whose ``<dimension>`` declares more cells than the limit, unread."""
+    rows = (sheet.max_row or 0) - (sheet.min_row or 1) + 1
+    columns = (sheet.max_column or 0) - (sheet.min_column or 1) + 1
+    if rows > 0 and columns > 0 and rows * columns > cells_limit:
+        raise IngestError(
+            "file-too-large",
+            detail=f"工作表「{sheet.title}」声明 {rows} 行 × {columns} 列，超过 {cells_limit} 个单元格"
+            "（limits.cells）",
+        )
+
+
+def _sparse_rows(workbook: Any, sheet: Any, budget: CellBudget) -> list[tuple[int, list[str | None]]]:
+    """The non-empty rows of a read-only sheet, each as wide as its last non-empty cell.
+
+    openpyxl's own ``iter_rows`` pads every row to the sheet's width and yields every missing
+    row: a single cell at ``XFD1048576`` would become a grid of 17 billion cells.
+    """
+    from openpyxl.worksheet._reader import WorkSheetParser  # what iter_rows itself uses
+
+    rows = []
+    with sheet._get_source() as source:
+        parser = WorkSheetParser(
+            source,
+            sheet._shared_strings,
+            data_only=workbook.data_only,
+            epoch=workbook.epoch,
+            date_formats=workbook._date_formats,
+            timedelta_formats=workbook._timedelta_formats,
+        )
+        for number, found in parser.parse():
+            values = {c["column"]: excel_cell_text(c["value"]) for c in found if c["value"] is not None}
+            values = {column: text for column, text in values.items() if text != ""}
+            if not values:
+                continue
+            width = max(values)
+            if not (1 <= number <= MAX_ROWS and 1 <= min(values) and width <= MAX_COLUMNS):
+                raise IngestError("corrupt-file", detail=f"单元格位置超出 Excel 的范围（第 {number} 行）")
+            budget.take(width)
+            cells: list[str | None] = [None] * width
+            for column, text in values.items():
+                cells[column - 1] = text
+            rows.append((number, cells))
+    return rows
 
 
 def _merged_ranges(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, int, int]]:
@@ -351,7 +398,9 @@ def _cell_position(ref: str) -> tuple[int, int]:
 
 
 def _fill_merges(
-    rows: list[tuple[int, list[str | None]]], merges: list[tuple[int, int, int, int]]
+    rows: list[tuple[int, list[str | None]]],
+    merges: list[tuple[int, int, int, int]],
+    budget: CellBudget,
 ) -> None:
     """Copy each merged range's top-left value into the range's other cells."""
     # Ranges are clamped to the rows and columns that exist: a tiny file may declare a
@@ -368,6 +417,7 @@ def _fill_merges(
         for number in numbers[bisect.bisect_left(numbers, r1) : bisect.bisect_right(numbers, r2)]:
             cells = by_number[number]
             if len(cells) < last_column:
+                budget.take(last_column - len(cells))
                 cells.extend([None] * (last_column - len(cells)))
             for column in range(c1, last_column + 1):
                 if cells[column - 1] in (None, ""):

@@ -12,7 +12,10 @@ import re
 SAFE_SLUG = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,63}")
 """Ids used as they are in URL paths; any other id gets a hashed slug."""
 
-_SPLIT_IDS = re.compile(r"[；;、，,\s]+")
+_SPLIT_IDS = re.compile(r"[；、\n]+")
+"""The separators the exports and the schemas document for lists in a cell (``抽查事项``:
+“多个以“、”或“；”分隔”), and line breaks. Never spaces or ASCII commas and semicolons: they
+occur inside department and item names (``{% raw %}`` is one name, not three)."""
 
 RECORD_KINDS = ("enterprise", "task", "plan", "item")
 """URL prefixes of record pages: ``/enterprise/<slug>/`` and so on."""
@@ -31,8 +34,9 @@ def record_slug(identifier: str) -> str:
 
 
 def split_ids(text: str | None) -> list[str]:
-    """Split a cell listing several ids or names (``SJ-1；SJ-2``, ``SJ-1、SJ-2``)."""
-    return [part for part in _SPLIT_IDS.split(text or "") if part]
+    """Split a cell listing several ids or names (``SJ-1；SJ-2``, ``SJ-1、SJ-2``), each part
+    without the spaces around it; a name with spaces or commas inside stays whole."""
+    return [part.strip() for part in _SPLIT_IDS.split(text or "") if part.strip()]
 
 
 def record_path(kind: str, slug: str) -> str:

@@ -8,12 +8,15 @@ conflicting keys, foreign keys between kinds, and tasks or plans derived from re
 columns when no such file was given.
 
 Every data row ends in exactly one state: published, quarantined (an error names file,
-row, column and a fix) or withheld (publicity policy). The equation
-``rows_in = published + quarantined + withheld`` is checked for every file and in total.
+row, column and a fix), withheld (publicity policy) or refused (its file could not be read or
+recognised; a file whose rows cannot be counted is accounted for by its bytes). The equation
+``rows_in = published + quarantined + withheld + refused`` is checked for every file and in
+total.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from generator.core.console import progress as console_progress
 from generator.core.errors import BuildAbort, GongkaiError, IngestError, Issue
 from generator.core.schemas import load_schemas, public_record, record_id
 from generator.core.settings import load_settings
-from generator.core.values import normalise_identifier
+from generator.core.values import normalise_entity_code, normalise_identifier
 from generator.ingest.exports import ExportTable, find_exports, read_export
 from generator.validate.checks import frictionless_issues
 from generator.validate.corrections import load_corrections
@@ -31,6 +34,7 @@ from generator.validate.report import (
     INTERNAL_KINDS,
     PUBLISHED,
     QUARANTINED,
+    REFUSED,
     WITHDRAWN,
     WITHHELD,
     FileReport,
@@ -76,9 +80,9 @@ def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | Non
     for path in console_progress(paths, progress, "读取并校验导出文件"):
         display = _display_path(path, data_dir)
         try:
-            table = read_export(path, display, corrections.get(display))
+            table = read_export(path, display, corrections.get(display), settings.limits)
         except IngestError as exc:
-            files.append(FileReport(display, None, None, None, None))
+            files.append(_refused(path, display, exc))
             issues.append(Issue(exc.code, display, params=exc.params))
             continue
         tables.append(table)
@@ -136,7 +140,23 @@ def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | Non
     report.withdrawals = sorted(withdrawals, key=lambda w: (w["table"], w["id"]))
     report.held_back = _held_back(tables, state)
     if not report.balanced:
-        raise BuildAbort("行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示。这是 gongkai 的缺陷，请报告")
+        raise BuildAbort(
+            "行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示 + 拒收。这是 gongkai 的缺陷，请报告"
+        )
+    return report
+
+
+def _refused(path: Path, display: str, error: IngestError) -> FileReport:
+    """The accounting of a file that could not be read: its rows, or else its bytes, refused.
+
+    The exception text behind it goes to the operator's terminal only: it may name server
+    paths and is in English, so it never reaches the report.
+    """
+    if error.technical:
+        print(f"{display}：{error.issue_message}（技术细节，不公开：{error.technical}）", file=sys.stderr)
+    report = FileReport(display, None, None, None, None)
+    report.rows = dict.fromkeys(error.rows, REFUSED)
+    report.refused_bytes = 0 if error.rows else path.stat().st_size
     return report
 
 
@@ -175,7 +195,7 @@ def _held_back(tables: list[ExportTable], state: Accounting) -> dict[tuple[str, 
         for row in table.rows:
             task_id, code = row.values.get("task_id"), row.values.get("uscc")
             if rows.get(row.number) != PUBLISHED and task_id and code:
-                key = (normalise_identifier(task_id), normalise_identifier(code))
+                key = (normalise_identifier(task_id), normalise_entity_code(code))
                 held.setdefault(key, rows[row.number])
     return dict(sorted(held.items()))
 
@@ -189,6 +209,7 @@ def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:
 def _table_notes(table: ExportTable) -> list[Issue]:
     notes = [Issue(code, table.path, None, params.get("column"), None, params) for code, params in table.notes]
     notes += [Issue(code, table.path, number) for number, code in table.skipped]
+    notes += [Issue("control-characters", table.path, n, header) for n, header in table.cleaned]
     if not table.rows:
         notes.append(Issue("no-data-rows", table.path, table.header_row))
     return notes

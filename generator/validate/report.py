@@ -8,7 +8,10 @@ from typing import Any
 from generator.core.errors import Issue
 from generator.core.schemas import KindSchema, load_schemas, public_record
 
-PUBLISHED, QUARANTINED, WITHHELD = "published", "quarantined", "withheld"
+PUBLISHED, QUARANTINED, WITHHELD, REFUSED = "published", "quarantined", "withheld", "refused"
+FATES = (PUBLISHED, QUARANTINED, WITHHELD, REFUSED)
+"""Every row read ends in exactly one of these; ``refused`` rows belong to a file that could
+not be read or recognised at all."""
 FOLLOW_UP_DATES = ("disposal_on", "disposal_entered_on", "case_filed_on", "penalty_on",
                    "abnormal_listed_on", "abnormal_removed_on", "closed_on")
 """Dates of what followed a check (``followUp`` fields of ``schemas/results.json``)."""
@@ -45,6 +48,8 @@ class FileReport:
     format: str | None
     encoding: str | None
     rows: dict[int, str] = field(default_factory=dict)
+    refused_bytes: int = 0
+    """The size of a refused file whose rows could not be counted (else 0)."""
 
     def count(self, state: str) -> int:
         """How many rows ended in ``state``."""
@@ -62,7 +67,14 @@ class FileReport:
             "rows_published": self.count(PUBLISHED),
             "rows_quarantined": self.count(QUARANTINED),
             "rows_withheld": self.count(WITHHELD),
+            "rows_refused": self.count(REFUSED),
+            "bytes_refused": self.refused_bytes,
         }
+
+    @property
+    def balanced(self) -> bool:
+        """Whether every row read has exactly one known fate."""
+        return sum(self.count(state) for state in FATES) == len(self.rows)
 
 
 @dataclass
@@ -106,11 +118,9 @@ class Report:
 
     @property
     def balanced(self) -> bool:
-        """Whether rows in = published + quarantined + withheld, per file and in total."""
-        return all(
-            len(f.rows) == f.count(PUBLISHED) + f.count(QUARANTINED) + f.count(WITHHELD)
-            for f in self.files
-        )
+        """Whether rows in = published + quarantined + withheld + refused, per file (and so
+        in total)."""
+        return all(f.balanced for f in self.files)
 
     @property
     def data_as_of(self) -> str | None:
@@ -127,6 +137,8 @@ class Report:
             "rows_published": self.total(PUBLISHED),
             "rows_quarantined": self.total(QUARANTINED),
             "rows_withheld": self.total(WITHHELD),
+            "rows_refused": self.total(REFUSED),
+            "bytes_refused": sum(f.refused_bytes for f in self.files),
             "balanced": self.balanced,
             "records": {kind: len(rows) for kind, rows in self.tables.items()},
             "derived_records": dict(self.derived),

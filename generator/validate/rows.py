@@ -17,6 +17,7 @@ from generator.core.schemas import (
 )
 from generator.core.values import (
     code_type,
+    normalise_entity_code,
     normalise_identifier,
     parse_date,
     parse_datetime,
@@ -25,7 +26,12 @@ from generator.core.values import (
 from generator.ingest.exports import ExportTable
 from generator.validate.report import Record
 
-_MULTI_SPLIT = re.compile(r"[；;，,\n]+")
+_MULTI_SPLIT = re.compile(r"[；\n]+")
+"""Separators of several items or disposals in one result cell: ``；`` and line breaks only,
+because names hold commas (``检查项目一,二``); outcome wordings split wider (:data:`_OUTCOME_SPLIT`)."""
+_OUTCOME_SPLIT = re.compile(r"[；;，,\n]+")
+"""Outcomes are a closed vocabulary the platform joins with ``,`` ``;`` ``，`` or ``；``
+(codes ``1,6``), and every piece must match a wording, so a wider split cannot invent one."""
 _TICKED = "☑☒■√✓✔"
 _BOX = re.compile(r"[□☐☑☒■√✓✔]")
 _BOXED = re.compile(r"([□☐☑☒■√✓✔])([^□☐☑☒■√✓✔；;，,\n]*)")
@@ -36,7 +42,9 @@ OUTCOME_PER_ITEM, OUTCOME_FOR_CHECK = "逐项", "整体"
 def _normalise_value(spec: Any, value: str | None) -> str | None:
     if value is None:
         return None
-    if spec.identifier:
+    if spec.check == "uscc":
+        value = normalise_entity_code(value)
+    elif spec.identifier:
         value = normalise_identifier(value)
     elif spec.type == "date":
         value = parse_date(value) or value
@@ -60,10 +68,10 @@ SHARED_TEXT = 40
 repeated."""
 
 
-def _split_multi(text: str | None) -> list[str]:
+def _split_multi(text: str | None, separators: re.Pattern[str] = _MULTI_SPLIT) -> list[str]:
     if not text:
         return []
-    return [part.strip() for part in _MULTI_SPLIT.split(text) if part.strip()]
+    return [part.strip() for part in separators.split(text) if part.strip()]
 
 
 def _result_records(
@@ -145,7 +153,7 @@ def outcome_pieces(text: str | None) -> tuple[list[str], bool]:
     as a bare ``□未发现问题`` cell always was.
     """
     if not text or not _BOX.search(text):
-        return _split_multi(text), False
+        return _split_multi(text, _OUTCOME_SPLIT), False
     boxes = [(mark, words.strip()) for mark, words in _BOXED.findall(text) if words.strip()]
     ticked = [words for mark, words in boxes if mark in _TICKED]
     if ticked:

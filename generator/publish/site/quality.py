@@ -66,8 +66,9 @@ def render_quality_page(report: dict[str, Any]) -> str:
 
 
 def _render_totals(report: dict[str, Any]) -> str:
-    counts = [int(report.get(name) or 0) for name in COUNT_FIELDS]
-    rows_in, published, quarantined, withheld = counts
+    counts = [int(report.get(name) or 0) for name in (*COUNT_FIELDS, "rows_refused")]
+    rows_in, published, quarantined, withheld, refused = counts
+    size = int(report.get("bytes_refused") or 0)
     table = markdown_table(
         ("项目", "行数", "含义"),
         [
@@ -75,22 +76,30 @@ def _render_totals(report: dict[str, Any]) -> str:
             ("公示", count_text(published), "通过检查、在本站公示的行"),
             ("隔离", count_text(quarantined), "有错误、暂不公示的行，修正后可重新导入"),
             ("不予公示", count_text(withheld), "按公示规则不在本站公示的行（含只用于抽取和统计、不逐户公示的检查对象名录）"),
+            ("拒收", count_text(refused), _refused_meaning(size)),
         ],
         ("left", "right", "left"),
     )
-    total = published + quarantined + withheld
-    equation = "读入 = 公示 + 隔离 + 不予公示"
+    total = published + quarantined + withheld + refused
+    equation = "读入 = 公示 + 隔离 + 不予公示 + 拒收"
     if rows_in == total:
         verdict = (
-            f'!!! success "行数平衡"\n\n    {equation}：'
-            f"{count_text(rows_in)} = {count_text(published)} + {count_text(quarantined)} + {count_text(withheld)}。"
+            f'!!! success "行数平衡"\n\n    {equation}：{count_text(rows_in)} = {count_text(published)} + '
+            f"{count_text(quarantined)} + {count_text(withheld)} + {count_text(refused)}。"
         )
     else:
         verdict = (
             f'!!! danger "行数不平衡"\n\n    {equation} 不成立：读入 {count_text(rows_in)} 行，'
-            f"公示 + 隔离 + 不予公示 = {count_text(total)} 行，相差 {count_text(abs(rows_in - total))} 行。"
+            f"公示 + 隔离 + 不予公示 + 拒收 = {count_text(total)} 行，相差 {count_text(abs(rows_in - total))} 行。"
         )
     return f"{table}\n\n{verdict}"
+
+
+def _refused_meaning(size: int) -> str:
+    meaning = "所在文件无法读取或无法识别、整个文件未读入的行（原因见下方“错误”）"
+    if size:
+        meaning += f"；另有 {count_text(size)} 字节的文件无法统计行数"
+    return meaning
 
 
 def _render_files(report: dict[str, Any], titles: dict[str, str]) -> str:
@@ -98,7 +107,7 @@ def _render_files(report: dict[str, Any], titles: dict[str, str]) -> str:
     if not files:
         return "数据目录中没有找到导出文件。"
     return markdown_table(
-        ("文件", "识别类型", "格式", "编码", "读入", "公示", "隔离", "不予公示"),
+        ("文件", "识别类型", "格式", "编码", "读入", "公示", "隔离", "不予公示", "拒收"),
         [
             (
                 f.get("path"),
@@ -106,11 +115,18 @@ def _render_files(report: dict[str, Any], titles: dict[str, str]) -> str:
                 f.get("format") or NO_VALUE,
                 f.get("encoding") or NO_VALUE,
                 *(count_text(f.get(name, 0)) for name in COUNT_FIELDS),
+                _refused_cell(f),
             )
             for f in files
         ],
-        ("left", "left", "left", "left", "right", "right", "right", "right"),
+        ("left", "left", "left", "left", "right", "right", "right", "right", "right"),
     )
+
+
+def _refused_cell(entry: dict[str, Any]) -> str:
+    """A file's refused rows, or its size when its rows could not be counted."""
+    size = int(entry.get("bytes_refused") or 0)
+    return f"{count_text(size)} 字节" if size else count_text(entry.get("rows_refused", 0))
 
 
 def _render_issues(issues: list[dict[str, Any]], noun: str, intro: str) -> list[str]:
