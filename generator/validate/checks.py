@@ -83,10 +83,11 @@ def frictionless_issues(
     shared = (descriptor, names, data, settings.uscc_allowlist)
     found = run_shards(_chunk_errors, shared, chunks, workers=workers, scheduler=scheduler)
     issues = []
+    typed = {row.number: row.values for row in table.rows}
     for (start, _), errors_ in zip(chunks, found, strict=True):
         for position, field_name, error_type, note in errors_:
             record = records[start + position - 2]
-            issue = _issue_from_error(table, kind, record, field_name, error_type, note)
+            issue = _issue_from_error(table, kind, record, field_name, error_type, note, typed)
             if issue:
                 issues.append(issue)
     return issues
@@ -123,11 +124,14 @@ def _issue_from_error(
     field_name: str,
     error_type: str,
     note: str,
+    typed: dict[int, dict[str, str | None]],
 ) -> Issue | None:
     spec = kind.field(field_name)
     header = table.header_of(field_name)
     show = spec.publicity in ("public", "notice") and kind.name not in INTERNAL_KINDS
     value = record.values.get(field_name)
+    if spec.identifier:  # the operator looks for the value as typed, not as normalised
+        value = typed.get(record.row, {}).get(field_name) or value
     value = None if value is None else str(value)
     if error_type == GongkaiCellError.type:
         detail = json.loads(note)
