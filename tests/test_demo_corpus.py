@@ -69,7 +69,7 @@ def test_every_messy_format_is_present(report: Report) -> None:
     raw = {p.name: p.read_bytes() for p in (DATA / "exports").glob("*.csv")}
     assert any(b.startswith(b"\xef\xbb\xbf") for b in raw.values())
     assert any(not b.startswith(b"\xef\xbb\xbf") and b.isascii() is False for b in raw.values())
-    from generator.ingest.sheets import decode_text
+    from generator.ingest.text import decode_text
 
     text = "".join(decode_text(b)[0] for b in raw.values())
     for sample in ("2024/3/", "年9月", ",202406", "-03-"):
