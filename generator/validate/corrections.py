@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import zipfile
 from collections import defaultdict
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 
 from generator.core.errors import IngestError, Issue
 from generator.core.schemas import load_schemas
+from generator.core.settings import ReadLimits, load_settings
 from generator.core.workbook import save_workbook
 from generator.ingest.exports import (
     RowCorrection,
@@ -33,7 +35,7 @@ from generator.ingest.exports import (
     read_export,
     row_fingerprint,
 )
-from generator.ingest.sheets import check_zip, excel_cell_text, read_sheet
+from generator.ingest.sheets import check_zip, excel_cell_text, read_sheet, technical_text
 from generator.validate.report import QUARANTINED, Report
 
 META_SHEET = "gongkai-更正"
@@ -66,6 +68,7 @@ def write_corrections(report: Report, data_dir: Path, out_file: Path) -> int:
     from openpyxl.styles import Font, PatternFill
 
     corrections = load_corrections(data_dir)[0]
+    limits = load_settings(data_dir).limits
     book = openpyxl.Workbook()
     book.remove(book.active)
     meta: list[list[str]] = []
@@ -79,7 +82,7 @@ def write_corrections(report: Report, data_dir: Path, out_file: Path) -> int:
         if not rows or file.kind is None:
             continue
         source = data_dir / file.path
-        sheet_rows, table = _source_rows(source, file.path, corrections.get(file.path, {}))
+        sheet_rows, table = _source_rows(source, file.path, corrections.get(file.path, {}), limits)
         withheld = {s.name for s in load_schemas()[table.kind].fields if s.publicity == "withheld"}
         columns = [c for c in table.columns if c.field not in withheld]
         title = _sheet_title(file.path, book.sheetnames)
@@ -134,8 +137,13 @@ def load_corrections(
         try:
             for file, number, correction in _read_workbook(path, display):
                 found[file][number] = correction
-        except (IngestError, ValueError, KeyError, IndexError) as exc:
-            issues.append(Issue("unreadable-corrections", display, params={"detail": str(exc)}))
+        except IngestError as exc:
+            issues.append(Issue("unreadable-corrections", display, params={"detail": exc.issue_message}))
+        except (ValueError, KeyError, IndexError) as exc:
+            # The exception text is English and may name paths: the operator's terminal only.
+            print(f"{display}：更正表结构不符（技术细节，不公开：{technical_text(exc)}）", file=sys.stderr)
+            detail = "表格结构与 gongkai 写出时不同（列、隐藏工作表或“原行号”被改动）"
+            issues.append(Issue("unreadable-corrections", display, params={"detail": detail}))
     return dict(found), issues, workbooks
 
 
@@ -166,15 +174,15 @@ def _read_workbook(path: Path, display: str) -> list[tuple[str, int, RowCorrecti
 
 
 def _source_rows(
-    path: Path, display: str, corrections: dict[int, RowCorrection]
+    path: Path, display: str, corrections: dict[int, RowCorrection], limits: ReadLimits
 ) -> tuple[dict[int, tuple[list[str | None], str]], Any]:
     """The rows of a source file as validated (corrections applied), each with the
     fingerprint of the row as exported, and the file's recognised table."""
-    raw = read_sheet(path)
+    raw = read_sheet(path, limits)
     original = {number: row_fingerprint(cells) for number, cells in raw.rows}
     if corrections:
         apply_corrections(raw, corrections)
-    table = read_export(path, display, corrections)
+    table = read_export(path, display, corrections, limits)
     rows = {}
     for number, cells in raw.rows:
         correction = corrections.get(number)
