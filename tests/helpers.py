@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import openpyxl
@@ -121,3 +123,14 @@ def console_errors(page) -> list[str]:
     )
     page.on("pageerror", lambda e: errors.append(str(e)))
     return errors
+
+
+def bad_fixtures_module() -> Any:
+    """``tests/fixtures/make_bad_fixtures.py`` as a module: its cases and row builders."""
+    spec = importlib.util.spec_from_file_location(
+        "make_bad_fixtures", Path(__file__).parent / "fixtures" / "make_bad_fixtures.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

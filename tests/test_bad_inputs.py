@@ -9,7 +9,6 @@ entry can drop its ``xfail``.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import io
 import json
 import re
@@ -32,6 +31,7 @@ from generator.core.schemas import load_schemas
 from generator.ingest.exports import read_export
 from generator.validate.folder import validate_folder
 from generator.validate.report import Report
+from tests.helpers import bad_fixtures_module
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BAD = FIXTURES / "bad"
@@ -323,23 +323,13 @@ def test_size_attributes_cannot_exhaust_memory_or_time(
 # The fixtures are reproducible
 
 
-def _load_generator() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "make_bad_fixtures", FIXTURES / "make_bad_fixtures.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _zip_members(data: bytes) -> list[tuple[Any, ...]]:
     archive = zipfile.ZipFile(io.BytesIO(data))
     return [(i.filename, i.date_time, i.compress_type, archive.read(i)) for i in archive.infolist()]
 
 
 def test_regenerating_the_fixtures_reproduces_the_committed_bytes(tmp_path: Path) -> None:
-    _load_generator().build(tmp_path)
+    bad_fixtures_module().build(tmp_path)
     committed = sorted(p.relative_to(BAD) for p in BAD.rglob("*") if p.is_file())
     fresh = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert fresh == committed

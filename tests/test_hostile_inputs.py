@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import importlib.util
 import io
 import json
 import re
@@ -30,22 +29,9 @@ from generator.ingest.exports import read_export
 from generator.ingest.text import decode_text
 from generator.model.identity import split_ids
 from generator.validate.folder import validate_folder
-from tests.helpers import copy_project, valid_code
+from tests.helpers import bad_fixtures_module, copy_project, valid_code
 
-FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def _fixtures() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "make_bad_fixtures", FIXTURES / "make_bad_fixtures.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-BAD = _fixtures()
+BAD = bad_fixtures_module()
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
