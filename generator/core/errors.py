@@ -68,7 +68,8 @@ ISSUE_CODES: dict[str, IssueCode] = {
         "error",
         "文件超过读取上限，未读取（{detail}）",
         "请删除工作表中远处的空白格式或多余的行列后重新保存，或把文件拆分为几个较小的文件；"
-        "确认文件可信时，也可在数据目录的 gongkai.yml 中提高 limits 的上限",
+        "确认文件可信时，也可在数据目录的 gongkai.yml 中提高 limits 的 cells（单元格数）、"
+        "unpacked_bytes（解压后字节数）或 file_bytes（文件字节数）",
     ),
     "control-characters": IssueCode(
         "warning",

@@ -85,7 +85,7 @@ def read_sheet(path: Path, limits: ReadLimits | None = None) -> RawSheet:
         raise IngestError("empty-file")
     if size > limits.file_bytes:
         raise IngestError(
-            "file-too-large", detail=f"文件 {size} 字节，上限 {limits.file_bytes} 字节（limits.file_bytes）"
+            "file-too-large", detail=f"文件 {size} 字节，上限 {limits.file_bytes} 字节"
         )
     with path.open("rb") as handle:
         head = handle.read(512)
@@ -174,9 +174,7 @@ class CellBudget:
         """
         self.left -= cells
         if self.left < 0:
-            raise IngestError(
-                "file-too-large", detail=f"工作表超过 {self.limit} 个单元格（limits.cells）"
-            )
+            raise IngestError("file-too-large", detail=f"工作表超过上限 {self.limit} 个单元格")
 
 
 # What a damaged zip or XML part can raise while being read: all mean "corrupt file".
@@ -244,9 +242,7 @@ def _check_members(archive: zipfile.ZipFile, limit: int) -> None:
         if info.file_size > 10 * 1024 * 1024 and ratio > MAX_COMPRESSION_RATIO:
             raise IngestError("unsafe-file", detail=f"压缩炸弹：{info.filename} 压缩比 {ratio:.0f}:1")
         if total > limit:
-            raise IngestError(
-                "file-too-large", detail=f"解压后超过 {limit} 字节（limits.unpacked_bytes）"
-            )
+            raise IngestError("file-too-large", detail=f"解压后超过上限 {limit} 字节")
     for info in members:
         if info.filename.endswith((".xml", ".rels", ".vml")):
             with archive.open(info) as member:
@@ -326,8 +322,7 @@ def _check_declared(sheet: Any, cells_limit: int) -> None:
     if rows > 0 and columns > 0 and rows * columns > cells_limit:
         raise IngestError(
             "file-too-large",
-            detail=f"工作表「{sheet.title}」声明 {rows} 行 × {columns} 列，超过 {cells_limit} 个单元格"
-            "（limits.cells）",
+            detail=f"工作表「{sheet.title}」声明 {rows} 行 × {columns} 列，超过上限 {cells_limit} 个单元格",
         )
 
 
