@@ -177,8 +177,7 @@ class CellBudget:
             raise IngestError("file-too-large", detail=f"工作表超过上限 {self.limit} 个单元格")
 
 
-# What a damaged zip or XML part can raise while being read: all mean "corrupt file".
-_CORRUPT = (
+CORRUPT_FILE_ERRORS = (
     zipfile.BadZipFile,
     zlib.error,
     EOFError,
@@ -193,6 +192,7 @@ _CORRUPT = (
     AttributeError,
     SyntaxError,  # xml.etree.ElementTree.ParseError
 )
+"""What a damaged zip or XML part can raise while being read: all mean "corrupt file"."""
 
 
 def _ss_int(element: Any, name: str, default: int, low: int, high: int) -> int:
@@ -214,7 +214,7 @@ def check_zip(path: Path, unpacked_bytes: int | None = None) -> zipfile.ZipFile:
     limit = unpacked_bytes or ReadLimits().unpacked_bytes
     try:
         archive = zipfile.ZipFile(path)
-    except _CORRUPT as exc:
+    except CORRUPT_FILE_ERRORS as exc:
         raise IngestError(
             "corrupt-file", detail="不是有效的 xlsx 压缩包", technical=technical_text(exc)
         ) from exc
@@ -223,7 +223,7 @@ def check_zip(path: Path, unpacked_bytes: int | None = None) -> zipfile.ZipFile:
     except IngestError:
         archive.close()
         raise
-    except _CORRUPT as exc:
+    except CORRUPT_FILE_ERRORS as exc:
         archive.close()
         raise IngestError(
             "corrupt-file", detail="压缩包内容损坏", technical=technical_text(exc)
@@ -276,7 +276,7 @@ def _read_xlsx(path: Path, limits: ReadLimits) -> RawSheet:
         return _read_workbook(workbook, archive, limits.cells)
     except DefusedXmlException as exc:
         raise IngestError("unsafe-file", detail="含有 XML 实体或 DTD 声明") from exc
-    except _CORRUPT as exc:  # sheets are parsed lazily, while rows are read
+    except CORRUPT_FILE_ERRORS as exc:  # sheets are parsed lazily, while rows are read
         raise IngestError(
             "corrupt-file", detail="工作表内容损坏", technical=technical_text(exc)
         ) from exc

@@ -35,7 +35,13 @@ from generator.ingest.exports import (
     read_export,
     row_fingerprint,
 )
-from generator.ingest.sheets import check_zip, excel_cell_text, read_sheet, technical_text
+from generator.ingest.sheets import (
+    CORRUPT_FILE_ERRORS,
+    check_zip,
+    excel_cell_text,
+    read_sheet,
+    technical_text,
+)
 from generator.validate.report import QUARANTINED, Report
 
 META_SHEET = "gongkai-更正"
@@ -53,7 +59,7 @@ def is_corrections_workbook(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return META_SHEET in archive.read("xl/workbook.xml").decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
+    except CORRUPT_FILE_ERRORS:  # a damaged workbook is an export to read, and refuse there
         return False
 
 
