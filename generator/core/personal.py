@@ -68,44 +68,9 @@ _CANDIDATE = re.compile(r"[0-9][0-9 ()+-]{6,}")
 """Where a hit may start and end in folded text: a run of digits and separators (the
 precise patterns run only there, which makes scanning a whole site fast)."""
 PROVINCES = frozenset(
-    [
-        "11",
-        "12",
-        "13",
-        "14",
-        "15",
-        "21",
-        "22",
-        "23",
-        "31",
-        "32",
-        "33",
-        "34",
-        "35",
-        "36",
-        "37",
-        "41",
-        "42",
-        "43",
-        "44",
-        "45",
-        "46",
-        "50",
-        "51",
-        "52",
-        "53",
-        "54",
-        "61",
-        "62",
-        "63",
-        "64",
-        "65",
-        "71",
-        "81",
-        "82",
-        "83",
-    ]
-)
+    str(n) for n in (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
+                     45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83)
+)  # fmt: skip
 """First two digits of a resident ID (GB/T 2260 provinces; 71, 81–83 for Taiwan, Hong Kong
 and Macao residence permits)."""
 _ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
