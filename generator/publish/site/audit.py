@@ -136,8 +136,8 @@ def audit_site(
         site_dir: A built site (``gongkai build --out``) or a copy of a deployed one.
         allow: Numbers that may appear (the publisher's public contact), in any spelling.
         own_hosts: Host names of the site itself: resources from there are not external.
-        template_dirs: Template folders (the theme's, the site's overrides) whose inline
-            scripts pages may carry; gongkai's record-page templates are always included.
+        template_dirs: Template folders (the site's overrides) whose inline scripts pages
+            may carry, besides the Material theme's and gongkai's record-page templates.
         progress: Show a progress bar on standard error.
 
     Raises:
@@ -155,7 +155,7 @@ def audit_site(
         site_dir,
         exempt,
         frozenset(h.lower() for h in own_hosts),
-        template_scripts([*template_dirs, TEMPLATES]),
+        template_scripts([*template_dirs, *_own_templates()]),
     )
     files = sorted(p for p in site_dir.rglob("*") if p.is_file())
     for path in console_progress(files, progress, "检查网站文件"):
@@ -335,6 +335,13 @@ class _Scanner:
                         if value is not None:
                             self.cell(name, f"第 {number} 行「{column}」列", str(value))
             offset += batch.num_rows
+
+
+def _own_templates() -> list[Path]:
+    """gongkai's record-page templates and the installed Material theme's."""
+    import material
+
+    return [TEMPLATES, Path(material.__file__).resolve().parent / "templates"]
 
 
 def _by_line(text: str, offset: int) -> str:
