@@ -42,6 +42,9 @@ _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")\s]+)|@import\s+['"]([^'"]+)""", re
 _TEMPLATE_SCRIPT = re.compile(r"<script(\s[^>]*)?>(.*?)</script>", re.DOTALL | re.IGNORECASE)
 _JINJA = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.DOTALL)
 _INVISIBLE = re.compile(r"[\x00-\x20]+")
+_EXPRESSION = r"[^\"'`<>\\]*?"
+MIN_SCRIPT_CODE = 16
+"""Characters of literal code a template's script needs to be allowed on pages."""
 
 
 def excerpt(text: str, limit: int = 80) -> str:
@@ -56,11 +59,14 @@ def template_scripts(folders: Iterable[Path]) -> list[re.Pattern[str]]:
     for folder in folders:
         for path in sorted(Path(folder).rglob("*.html")):
             for attrs, body in _TEMPLATE_SCRIPT.findall(path.read_text(encoding="utf-8")):
-                if "src=" in (attrs or "") or not body.strip():
-                    continue
                 parts = _JINJA.split(body.strip())
+                code = "".join(p for p in parts if not _JINJA.fullmatch(p))
+                if "src=" in (attrs or "") or len(code.strip()) < MIN_SCRIPT_CODE:
+                    continue  # a script that is all template (JSON data) allows nothing
+                # An expression fills in a value (a URL, a path), never quotes or markup:
+                # otherwise a page could close the string and run its own code.
                 regex = "".join(
-                    ("[^<]*?" if part.startswith("{{") else "")
+                    (_EXPRESSION if part.startswith("{{") else "")
                     if _JINJA.fullmatch(part)
                     else re.escape(part)
                     for part in parts
