@@ -67,6 +67,10 @@ _LANDLINE = re.compile(
 _CANDIDATE = re.compile(r"[0-9][0-9 ()+-]{6,}")
 """Where a hit may start and end in folded text: a run of digits and separators (the
 precise patterns run only there, which makes scanning a whole site fast)."""
+_UNFOLDED_CANDIDATE = re.compile(
+    "[0-9\uff10-\uff19][0-9 ()+\\-" + "".join(re.escape(chr(c)) for c in sorted(_FOLD)) + "]{6,}"
+)
+""":data:`_CANDIDATE` before folding: a value without one is not folded at all."""
 PROVINCES = frozenset(
     str(n) for n in (11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44,
                      45, 46, 50, 51, 52, 53, 54, 61, 62, 63, 64, 65, 71, 81, 82, 83)
@@ -138,8 +142,8 @@ def _mask_digits(text: str, head: int, tail: int) -> str:
 
 def find_personal_data(text: str) -> list[PersonalHit]:
     """Every ID number, mobile and landline number in ``text``, in order, none overlapping."""
-    if not text:
-        return []
+    if not text or not _UNFOLDED_CANDIDATE.search(text):
+        return []  # most values: no run of digits worth folding the text for
     folded = text.translate(_FOLD)
     found: list[PersonalHit] = []
     for candidate in _CANDIDATE.finditer(folded):
