@@ -55,6 +55,7 @@ from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
 from generator.validate.corrections import write_corrections
 from generator.validate.folder import validate_folder
+from generator.validate.report import operator_notes, public_report
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / "mkdocs.yml"
@@ -102,7 +103,8 @@ def build_site(
             (:meth:`generator.publish.site.manifest.Changes.lines`); only with ``previous``.
 
     Returns:
-        The quality report as ``Report.to_dict()`` gives it.
+        The quality report as ``Report.to_dict()`` gives it, for the operator; the site
+        publishes :func:`generator.validate.report.public_report` of it.
 
     Raises:
         BuildAbort: The row counts do not balance, or many published records vanished
@@ -118,6 +120,8 @@ def build_site(
         validated = validate_folder(data_dir, progress=progress, scheduler=scheduler)
     report = validated.to_dict()
     check_balance(report)
+    for note in operator_notes(report):
+        to_stderr(note)
     if changed_files is not None and changed_files.resolve().is_relative_to(out_dir.resolve()):
         raise ConfigError(f"变化文件列表 {changed_files} 不能写在网站目录中，请写到网站目录之外")
     if corrections_file is not None:
@@ -136,7 +140,7 @@ def build_site(
     for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])) if last else []:
         to_stderr(warning)
     publish_site(
-        report,
+        public_report(report),
         out_dir,
         model=model,
         statistics=statistics,

@@ -11,6 +11,7 @@ import click
 
 from generator import __version__
 from generator.cli import clickzh
+from generator.cli.audit import audit_command
 from generator.cli.draw import draw_group, verify_command
 
 clickzh.install()  # before the commands are declared: click.Path names its noun when created
@@ -367,6 +368,7 @@ def report_monthly_command(
 
 cli.add_command(draw_group)
 cli.add_command(verify_command)
+cli.add_command(audit_command)
 
 
 def main() -> None:

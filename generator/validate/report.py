@@ -19,6 +19,11 @@ INTERNAL_KINDS = frozenset({"targets"})
 """Kinds read for draws and statistics only: their rows are never published as they are."""
 
 
+OPERATOR_ONLY_CODES = frozenset({"personal-data-masked"})
+"""Issues told to the operator only (``gongkai validate``, the build's standard error): the
+published report (:func:`public_report`) counts them and names no file, row or column."""
+
+
 WITHDRAWN = "撤回"
 """The 公示状态 of a result withdrawn after publication: it leaves every output and its
 address shows a withdrawal notice instead."""
@@ -152,3 +157,28 @@ class Report:
                 for w in self.withdrawals
             ],
         }
+
+
+def public_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as published (``data/quality_report.json``, the 数据质量报告 page).
+
+    Operator-only warnings (:data:`OPERATOR_ONLY_CODES`) are left out; ``masked_values``
+    says how many free-text values had personal data masked, and is there only when some had.
+
+    Args:
+        report: The dict of :meth:`Report.to_dict`.
+    """
+    private = [w for w in report["warnings"] if w["code"] in OPERATOR_ONLY_CODES]
+    if not private:
+        return report
+    warnings = [w for w in report["warnings"] if w["code"] not in OPERATOR_ONLY_CODES]
+    return {**report, "warnings": warnings, "masked_values": len(private)}
+
+
+def operator_notes(report: dict[str, Any]) -> list[str]:
+    """The operator-only warnings, one line each, for the build's standard error."""
+    return [
+        f"提醒：{w['file']} {w['message']}（不在网站上列出）"
+        for w in report["warnings"]
+        if w["code"] in OPERATOR_ONLY_CODES
+    ]

@@ -24,6 +24,7 @@ from generator.core.values import (
     parse_integer,
 )
 from generator.ingest.exports import ExportTable
+from generator.validate.personal import free_text_fields, mask_free_text
 from generator.validate.report import Record
 
 _MULTI_SPLIT = re.compile(r"[；\n]+")
@@ -205,10 +206,13 @@ def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
     specs = [s for s in kind.fields if not s.derived]
     present = {c.field for c in table.columns if c.field}
     derivable = [s for s in specs if s.derive_from and s.name not in present]
+    free_text = free_text_fields(kind)
     records: list[Record] = []
     issues: list[Issue] = []
     for row in table.rows:
         values = {s.name: _shared(_normalise_value(s, row.values.get(s.name))) for s in specs}
+        # Before the derived ids: an id hashed from a raw phone number could be reversed.
+        issues += mask_free_text(table, row.number, values, free_text)
         for spec in derivable:
             values[spec.name] = derived_id(spec.name, [values.get(n) for n in spec.derive_from])
         if table.kind == "results":

@@ -46,6 +46,7 @@ def render_quality_page(report: dict[str, Any]) -> str:
         f"**数据截至：{as_of_text(report)}**",
         "## 总计",
         _render_totals(report),
+        *_render_masked(report),
         "## 公示记录",
         markdown_table(
             ("类型", "条数"),
@@ -100,6 +101,18 @@ def _refused_meaning(size: int) -> str:
     if size:
         meaning += f"；另有 {count_text(size)} 字节的文件无法统计行数"
     return meaning
+
+
+def _render_masked(report: dict[str, Any]) -> list[str]:
+    """How many free-text values had personal data masked; where is for the publisher only."""
+    count = int(report.get("masked_values") or 0)
+    if not count:
+        return []
+    text = (
+        f"有 {count_text(count)} 处备注、问题描述等文字中写有身份证号或电话号码，"
+        "已在本站全部页面和数据文件中遮盖（如 138\\*\\*\\*\\*5678），相应记录照常公示。"
+    )
+    return [text]
 
 
 def _render_files(report: dict[str, Any], titles: dict[str, str]) -> str:
