@@ -8,12 +8,11 @@ and the kinds found, never the number); the published report only counts them
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from generator.core.errors import Issue
 from generator.core.personal import describe_hits, mask_personal_data
 from generator.core.schemas import FieldSpec, KindSchema
-from generator.ingest.exports import ExportTable
 
 MASKED_CODE = "personal-data-masked"
 """The issue code of a free-text cell whose personal data was masked."""
@@ -39,8 +38,16 @@ def free_text_fields(kind: KindSchema) -> list[FieldSpec]:
     ]
 
 
+class SourceTable(Protocol):
+    """Where a row comes from (an :class:`generator.ingest.exports.ExportTable`)."""
+
+    path: str
+
+    def header_of(self, field_name: str) -> str: ...
+
+
 def mask_free_text(
-    table: ExportTable, number: int, values: dict[str, Any], fields: list[FieldSpec]
+    table: SourceTable, number: int, values: dict[str, Any], fields: list[FieldSpec]
 ) -> list[Issue]:
     """Mask personal data in the free-text ``fields`` of one row's ``values``, in place.
 
