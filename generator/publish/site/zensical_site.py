@@ -8,12 +8,13 @@ tag. So gongkai does the hooks' work itself, before and after the engine:
   pages as they are published (``generated/quality.md`` at ``quality.md``, Markdown links
   between pages rewritten to match; other generated files stay where they are), the
   hand-written pages with ``{{ config.site_name }}`` filled, the theme overrides without the
-  hooks, and a ``mkdocs.yml`` written from the project's with the full navigation (handbook
+  hooks, a stylesheet for gongkai's search box (:data:`SEARCH_STYLESHEET`), and a ``mkdocs.yml`` written from the project's with the full navigation (handbook
   industries included), the same ``extra`` and Material's classic look (``variant: classic``);
 * **the engine** runs in a process of its own (``python -m zensical build --strict``), so its
   messages and global state stay out of gongkai's;
 * **after**: Zensical's own search index is dropped (gongkai's Pagefind search serves both
-  engines), every page gets the theme-markup corrections the ``valid_markup`` hook makes, and
+  engines), every page gets the theme-markup corrections the ``valid_markup`` hook makes (and
+  one of Zensical's own: ``aria-hidden`` on the drawer overlay's label), and
   every data-driven page's content is checked against the allowlist as the other hook does.
 """
 
@@ -49,7 +50,12 @@ DROPPED = ("search.json",)
 """Files Zensical writes that the site does not publish: gongkai's Pagefind index replaces
 its search (the header's box is gongkai's on both engines)."""
 
+# Zensical's theme hides the drawer's overlay label from assistive technology with
+# aria-hidden, which HTML forbids on a label of a control; Material's has none.
+_OVERLAY_HIDDEN = re.compile(r'(<label class="md-overlay" for="__drawer")\s+aria-hidden="true"')
 _SKIP_TARGET = '<a id="__skip" tabindex="-1"></a>'
+SEARCH_STYLESHEET = "assets/stylesheets/gongkai-zensical.css"
+"""The header search box's layout, which Zensical's theme does not style (the file says why)."""
 _URL = re.compile(r'(\]\(|\b(?:href|src)=")([^)\s"]+)([)"])')
 _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">(.*?)</article>', re.DOTALL)
 
@@ -81,6 +87,9 @@ def build_with_zensical(
                 project / "overrides",
                 ignore=shutil.ignore_patterns("*.py", "*.pyc", "__pycache__", ".*"),
             )
+        sheet = project / "docs" / SEARCH_STYLESHEET
+        sheet.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(__file__).parent / "templates" / "zensical" / sheet.name, sheet)
         config = zensical_config(raw, project, extra, published)
         (project / "mkdocs.yml").write_text(
             yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8"
@@ -168,6 +177,7 @@ def zensical_config(
                 raise BuildAbort(f"合规手册目录列出的页面 {entry_path(page)} 不存在")
         insert_after(nav, HANDBOOK_INDEX, pages)
     config["nav"] = nav
+    config["extra_css"] = [*(raw.get("extra_css") or []), SEARCH_STYLESHEET]
     for key in ("not_in_nav", "exclude_docs"):
         if isinstance(raw.get(key), str):
             config[key] = "\n".join(_published_pattern(line) for line in raw[key].splitlines())
@@ -198,7 +208,7 @@ def finish_pages(site_dir: Path, *, data_driven: list[str]) -> None:
                     f"页面 {url} 的 HTML 含有白名单以外的标签、属性或链接；"
                     "这是 gongkai 的缺陷，网站未发布，请报告此问题"
                 )
-        fixed = valid_theme_markup(text)
+        fixed = _OVERLAY_HIDDEN.sub(r"\1", valid_theme_markup(text))
         if fixed != text:
             page.write_text(fixed, encoding="utf-8")
 
