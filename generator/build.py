@@ -51,6 +51,7 @@ from generator.publish.site.records import read_shell, write_records, write_shel
 from generator.publish.site.search import build_search_index
 from generator.publish.site.sitemap import write_sitemap
 from generator.publish.site.statistics_downloads import members_table, statistics_table
+from generator.publish.site.zensical_site import build_with_zensical
 from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
 from generator.validate.corrections import write_corrections
@@ -82,6 +83,7 @@ def build_site(
     workers: int | None = None,
     scheduler: str | None = None,
     changed_files: Path | None = None,
+    engine: str = "mkdocs",
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -101,6 +103,8 @@ def build_site(
         scheduler: A Dask scheduler's address: run those shards on its cluster instead.
         changed_files: Write there the files that differ from ``previous``'s
             (:meth:`generator.publish.site.manifest.Changes.lines`); only with ``previous``.
+        engine: What builds the editorial pages: ``mkdocs`` (MkDocs + Material) or
+            ``zensical`` (:mod:`generator.publish.site.zensical_site`).
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it, for the operator; the site
@@ -152,6 +156,7 @@ def build_site(
         scheduler=scheduler,
         previous=previous,
         changed_files=changed_files,
+        engine=engine,
     )
     return report
 
@@ -188,6 +193,7 @@ def publish_site(
     scheduler: str | None = None,
     previous: Path | None = None,
     changed_files: Path | None = None,
+    engine: str = "mkdocs",
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -208,6 +214,7 @@ def publish_site(
         previous: The last published site: each file whose bytes did not change is kept as
             it was there (:func:`generator.publish.site.manifest.keep_unchanged`), and what
             changed is told on stderr and written to ``changed_files`` if given.
+        engine: ``mkdocs`` or ``zensical`` (see :func:`build_site`).
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -252,7 +259,7 @@ def publish_site(
         annotate_model(model, notes.history)
         with (
             status("正在生成网站…", progress),
-            timed("网站页面（MkDocs）"),
+            timed("网站页面（Zensical）" if engine == "zensical" else "网站页面（MkDocs）"),
             _source_date_epoch(report.get("data_as_of")),
         ):
             generated = Path(config.docs_dir) / GENERATED_DIR
@@ -268,7 +275,10 @@ def publish_site(
                     host=_host(config.extra, release.settings.publisher),
                 )
                 write_shell_source(Path(config.docs_dir))
-                _run_mkdocs(config)
+                if engine == "zensical":
+                    build_with_zensical(config_file, Path(config.docs_dir), staging, config.extra)
+                else:
+                    _run_mkdocs(config)
         with timed("图表、下载与抽取"):
             inject_charts(staging)
             _move_downloads(downloads, staging / DATA_FOLDER)

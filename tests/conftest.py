@@ -53,7 +53,56 @@ def demo_site(tmp_path_factory) -> tuple[Path, dict]:
 @pytest.fixture(scope="session")
 def site_url(demo_site) -> Iterator[str]:
     """The demo site served on a free loopback port."""
-    with create_server(demo_site[0], port=0) as server:
+    yield from _served(demo_site[0])
+
+
+# The same checks under both engines: a test takes `engine_site` (and `engine_url`) instead of
+# `demo_site` (and `site_url`) and runs once per engine. The MkDocs build is `demo_site` itself.
+
+ENGINES = ("mkdocs", "zensical")
+
+
+@pytest.fixture(scope="session")
+def zensical_site(tmp_path_factory) -> tuple[Path, dict]:
+    """The demo site with its editorial pages built by Zensical, once per session."""
+    site = tmp_path_factory.mktemp("zensical") / "site"
+    start = time.monotonic()
+    report = build_site(DATA_DIR, site, progress=False, engine="zensical")
+    print(f"\nzensical demo site: {time.monotonic() - start:.2f} s")
+    return site, report
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request) -> str:
+    """Each engine in turn."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def engine_site(request, engine) -> tuple[Path, dict]:
+    """The demo site built with :func:`engine`: (site folder, quality report)."""
+    return request.getfixturevalue("demo_site" if engine == "mkdocs" else "zensical_site")
+
+
+@pytest.fixture(scope="session")
+def engine_url(engine_site) -> Iterator[str]:
+    """:func:`engine_site` served on a free loopback port."""
+    yield from _served(engine_site[0])
+
+
+@pytest.fixture(scope="session")
+def engine_public_site(request, tmp_path_factory, engine) -> tuple[Path, str]:
+    """The demo built with :func:`engine` as a deployment is, ``site_url`` set."""
+    if engine == "mkdocs":
+        return request.getfixturevalue("public_site")
+    config, url = public_project(tmp_path_factory.mktemp(f"public-{engine}"))
+    site = config.parent.parent / "site"
+    build_site(DATA_DIR, site, config_file=config, engine=engine)
+    return site, url
+
+
+def _served(site: Path) -> Iterator[str]:
+    with create_server(site, port=0) as server:
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         yield f"http://127.0.0.1:{server.server_port}/"

@@ -35,15 +35,15 @@ def _templates(site) -> list[str]:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", sorted(VIEWPORTS))
-def test_no_serious_accessibility_violations(browser, site_url, demo_site, scheme, width) -> None:
-    site, _ = demo_site
+def test_no_serious_accessibility_violations(browser, engine_url, engine_site, scheme, width) -> None:
+    site, _ = engine_site
     axe = Axe()
     context = browser.new_context(viewport=VIEWPORTS[width], color_scheme=scheme)
     page = context.new_page()
     found = []
     try:
         for path in _templates(site):
-            page.goto(site_url + path, wait_until="load")
+            page.goto(engine_url + path, wait_until="load")
             # Theme pages show the scheme the reader's system asks for (a draw page has none).
             shown = page.evaluate("document.body.dataset.mdColorScheme || null")
             assert shown in (None, "slate" if scheme == "dark" else "default"), path
@@ -62,11 +62,11 @@ def test_no_serious_accessibility_violations(browser, site_url, demo_site, schem
     assert found == []
 
 
-def test_search_opens_from_the_keyboard(browser, site_url) -> None:
+def test_search_opens_from_the_keyboard(browser, engine_url) -> None:
     """ "/" focuses the search box on any page, at phone width too (where it is hidden)."""
     page = browser.new_page(viewport=VIEWPORTS["phone"])
     try:
-        page.goto(site_url + "tasks/", wait_until="load")
+        page.goto(engine_url + "tasks/", wait_until="load")
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.name") == "query"
         page.keyboard.type("餐饮")

@@ -41,7 +41,7 @@ def _visit(browser, url: str, viewport: dict | None = None):
     return page, seen
 
 
-def test_home_task_and_enterprise_pages_load_cleanly(browser, site_url, demo_model) -> None:
+def test_home_task_and_enterprise_pages_load_cleanly(browser, engine_url, demo_model) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
     enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
@@ -51,16 +51,16 @@ def test_home_task_and_enterprise_pages_load_cleanly(browser, site_url, demo_mod
         ("enterprise", f"enterprise/{enterprise.slug}/"),
     ):
         for label, viewport in (("", None), ("-phone", PHONE)):
-            page, seen = _visit(browser, site_url + path, viewport)
+            page, seen = _visit(browser, engine_url + path, viewport)
             assert seen["errors"] == [] and seen["foreign"] == [], (path, seen)
             assert "数据截至" in page.inner_text(".gongkai-as-of")
             page.screenshot(path=str(ARTIFACTS / f"{name}{label}.png"), full_page=False)
             page.close()
 
 
-def test_task_page_lists_one_row_per_result(browser, site_url, demo_model) -> None:
+def test_task_page_lists_one_row_per_result(browser, engine_url, demo_model) -> None:
     task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
-    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/")
+    page, _ = _visit(browser, f"{engine_url}task/{task['slug']}/")
     rows = page.locator("#results ~ * table tbody tr, #results ~ table tbody tr")
     assert rows.count() == len(task["results"])
     first = rows.first.locator("td")
@@ -68,9 +68,9 @@ def test_task_page_lists_one_row_per_result(browser, site_url, demo_model) -> No
     page.close()
 
 
-def test_enterprise_page_shows_its_history_and_links_back(browser, site_url, demo_model) -> None:
+def test_enterprise_page_shows_its_history_and_links_back(browser, engine_url, demo_model) -> None:
     enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
-    page, _ = _visit(browser, f"{site_url}enterprise/{enterprise.slug}/")
+    page, _ = _visit(browser, f"{engine_url}enterprise/{enterprise.slug}/")
     assert page.locator("h1").first.inner_text() == enterprise.name
     assert page.locator(".gongkai-history").count() == len(enterprise.task_ids)
     assert page.locator(".gongkai-history tbody tr").count() >= len(enterprise.results)
@@ -80,17 +80,17 @@ def test_enterprise_page_shows_its_history_and_links_back(browser, site_url, dem
     page.close()
 
 
-def test_tables_fit_a_phone_without_widening_the_page(browser, site_url, demo_model) -> None:
+def test_tables_fit_a_phone_without_widening_the_page(browser, engine_url, demo_model) -> None:
     task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
-    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/", PHONE)
+    page, _ = _visit(browser, f"{engine_url}task/{task['slug']}/", PHONE)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 1  # wide tables scroll inside their own box
     page.close()
 
 
-def test_record_tables_use_the_page_width_on_a_desktop(browser, site_url, demo_model) -> None:
+def test_record_tables_use_the_page_width_on_a_desktop(browser, engine_url, demo_model) -> None:
     task = max(demo_model.tasks.values(), key=lambda t: len(t["results"]))
-    page, _ = _visit(browser, f"{site_url}task/{task['slug']}/")
+    page, _ = _visit(browser, f"{engine_url}task/{task['slug']}/")
     # No empty nav or TOC columns beside a record: the 结果公告 table shows all its columns.
     table = page.locator("#results ~ * table, #results ~ table").first
     box = "t => t.closest('.md-typeset__scrollwrap') || t"  # Material wraps tables in a scroller
@@ -99,9 +99,9 @@ def test_record_tables_use_the_page_width_on_a_desktop(browser, site_url, demo_m
     page.close()
 
 
-def test_record_tables_with_a_class_look_like_the_others(browser, site_url, demo_model) -> None:
+def test_record_tables_with_a_class_look_like_the_others(browser, engine_url, demo_model) -> None:
     enterprise = max(demo_model.enterprises.values(), key=lambda e: len(e.task_ids))
-    page, _ = _visit(browser, f"{site_url}enterprise/{enterprise.slug}/")
+    page, _ = _visit(browser, f"{engine_url}enterprise/{enterprise.slug}/")
     style = "e => { const s = getComputedStyle(e); return [s.borderTopStyle, s.paddingLeft]; }"
     burden = page.locator("table.gongkai-burden")
     plain = page.locator(".gongkai-history table").last
@@ -111,8 +111,8 @@ def test_record_tables_with_a_class_look_like_the_others(browser, site_url, demo
     page.close()
 
 
-def test_draw_verifier_says_when_it_is_ready(browser, site_url) -> None:
-    page, seen = _visit(browser, site_url + "verify/")
+def test_draw_verifier_says_when_it_is_ready(browser, engine_url) -> None:
+    page, seen = _visit(browser, engine_url + "verify/")
     result = page.locator("[data-draw-result][data-status=ready]")
     result.wait_for()
     assert "载入" not in result.inner_text() and "就绪" in result.inner_text()

@@ -36,8 +36,8 @@ def _table_after(soup: BeautifulSoup, heading_id: str):
 # The built files
 
 
-def test_quality_page_has_the_totals(demo_site):
-    site, report = demo_site
+def test_quality_page_has_the_totals(engine_site):
+    site, report = engine_site
     soup = _soup(site, "quality/index.html")
     assert soup.select_one("article h1").get_text(strip=True) == "数据质量报告¶"
 
@@ -55,8 +55,8 @@ def test_quality_page_has_the_totals(demo_site):
     assert equation in soup.select_one(".admonition.success").get_text()
 
 
-def test_quality_page_lists_every_file_and_issue(demo_site):
-    site, report = demo_site
+def test_quality_page_lists_every_file_and_issue(engine_site):
+    site, report = engine_site
     soup = _soup(site, "quality/index.html")
     files = _body_rows(_table_after(soup, "文件"))
     assert [row[0] for row in files] == sorted(f["path"] for f in report["files"])
@@ -68,8 +68,8 @@ def test_quality_page_lists_every_file_and_issue(demo_site):
     assert messages == sorted(i["message"] for i in report["errors"] + report["warnings"])
 
 
-def test_home_page_shows_date_and_counts(demo_site):
-    site, report = demo_site
+def test_home_page_shows_date_and_counts(engine_site):
+    site, report = engine_site
     soup = _soup(site, "index.html")
     text = soup.select_one("article").get_text()
     assert f"数据截至：{report['data_as_of']}" in text
@@ -77,20 +77,21 @@ def test_home_page_shows_date_and_counts(demo_site):
     assert counts["检查结果"] == f"{report['records']['results']:,}"
 
 
-def test_quality_report_json_is_published(demo_site):
-    site, report = demo_site
+def test_quality_report_json_is_published(engine_site):
+    site, report = engine_site
     text = (site / REPORT_PATH).read_text(encoding="utf-8")
     assert json.loads(text) == json.loads(json.dumps(report))
     assert text == json.dumps(report, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-def test_two_builds_give_identical_bytes(demo_site, tmp_path):
+def test_two_builds_give_identical_bytes(engine_site, engine, tmp_path):
     """A second build, in another process with another hash seed, matches byte for byte;
     a third one replaces that site in place and matches too."""
-    site, _ = demo_site
+    site, _ = engine_site
     again = tmp_path / "again"
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     command = [sys.executable, "-m", "generator", "build", str(DATA_DIR), "--out", str(again)]
+    command += ["--engine", engine]
     done = subprocess.run(
         [*command, "--no-progress", "--timings"],
         check=False,
@@ -109,7 +110,7 @@ def test_two_builds_give_identical_bytes(demo_site, tmp_path):
     assert all(float(r[1]) >= 0 and float(r[3]) > 0 for r in rows), table
     assert _tree(again) == _tree(site)
 
-    build_site(DATA_DIR, again, progress=False)
+    build_site(DATA_DIR, again, progress=False, engine=engine)
     assert _tree(again) == _tree(site)
 
     # Without site_url there is no sitemap (and no RSS), rather than one with relative links.
@@ -127,14 +128,14 @@ def _tree(root: Path) -> dict[str, bytes]:
 # In the browser
 
 
-def test_quality_page_in_chromium(browser, site_url, demo_site):
-    _, report = demo_site
+def test_quality_page_in_chromium(browser, engine_url, engine_site):
+    _, report = engine_site
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     requests: list[str] = []
     failures: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.on("pageerror", lambda error: failures.append(str(error)))
-    page.goto(site_url + "quality/")
+    page.goto(engine_url + "quality/")
     page.wait_for_load_state("networkidle")
 
     assert page.title().startswith("数据质量报告")
@@ -172,11 +173,11 @@ def test_quality_page_in_chromium(browser, site_url, demo_site):
     page.close()
 
 
-def test_search_works_offline(browser, site_url):
+def test_search_works_offline(browser, engine_url):
     page = browser.new_page()
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
-    page.goto(site_url)
+    page.goto(engine_url)
     search = page.locator("input.md-search__input")
     search.click()
     search.fill("质量")  # the middle of 数据质量报告: needs word segmentation

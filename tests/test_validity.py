@@ -49,16 +49,16 @@ def _vnu_errors(site: Path) -> list[str]:
     ]
 
 
-def test_every_page_of_the_demo_is_valid_html(demo_site) -> None:
-    site, _ = demo_site
+def test_every_page_of_the_demo_is_valid_html(engine_site) -> None:
+    site, _ = engine_site
     assert len(list(site.rglob("*.html"))) > 100
     assert _vnu_errors(site) == []
 
 
-def test_the_public_sitemap_matches_the_sitemaps_org_schema(public_site) -> None:
+def test_the_public_sitemap_matches_the_sitemaps_org_schema(engine_public_site) -> None:
     import xmlschema
 
-    site, url = public_site
+    site, url = engine_public_site
     schema = xmlschema.XMLSchema(str(_checker(SITEMAP_XSD)))
     # sitemap.xml is an index of parts (kept small: the theme fetches it on every page view).
     index = ElementTree.parse(site / "sitemap.xml").getroot()
@@ -77,8 +77,8 @@ def test_the_public_sitemap_matches_the_sitemaps_org_schema(public_site) -> None
     assert pages > 100
 
 
-def test_the_public_rss_feeds_link_only_to_absolute_addresses(public_site) -> None:
-    site, url = public_site
+def test_the_public_rss_feeds_link_only_to_absolute_addresses(engine_public_site) -> None:
+    site, url = engine_public_site
     feeds = sorted(site.rglob("*.rss"))
     assert feeds
     for feed in feeds:

@@ -218,6 +218,17 @@ def _print_summary(summary: dict[str, Any]) -> None:
         "With --previous: write the added (A), changed (M) and removed (D) files there."
     ),
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["mkdocs", "zensical"]),
+    default="mkdocs",
+    show_default=True,
+    help=(
+        "生成编辑页面（首页、计划、手册、统计等）的引擎：默认 MkDocs + Material；zensical 用 Zensical"
+        "（需安装 gongkai[zensical]），读取同一个 mkdocs.yml。记录页、搜索、开放数据和订阅源与引擎无关。"
+        "What builds the editorial pages: MkDocs + Material (default) or Zensical, from the same mkdocs.yml."
+    ),
+)
 @corrections_option
 def build_command(
     data_dir: Path,
@@ -230,6 +241,7 @@ def build_command(
     scheduler: str | None,
     changed_files: Path | None,
     corrections_file: Path | None,
+    engine: str,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
@@ -261,6 +273,7 @@ def build_command(
             workers=workers,
             scheduler=scheduler,
             changed_files=changed_files,
+            engine=engine,
         )
     if timings:
         click.echo(timings_table(stages), err=True)

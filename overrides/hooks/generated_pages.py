@@ -17,15 +17,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import get_plugin_logger
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
-from mkdocs.utils.meta import get_data
 
-from generator.publish.site.markdown import (
-    DATA_DRIVEN_KEY,
-    GENERATED_DIR,
-    HANDBOOK_INDEX,
-    NAV_KEY,
-    safe_title,
-)
+from generator.core.errors import BuildAbort
+from generator.publish.site.markdown import DATA_DRIVEN_KEY, GENERATED_DIR, HANDBOOK_INDEX
+from generator.publish.site.navigation import handbook_entries, insert_after
 from generator.publish.site.sanitize import is_clean, sanitize_html
 
 PREFIX = f"{GENERATED_DIR}/"
@@ -101,39 +96,12 @@ def _add_handbook_nav(files: Files, config: Any) -> None:
     index = files.get_file_from_path(index_path)
     if index is None or not config.nav:
         return
-    entries = get_data(index.content_string)[1].get(NAV_KEY) or []
-    pages = []
-    for entry in entries:
-        ((title, path),) = entry.items()
-        if safe_title(title, "") != title:
-            raise PluginError(f"合规手册目录中的标题 {title!r} 不能用作导航标题")
+    try:
+        pages = handbook_entries(index.content_string)
+    except BuildAbort as exc:
+        raise PluginError(exc.message) from exc
+    for page in pages:
+        (path,) = page.values()
         if files.get_file_from_path(path) is None:
             raise PluginError(f"合规手册目录列出的页面 {path} 不存在")
-        pages.append({title: path})
-    section = _find_section(config.nav, index_path)
-    if section is None:
-        return
-    at = next(i for i, e in enumerate(section) if _entry_path(e) == index_path)
-    listed = {_entry_path(e) for e in section}
-    section[at + 1 : at + 1] = [p for p in pages if _entry_path(p) not in listed]
-
-
-def _find_section(nav: list[Any], path: str) -> list[Any] | None:
-    """The nav list that holds ``path`` directly, searched depth first."""
-    if any(_entry_path(entry) == path for entry in nav):
-        return nav
-    for entry in nav:
-        if isinstance(entry, dict):
-            for value in entry.values():
-                if isinstance(value, list) and (found := _find_section(value, path)):
-                    return found
-    return None
-
-
-def _entry_path(entry: Any) -> str | None:
-    if isinstance(entry, str):
-        return entry
-    if isinstance(entry, dict) and len(entry) == 1:
-        (value,) = entry.values()
-        return value if isinstance(value, str) else None
-    return None
+    insert_after(config.nav, index_path, pages)
