@@ -58,7 +58,8 @@ def normalise_entity_code(value: str) -> str:
     value = normalise_identifier(value)
     if _SCIENTIFIC.fullmatch(value):
         return value  # Excel's 9.1E+17 keeps its dot, so the damage is named
-    return _CODE_SEPARATORS.sub("", value)
+    # Again: a separator between a letter and a combining mark hid a composition.
+    return normalise_identifier(_CODE_SEPARATORS.sub("", value))
 
 
 def _ascii_digit(char: str) -> str:
