@@ -22,7 +22,12 @@ from pathlib import Path
 
 import click
 
-EXIT_CODES = {0: "全部正常", 1: "已完成，但数据有问题（有行被隔离或拒收）", 2: "无法运行", 130: "已中断"}
+EXIT_CODES = {
+    0: "全部正常",
+    1: "已完成，但数据有问题（有行被隔离或拒收）",
+    2: "无法运行",
+    130: "已中断",
+}
 """What each exit code means; ``1`` never comes from an error."""
 
 KEEP_LOGS = 20
@@ -77,7 +82,9 @@ def describe_failure(exc: BaseException) -> str:
         if exc.errno in DISK_FULL:
             return f"磁盘空间不足（或超出磁盘配额），未能写完{where}。{ADVICE_DISK}"
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return f"没有写入或读取权限{where}（{exc.strerror}）。请检查该路径的权限，或换一个目录。"
+            return (
+                f"没有写入或读取权限{where}（{exc.strerror}）。请检查该路径的权限，或换一个目录。"
+            )
         return f"操作系统报错{where}（{exc.strerror or exc}）。请检查磁盘和路径后重试；如仍出错，{ADVICE_REPORT}"
     return f"gongkai 内部错误（{type(exc).__name__}）。这是 gongkai 的缺陷，请报告：{ADVICE_REPORT}"
 

@@ -8,6 +8,7 @@ because reports and pages link to them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,10 @@ class IngestError(GongkaiError):
         super().__init__(f"{message}{hint and '。' + hint}")
         self.issue_message = message
         self.issue_hint = hint
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process, it travels back pickled: rebuilt from its code and params.
+        return (functools.partial(IngestError, self.code, **self.params), ())
 
 
 class BuildAbort(GongkaiError):
