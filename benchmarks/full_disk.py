@@ -4,7 +4,7 @@ Builds the demo data once on the normal disk, then for each amount of free space
 small tmpfs (``mount -t tmpfs -o size=…``: run as root, or in a container allowed to mount)
 holding that site plus the free space, and rebuilds the demo without one export into it, so
 the disk fills at a different stage each time (downloads, MkDocs, record pages, search). Each
-build must exit 2 with ``错误：磁盘空间不足`` on stderr and no traceback, name its log file, leave
+build must exit 2 with ``错误：`` and ``磁盘空间不足`` on stderr and no traceback, name its log file, leave
 the previous site whole (every file of its manifest, with its hash) and no temporary folder;
 with the space freed, the next build must publish.
 
@@ -55,6 +55,13 @@ def _whole(site: Path, manifest: bytes) -> bool:
     )
 
 
+def _failed_at(log: Path) -> str:
+    """The deepest gongkai frame of the first (root) traceback in ``log``."""
+    first = log.read_text(encoding="utf-8").split("The above exception")[0]
+    frames = re.findall(r'generator/(\S+)\.py", line \d+, in (\w+)', first)
+    return f"{frames[-1][0].replace('/', '.')}.{frames[-1][1]}" if frames else "?"
+
+
 def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -74,7 +81,7 @@ def _mount(point: Path, size: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--free", type=float, nargs="+", default=[0, 1, 4, 12, 30, 45],
+    parser.add_argument("--free", type=float, nargs="+", default=[0, 1, 4, 8, 12, 16, 20, 26, 30, 33],
                         help="MiB free beside the previous site, one build each")  # fmt: skip
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="gongkai-disk-"))
@@ -92,7 +99,7 @@ def main() -> None:
         used = _size(reference)
         print(f"previous site: {used / 2**20:.1f} MiB, built in {seconds:.1f} s (load {_load()})")
         print(f"{'free MiB':>8} {'exit':>4} {'s':>5}  {'disk-full msg':<13} {'traceback':<9} "
-              f"{'old intact':<10} {'temp left':<9} {'log':<3} then")  # fmt: skip
+              f"{'old intact':<10} {'temp left':<9} {'log':<3} {'then':<6}  failed in")  # fmt: skip
         for free in args.free:
             point = work / f"disk-{free:g}"
             # tmpfs counts whole pages per file: give the copy its pages, then the free space.
@@ -103,12 +110,13 @@ def main() -> None:
                 code, output, seconds = _build(new_data, site, env)
                 log = re.search(r"详细信息已写入日志：(\S+)", output)
                 checks = {
-                    "message": output.startswith("错误：磁盘空间不足"),
+                    "message": output.startswith("错误：") and "磁盘空间不足" in output,
                     "no traceback": "Traceback" not in output,
                     "intact": _whole(site, manifest),
                     "no temp": sorted(p.name for p in point.iterdir()) == ["site"],
                     "log": bool(log and Path(log[1]).is_file()),
                 }
+                where = _failed_at(Path(log[1])) if checks["log"] else "?"
                 shutil.rmtree(site)  # space freed: the next build must publish
                 after, _, _ = _build(new_data, site, env)
             finally:
@@ -117,7 +125,7 @@ def main() -> None:
             failures += not ok
             print(f"{free:>8g} {code:>4} {seconds:>5.1f}  {checks['message']!s:<13} "
                   f"{not checks['no traceback']!s:<9} {checks['intact']!s:<10} "
-                  f"{not checks['no temp']!s:<9} {checks['log']!s:<3} exit {after}"
+                  f"{not checks['no temp']!s:<9} {checks['log']!s:<3} exit {after}  {where}"
                   + ("" if ok else f"   <- FAILED\n{output[-1500:]}"))  # fmt: skip
     finally:
         shutil.rmtree(work, ignore_errors=True)

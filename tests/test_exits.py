@@ -183,3 +183,26 @@ def test_make_demo_stops_when_the_build_could_not_run(
     )  # fmt: skip
     assert (done.returncode == 0) is serves
     assert ("serving serve site" in done.stdout) is serves
+
+
+def test_a_full_disk_is_told_in_chinese_with_what_to_do(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if mounted.returncode:
+        pytest.skip("mounting a small tmpfs needs root (benchmarks/full_disk.py does the same)")
+    try:
+        (disk / "filler").write_bytes(b"\0" * (disk.stat().st_blksize * 15))
+        out = disk / "月报表.xlsx"
+        done = _gongkai(tmp_path, "report", "monthly", str(ROOT / "data"), "--month", "2024-05",
+                        "--out", str(out))  # fmt: skip
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+    assert done.returncode == 2
+    # The report's own message names the file; the handler adds the cause and the fix.
+    assert done.stderr.startswith(f"错误：无法写入 {out}")
+    assert "原因：磁盘空间不足（或超出磁盘配额）。请清理输出目录所在磁盘" in done.stderr
+    assert "Traceback" not in done.stderr and _log_file(done.stderr).is_file()

@@ -34,6 +34,8 @@ KEEP_LOGS = 20
 """Error logs kept in the log folder; older ones are removed."""
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+SQLITE_FULL = 13
+"""SQLite's "database or disk is full"."""
 ADVICE_DISK = "请清理输出目录所在磁盘（或更换到空间充足的磁盘）后重新运行；上一版网站不受影响。"
 ADVICE_REPORT = "请把该日志文件和所用命令发给 gongkai 维护者。"
 
@@ -52,6 +54,9 @@ def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
         return _system_exit_code(exc.code)
     except click.ClickException as exc:  # usage errors and GongkaiError: message as written
         exc.show()
+        if any(_disk_full(cause) for cause in _causes(exc)):  # a stage told the error, not the fix
+            _say(f"原因：磁盘空间不足（或超出磁盘配额）。{ADVICE_DISK}")
+            _say(_log_line(write_error_log(exc)))
         return 2
     except click.Abort:
         _say("已中止。")
@@ -77,10 +82,11 @@ def describe_failure(exc: BaseException) -> str:
             "一个工作进程意外终止（常见原因：内存不足被系统结束）。"
             "请用 --workers 1 重新运行，或在内存更大的机器上运行；上一版网站不受影响。"
         )
+    if _disk_full(exc):
+        where = f"：{exc.filename}" if getattr(exc, "filename", None) else ""
+        return f"磁盘空间不足（或超出磁盘配额），未能写完{where}。{ADVICE_DISK}"
     if isinstance(exc, OSError):
         where = f"：{exc.filename}" if exc.filename else ""
-        if exc.errno in DISK_FULL:
-            return f"磁盘空间不足（或超出磁盘配额），未能写完{where}。{ADVICE_DISK}"
         if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
             return (
                 f"没有写入或读取权限{where}（{exc.strerror}）。请检查该路径的权限，或换一个目录。"
@@ -116,6 +122,23 @@ def log_folders() -> list[Path]:
     state = os.environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
     user = os.environ.get("USER") or str(os.getuid() if hasattr(os, "getuid") else "")
     return [Path(state) / "gongkai", Path(tempfile.gettempdir()) / f"gongkai-{user}"]
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk is full: ENOSPC, EDQUOT, or SQLite's ``SQLITE_FULL``."""
+    if isinstance(exc, OSError):
+        return exc.errno in DISK_FULL
+    return getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exceptions ``exc`` was raised from or while handling, nearest first."""
+    chain: list[BaseException] = []
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and cause not in chain:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    return chain
 
 
 def _log_line(path: Path | None) -> str:

@@ -27,8 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from generator.core.errors import GongkaiError
+
 TEMPORARY = ("new", "data", "old")
 """The temporary folders a build may leave beside its output, by suffix."""
+
+NEARLY_FULL = 16 * 2**20
+"""Free bytes below which a failed build is taken to have run out of disk."""
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
@@ -61,6 +66,16 @@ def staging_area(out_dir: Path) -> Iterator[Staging]:
             break
     try:
         yield staging
+    except Exception as exc:
+        # Tools that fail on a full disk without saying so (Pagefind leaves empty files) show
+        # up as some other error: name the full disk, keep the error as the cause (in the log).
+        if (
+            not isinstance(exc, GongkaiError)
+            and not _disk_full(exc)
+            and _nearly_full(out_dir.parent)
+        ):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out_dir.parent)) from exc
+        raise
     finally:
         for suffix in TEMPORARY:
             _remove(staging.path(suffix))
@@ -215,6 +230,17 @@ def _exchange(first: Path, second: Path) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
         return False  # the file system cannot exchange: two renames then
     raise OSError(code, os.strerror(code), str(first), None, str(second))
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def _nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < NEARLY_FULL
+    except OSError:
+        return False
 
 
 def _remove(path: Path) -> None:
