@@ -13,6 +13,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from generator.core.swap import leftovers, recover_output, staging_area, swap_into_place
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,20 +32,19 @@ def _folder(out: Path, token: str, suffix: str) -> Path:
     return out.with_name(f".{out.name}.{token}.{suffix}")
 
 
-def test_a_build_killed_between_the_two_renames_gets_its_new_site_in_place(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "left,published",
+    [(("old", "new"), "new"), (("old",), "old")],
+    ids=["killed-between-the-renames", "only-the-old-site-left"],
+)
+def test_a_missing_output_is_recovered_from_what_the_killed_swap_left(
+    tmp_path: Path, left: tuple[str, ...], published: str
+) -> None:
     out = tmp_path / "site"
-    _site(_folder(out, DEAD, "old"), "old")
-    _site(_folder(out, DEAD, "new"), "new")
+    for suffix in left:
+        _site(_folder(out, DEAD, suffix), suffix)
     recover_output(out)
-    assert (out / "index.html").read_text(encoding="utf-8") == "new"
-    assert leftovers(out) == []
-
-
-def test_the_old_site_comes_back_when_there_is_no_new_one(tmp_path: Path) -> None:
-    out = tmp_path / "site"
-    _site(_folder(out, DEAD, "old"), "old")
-    recover_output(out)
-    assert (out / "index.html").read_text(encoding="utf-8") == "old"
+    assert (out / "index.html").read_text(encoding="utf-8") == published
     assert leftovers(out) == []
 
 
