@@ -112,8 +112,8 @@ def build_site(
     """
     config_file = Path(config_file or CONFIG_FILE)
     source_date_epoch()  # before minutes of work, not after
-    for site in {out_dir, previous} - {None}:  # a build killed in its swap left one missing
-        recover_output(Path(site))
+    for site in {out_dir, previous or out_dir}:  # a build killed in its swap left one missing
+        recover_output(site)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
     tables = published_tables()
     # Read before anything is written: the previous site may be the one being replaced.
