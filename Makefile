@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --disable-pip-version-check -e '.[test]'
 	touch $@
 
-# Exit code 1 means "built, with quarantined rows", which the demo data has on purpose.
+# Exit code 1 means "built, with quarantined rows", which the demo data has on purpose; 2
+# (could not build: bad input, full disk, any other error) stops here and serves nothing.
 demo: $(STAMP)
 	$(BIN)/gongkai build data --out site || [ $$? -eq 1 ]
 	$(BIN)/gongkai serve site --host $(HOST) --port $(PORT)

@@ -15,8 +15,6 @@ import functools
 import http.server
 import json
 import os
-import secrets
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +23,7 @@ from generator.core.console import StageTime, add_stages, recording_timings, sta
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers, start_beside
+from generator.core.swap import recover_output, staging_area, swap_into_place
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
@@ -62,6 +61,8 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 CONFIG_FILE = PROJECT_DIR / "mkdocs.yml"
 REPORT_PATH = "data/quality_report.json"
 """Where the quality report is published, relative to the site folder."""
+MAX_EPOCH = 253402300799
+"""The last second of 9999-12-31: ``SOURCE_DATE_EPOCH`` beyond it is no date."""
 
 
 NO_SITE_URL = (
@@ -116,6 +117,9 @@ def build_site(
         ConfigError: ``out_dir`` is unsafe to replace, or ``previous`` is no gongkai site.
     """
     config_file = Path(config_file or CONFIG_FILE)
+    source_date_epoch()  # before minutes of work, not after
+    for site in {out_dir, previous or out_dir}:  # a build killed in its swap left one missing
+        recover_output(site)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
     tables = published_tables()
     # Read before anything is written: the previous site may be the one being replaced.
@@ -230,15 +234,13 @@ def publish_site(
     statistics = statistics or empty_statistics(report.get("data_as_of"))
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     shards = {"workers": workers or _workers(model), "scheduler": scheduler}
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Same file system as out_dir, so the final rename cannot fail half-way.
-    token = secrets.token_hex(4)
-    staging = out_dir.with_name(f".{out_dir.name}.{token}.new")
-    # MkDocs empties its site folder when it starts, and the pages must show the downloads'
-    # sizes and hashes: so the downloads are written here first and moved in after MkDocs.
-    downloads = out_dir.with_name(f".{out_dir.name}.{token}.data")
-    staging.mkdir()
-    try:
+    source_date_epoch()
+    with staging_area(out_dir) as area:
+        # Beside out_dir, on its file system, so the swap is a rename. MkDocs empties its site
+        # folder when it starts, and the pages must show the downloads' sizes and hashes: so
+        # the downloads are written apart first and moved in after MkDocs.
+        staging, downloads = area.path("new"), area.path("data")
+        staging.mkdir()
         config = load_config(str(config_file), site_dir=str(staging), strict=True)
         config.extra["data_as_of"] = report.get("data_as_of")
         with status("正在生成开放数据…", progress), timed("开放数据"):
@@ -311,10 +313,7 @@ def publish_site(
                 if changed_files is not None:
                     changed_files.write_text(changes.lines(), encoding="utf-8")
         with timed("替换网站目录"):
-            _swap_into_place(staging, out_dir)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(downloads, ignore_errors=True)
+            swap_into_place(staging, out_dir, area.path("old"))
 
 
 def _feeds_sitemap_search(
@@ -487,25 +486,27 @@ def _check_out_dir(out_dir: Path, *, inputs: tuple[Path, ...], inside: tuple[Pat
         )
 
 
-def _swap_into_place(staging: Path, out_dir: Path) -> None:
-    """Replace ``out_dir`` by ``staging`` with two renames; the old site is then removed."""
-    if not out_dir.exists():
-        staging.rename(out_dir)
-        return
-    retired = staging.with_suffix(".old")
-    out_dir.rename(retired)
-    try:
-        staging.rename(out_dir)
-    except OSError:
-        retired.rename(out_dir)
-        raise
-    shutil.rmtree(retired)
-
-
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
     path.write_text(text, encoding="utf-8")
+
+
+def source_date_epoch() -> int | None:
+    """``SOURCE_DATE_EPOCH`` as a number of seconds, or none when it is not set.
+
+    Raises:
+        ConfigError: it is set but empty, or not a whole number of seconds from 1970 to 9999.
+    """
+    text = os.environ.get("SOURCE_DATE_EPOCH")
+    if text is None:
+        return None
+    if not text.strip().isdigit() or int(text) > MAX_EPOCH:
+        raise ConfigError(
+            f"环境变量 SOURCE_DATE_EPOCH 的值 {text!r} 无效：应为 1970-01-01 起的秒数（整数，如 "
+            "1717200000）。请改正，或取消该变量（unset SOURCE_DATE_EPOCH，网站日期即取数据日期）后重新运行"
+        )
+    return int(text)
 
 
 @contextlib.contextmanager
@@ -515,7 +516,7 @@ def _source_date_epoch(data_as_of: str | None) -> Iterator[None]:
     MkDocs stamps the sitemap and its gzip header with the build date; taking it from the
     data keeps the output a function of the inputs rather than of the wall clock.
     """
-    if "SOURCE_DATE_EPOCH" in os.environ:
+    if source_date_epoch() is not None:
         yield
         return
     day = dt.date.fromisoformat(data_as_of) if data_as_of else dt.date(1970, 1, 1)

@@ -17,7 +17,7 @@ def _gongkai(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=cwd,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C"},
+        env={"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(Path(__file__).parent.parent)},
     )
 
 

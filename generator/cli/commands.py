@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from generator import __version__
-from generator.cli import clickzh
+from generator.cli import clickzh, failures
 from generator.cli.audit import audit_command
 from generator.cli.draw import draw_group, verify_command
 
@@ -51,6 +51,13 @@ def cli() -> None:
       gongkai draw commit|void|reveal   # 可验证抽取 / verifiable draws
       gongkai verify draws/GK-…/        # 验证抽取 / verify a draw
       gongkai report monthly data/ --month 2024-05 --out 月报表.xlsx   # 月报表 / monthly form
+
+    \b
+    退出码 / Exit codes:
+      0    完成，全部正常 / done, all good
+      1    完成，但数据有问题：有行被隔离或拒收，或抽取验证未通过 / done, problems in the data
+      2    无法运行：错误说明在标准错误输出，意外错误另写日志 / could not run (see stderr, log)
+      130  已中断（Ctrl+C）/ interrupted
     """
 
 
@@ -83,7 +90,7 @@ def validate_command(
     退出码 / Exit codes:
       0  全部行有效 / every row is valid
       1  有行被隔离 / some rows or files were quarantined
-      2  无法运行 / the command could not run (missing folder, no export files)
+      2  无法运行 / could not run (missing folder, no export files, disk full, internal error)
     """
     from generator.validate.folder import validate_folder
 
@@ -254,7 +261,7 @@ def build_command(
     退出码 / Exit codes:
       0  已生成，全部行有效 / built, every row valid
       1  已生成，有行被隔离 / built, some rows quarantined
-      2  无法生成 / could not build
+      2  无法生成，上一版网站保持不变 / could not build; the previous site is left as it was
     """
     from generator.build import build_site
     from generator.core.console import recording_timings, timings_table
@@ -311,7 +318,13 @@ def build_command(
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=int, help="端口。Port.")
 def serve_command(site_dir: Path, host: str, port: int) -> None:
-    """本地预览已生成的网站。Serve a built site for a look (default site/)."""
+    """本地预览已生成的网站。Serve a built site for a look (default site/).
+
+    \b
+    退出码 / Exit codes:
+      0  按 Ctrl+C 停止 / stopped with Ctrl+C
+      2  无法启动（目录不存在、端口被占用）/ could not start (no folder, port taken)
+    """
     from generator.build import serve_site
 
     serve_site(site_dir, host=host, port=port)
@@ -385,5 +398,5 @@ cli.add_command(audit_command)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="gongkai")
+    """Console-script entry point: every command ends in :func:`failures.run_cli`."""
+    sys.exit(failures.run_cli(cli))

@@ -140,6 +140,11 @@ def draw_commit_command(task_file: Path, population: Path | None, inspectors: Pa
 
     The commitment holds the task, algorithm, the randomness source named in advance, exclusion
     counts and, per stratum, its size, sample size and salted member commitments.
+
+    \b
+    退出码 / Exit codes:
+      0  已写出 / written
+      2  无法运行（输入文件有误、磁盘已满等，见错误说明）/ could not run
     """
     from generator.draws import commitment as draws
 
@@ -167,6 +172,11 @@ def draw_void_command(draw_dir: Path, reason: str, voided_at: str, **source: Any
 
     作废记录写入 reveal.json，必须立即公布；下一次的随机数必须在登记之后才产生。
     The log goes into reveal.json and must be published at once.
+
+    \b
+    退出码 / Exit codes:
+      0  已写出 / written
+      2  无法运行（输入文件有误、磁盘已满等，见错误说明）/ could not run
     """
     from generator.draws import commitment as draws
     from generator.draws import verify_draw as vd
@@ -202,6 +212,11 @@ def draw_reveal_command(draw_dir: Path, task_file: Path, population: Path | None
 
     Writes reveal.json (the attempt log), receipt.json (drawn members with their salts) and
     抽取记录.csv (the draws table, without risk classes).
+
+    \b
+    退出码 / Exit codes:
+      0  已写出 / written
+      2  无法运行（输入文件有误、磁盘已满等，见错误说明）/ could not run
     """
     from generator.core.errors import GongkaiError
     from generator.draws import commitment as draws
@@ -280,6 +295,11 @@ def draw_salt_command(draw_dir: Path, member: str, secret_file: Path) -> None:
 
     An undrawn member appears in the commitment only as a salted leaf; with its own salt it can
     check, with verify_draw.py --member … --salt …, that it was in the population.
+
+    \b
+    退出码 / Exit codes:
+      0  已写出 / written
+      2  无法运行（输入文件有误、磁盘已满等，见错误说明）/ could not run
     """
     from generator.draws import commitment as draws
 

@@ -8,6 +8,7 @@ because reports and pages link to them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,10 @@ class IngestError(GongkaiError):
         (it may hold English library messages and server paths)."""
         self.rows: list[int] = []
         """Numbers of the rows refused with the file, when they could be counted."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Raised in a worker process, it travels back pickled: rebuilt from its code and params.
+        return (functools.partial(IngestError, self.code, **self.params), ())
 
 
 class BuildAbort(GongkaiError):
