@@ -247,7 +247,7 @@ def test_hostile_values_are_inert_in_the_built_site(project_copy, tmp_path):
 
 def test_quality_page_states_the_balance():
     page = render_quality_page(_report())
-    assert "读入 = 公示 + 隔离 + 不予公示：10 = 6 + 3 + 1" in page
+    assert "读入 = 公示 + 隔离 + 不予公示 + 拒收：10 = 6 + 3 + 1 + 0" in page
     assert "行数平衡" in page
 
     unbalanced = render_quality_page(_report(rows_in=11))
@@ -259,8 +259,8 @@ def test_quality_page_tables():
     page = render_quality_page(_report())
     rows = _cells(page)
     assert ["读入", "10", "导出文件中的全部数据行"] in rows
-    assert ["exports/事项.xlsx", "抽查事项清单", "xlsx", "—", "2", "2", "0", "0"] in rows
-    assert ["exports/结果.csv", "检查结果", "csv", "gb18030", "8", "4", "3", "1"] in rows
+    assert ["exports/事项.xlsx", "抽查事项清单", "xlsx", "—", "2", "2", "0", "0", "0"] in rows
+    assert ["exports/结果.csv", "检查结果", "csv", "gb18030", "8", "4", "3", "1", "0"] in rows
     # Errors are grouped per file and sorted by row; the file is the group heading.
     # A public page: row, column, the problem in words and the value; no issue code, no fix.
     error_rows = [r for r in rows if len(r) == 4 and r[2].endswith("有问题") and r[0] != "—"]

@@ -302,9 +302,10 @@ def _edit_results(data: Path, edit) -> None:
 
 
 def test_a_correction_never_repeats_the_old_text_of_a_free_text_field(tmp_path: Path) -> None:
-    """A phone number typed into 备注 and then corrected away must not come back in the
-    correction: free-text fields are corrected without quoting their old value."""
-    phone = "13912345678"
+    """A private remark typed into 备注 and then corrected away must not come back in the
+    correction: free-text fields are corrected without quoting their old value. (A phone
+    number would not do here: free text is masked for personal data before publication.)"""
+    remark = "店主住幸福路7号"
     one, two = tmp_path / "data-a", tmp_path / "data-b"
     shutil.copytree(DATA_DIR, one)
     path = "exports/检查结果_市场监管局_2024下半年.csv"  # GB18030; a title row, then the header
@@ -316,16 +317,16 @@ def test_a_correction_never_repeats_the_old_text_of_a_free_text_field(tmp_path: 
         with (data / path).open("w", encoding="gb18030", newline="") as handle:
             csv.writer(handle).writerows(rows)
 
-    set_note(one, f"经营者电话{phone}")
+    set_note(one, f"经营者自述{remark}")
     shutil.copytree(one, two)
     set_note(two, "已复查")
     build_site(one, tmp_path / "site-a")
-    assert phone in (tmp_path / "site-a" / "data" / "results.json").read_text("utf-8")
+    assert remark in (tmp_path / "site-a" / "data" / "results.json").read_text("utf-8")
     site = tmp_path / "site-b"
     build_site(two, site, previous=tmp_path / "site-a")
     [line] = _delta(site)
     assert line["op"] == "MOD" and line["changes"]["note"][1] == "已复查"
-    leaked = [p for p in site.rglob("*") if p.is_file() and phone.encode() in p.read_bytes()]
+    leaked = [p for p in site.rglob("*") if p.is_file() and remark.encode() in p.read_bytes()]
     assert leaked == []
     assert "备注已更正" in (site / "open-data" / "changelog" / "index.html").read_text("utf-8")
 

@@ -47,10 +47,12 @@ def test_quality_page_has_the_totals(engine_site):
         "公示": f"{report['rows_published']:,}",
         "隔离": f"{report['rows_quarantined']:,}",
         "不予公示": f"{report['rows_withheld']:,}",
+        "拒收": f"{report['rows_refused']:,}",
     }
     equation = (
-        f"读入 = 公示 + 隔离 + 不予公示：{report['rows_in']:,} = {report['rows_published']:,}"
-        f" + {report['rows_quarantined']:,} + {report['rows_withheld']:,}。"
+        f"读入 = 公示 + 隔离 + 不予公示 + 拒收：{report['rows_in']:,} = {report['rows_published']:,}"
+        f" + {report['rows_quarantined']:,} + {report['rows_withheld']:,}"
+        f" + {report['rows_refused']:,}。"
     )
     assert equation in soup.select_one(".admonition.success").get_text()
 

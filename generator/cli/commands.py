@@ -89,7 +89,7 @@ def validate_command(
     \b
     退出码 / Exit codes:
       0  全部行有效 / every row is valid
-      1  有行被隔离 / some rows or files were quarantined
+      1  有行被隔离，或有文件被拒收 / some rows quarantined, or files refused
       2  无法运行 / could not run (missing folder, no export files, disk full, internal error)
     """
     from generator.validate.folder import validate_folder
@@ -260,7 +260,7 @@ def build_command(
     \b
     退出码 / Exit codes:
       0  已生成，全部行有效 / built, every row valid
-      1  已生成，有行被隔离 / built, some rows quarantined
+      1  已生成，有行被隔离或文件被拒收 / built, some rows quarantined or files refused
       2  无法生成，上一版网站保持不变 / could not build; the previous site is left as it was
     """
     from generator.build import build_site
@@ -288,7 +288,8 @@ def build_command(
         click.echo(f"更正表已写出（仅供发布单位使用，不在网站中）：{corrections_file}")
     click.echo(
         f"网站已生成：{out_dir}（公示 {summary['rows_published']} 行，"
-        f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行）"
+        f"隔离 {summary['rows_quarantined']} 行，不予公示 {summary['rows_withheld']} 行，"
+        f"拒收 {summary['rows_refused']} 行）"
     )
     from generator.model.releases import published_deletions
 
