@@ -210,19 +210,17 @@ def test_sole_trader_fields_are_withheld_or_masked() -> None:
 
 
 @pytest.mark.parametrize("name", ["zip_bomb", "billion_laughs"])
-def test_unsafe_files_are_refused_in_well_under_a_second(name: str) -> None:
+def test_unsafe_files_are_refused_before_they_inflate(name: str) -> None:
+    """Memory, which is deterministic; the time is benchmarks/read_limits.py's to measure."""
     path = next((BAD / name).iterdir())
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(IngestError) as caught:
             read_export(path, path.name)
-        elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
     assert caught.value.code == "unsafe-file"
-    assert elapsed < 0.5
     assert peak < 8 * 1024 * 1024  # the bomb inflates to 12 MiB; nothing near that is held
 
 
@@ -311,7 +309,9 @@ def test_size_attributes_cannot_exhaust_memory_or_time(
             capture_output=True,
             text=True,
             check=False,
-            timeout=3,  # start-up and imports take ~0.2 s; a sane reader needs well under 1 s
+            # A guard against a hang (the far-cell sheet once ran 63 s), not a speed goal: a
+            # sane reader needs well under a second, a loaded machine may take a few.
+            timeout=30,
             cwd=Path(__file__).parent.parent,
         )
     except subprocess.TimeoutExpired:

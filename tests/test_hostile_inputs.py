@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import re
-import time
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -136,18 +135,16 @@ def test_far_cell_sheet_is_refused_fast_and_in_chinese(tmp_path: Path) -> None:
     path = tmp_path / "results.xlsx"
     _far_cell_xlsx(path)
     assert path.stat().st_size < 10_000
-    tracemalloc.start()
-    started = time.perf_counter()
+    tracemalloc.start()  # memory, deterministic; time is measured in benchmarks/read_limits.py
     with pytest.raises(IngestError) as raised:
         read_export(path, "results.xlsx")
-    elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert raised.value.code == "file-too-large"
     assert (
         "1048576 行 × 16384 列" in raised.value.issue_message and "cells" in raised.value.issue_hint
     )
-    assert elapsed < 5 and peak < 30 * 1024 * 1024
+    assert peak < 30 * 1024 * 1024
 
 
 def test_far_cell_is_read_sparse_when_the_limit_allows(tmp_path: Path) -> None:
