@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from stdnum.cn import ric
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_10
 
@@ -77,7 +78,6 @@ PROVINCES = frozenset(
 )  # fmt: skip
 """First two digits of a resident ID (GB/T 2260 provinces; 71, 81–83 for Taiwan, Hong Kong
 and Macao residence permits)."""
-_ID_WEIGHTS = [2 ** (17 - i) % 11 for i in range(17)]
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -92,9 +92,9 @@ class PersonalHit:
 
 
 def id_check_character(first17: str) -> str:
-    """The GB 11643-1999 check character of an ID number's first 17 digits."""
-    total = sum(int(c) * w for c, w in zip(first17, _ID_WEIGHTS))
-    return "10X98765432"[total % 11]
+    """The GB 11643-1999 check character of an ID number's first 17 digits (python-stdnum's
+    ``cn.ric``, which reads the number with its check character, so one is appended)."""
+    return ric.calc_check_digit(first17 + "0")
 
 
 def _real_date(year: int, month: int, day: int) -> bool:

@@ -34,6 +34,7 @@ from generator.core.console import progress as console_progress
 from generator.core.errors import GongkaiError
 from generator.core.personal import PersonalHit, find_personal_data
 from generator.core.schemas import load_schemas
+from generator.publish.data.derived import CSV_GUARD, CSV_TRIGGERS
 from generator.publish.site.audit_markup import (
     css_findings,
     excerpt,
@@ -43,7 +44,9 @@ from generator.publish.site.audit_markup import (
 )
 
 FORMULA, UNREADABLE = "公式单元格", "无法检查"
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_TRIGGERS = tuple(t for t in CSV_TRIGGERS if t != CSV_GUARD)
+"""What makes a spreadsheet read a CSV cell as a formula: the downloads' guard rule, less
+the guard itself (a cell starting with it is one the guard made safe)."""
 MAX_UNPACKED = 2 << 30
 """Bytes a compressed file may unpack to before the audit refuses it (a zip bomb)."""
 TEMPLATES = Path(__file__).resolve().parent / "templates"
