@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from generator.core.console import StageTime, add_stages, recording_timings, status, timed
 from generator.core.errors import BuildAbort, ConfigError
+from generator.core.outputs import Outputs, Written
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers, start_beside
 from generator.core.swap import recover_output, staging_area, swap_into_place
@@ -42,7 +43,12 @@ from generator.publish.data.datasets import write_datasets
 from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
 from generator.publish.site.charts import inject_charts
-from generator.publish.site.manifest import file_hashes, keep_unchanged, write_manifest
+from generator.publish.site.manifest import (
+    file_hashes,
+    keep_unchanged,
+    read_manifest,
+    write_manifest,
+)
 from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
 from generator.publish.site.open_data import render_open_data_json_ld
 from generator.publish.site.pages import write_generated_pages
@@ -290,25 +296,30 @@ def publish_site(
             # Cut the shell page out first: the search index reads every editorial page, and
             # the shell is not one.
             shell = read_shell(staging, config.site_name)
+            # Record pages and feeds are hashed as they are written, and each one the
+            # previous site has with the same bytes is that file, taken over.
+            outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
             # Feeds, sitemap and search need the model and MkDocs' pages, not the record
             # pages: they run in a process of their own beside them.
             beside = start_beside(
-                _feeds_sitemap_search, model, staging, config.site_url, config.site_name,
+                _feeds_sitemap_search, model, outputs, config.site_url, config.site_name,
                 report.get("data_as_of"),
             )  # fmt: skip
             try:
                 with timed("记录页"):
-                    write_records(model, staging, shell, **shards)
+                    write_records(model, outputs, shell, **shards)
             finally:  # never remove the staging folder under a running stage
-                add_stages(beside.result())
+                stages, written = beside.result()
+                add_stages(stages)
+                outputs.written.add(written)
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
             _write_json(staging / REPORT_PATH, report)
-            hashes = file_hashes(staging)
+            hashes = file_hashes(staging, known=outputs.written.hashes)
             write_manifest(staging, hashes)
             if previous is not None:
-                changes = keep_unchanged(staging, hashes, previous)
+                changes = keep_unchanged(staging, hashes, previous, outputs.written.reused)
                 to_stderr(changes.summary())
                 if changed_files is not None:
                     changed_files.write_text(changes.lines(), encoding="utf-8")
@@ -317,17 +328,19 @@ def publish_site(
 
 
 def _feeds_sitemap_search(
-    model: Model, staging: Path, site_url: str | None, site_name: str, data_as_of: str | None
-) -> list[StageTime]:
-    """The stages that run beside the record pages; returns their timings."""
+    model: Model, outputs: Outputs, site_url: str | None, site_name: str, data_as_of: str | None
+) -> tuple[list[StageTime], Written]:
+    """The stages that run beside the record pages; returns their timings and what they
+    wrote through ``outputs`` (the feeds)."""
+    staging = outputs.root
     with recording_timings() as stages:
         with timed("订阅源"):
-            write_feeds(model, staging, site_url=site_url, site_name=site_name)
+            write_feeds(model, outputs, site_url=site_url, site_name=site_name)
         with _source_date_epoch(data_as_of), timed("站点地图"):
             write_sitemap(staging, model, site_url)
         with timed("搜索索引"):
             build_search_index(model, staging)
-    return stages
+    return stages, outputs.take()
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

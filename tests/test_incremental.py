@@ -4,6 +4,7 @@ the site is byte for byte what a full build gives, and the build lists what chan
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -15,6 +16,8 @@ from helpers import DATA_DIR
 
 from generator.build import build_site
 from generator.cli.commands import cli
+from generator.core.outputs import Outputs
+from generator.core.shards import run_shards
 from generator.publish.site.manifest import MANIFEST_FILE, file_hashes
 
 pytestmark = pytest.mark.slow
@@ -109,3 +112,32 @@ def test_changed_files_needs_previous(tmp_path):
     )  # fmt: skip
     assert result.exit_code == 2
     assert "--changed-files 需要与 --previous 一起使用" in result.output
+
+
+def write_pages(pages: dict[str, bytes], job: str, emit) -> int:
+    """A shard writing one page (module-level: forked workers run it)."""
+    emit(job, pages[job])
+    return 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_the_previous_site_has_are_taken_over_not_written(tmp_path, workers):
+    previous = tmp_path / "previous"
+    pages = {"a/index.html": b"same", "b/index.html": b"old", "c/index.html": b"edited later"}
+    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in pages.items()}
+    for path, data in pages.items():
+        (previous / path).parent.mkdir(parents=True, exist_ok=True)
+        (previous / path).write_bytes(data)
+    (previous / "c/index.html").write_bytes(b"someone edited the published file")
+    new = {"a/index.html": b"same", "b/index.html": b"new", "c/index.html": b"edited later",
+           "d/index.html": b"added"}  # fmt: skip
+
+    outputs = Outputs(tmp_path / "staging", previous, hashes)
+    run_shards(write_pages, new, sorted(new), outputs, workers=workers)
+
+    staged = tmp_path / "staging"
+    assert {p: (staged / p).read_bytes() for p in new} == new
+    assert outputs.written.reused == {"a/index.html"}, "only a file whose own bytes match"
+    assert (staged / "a/index.html").stat().st_ino == (previous / "a/index.html").stat().st_ino
+    assert outputs.written.hashes == {p: hashlib.sha256(d).hexdigest() for p, d in new.items()}
+    assert file_hashes(staged, known=outputs.written.hashes) == file_hashes(staged)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.core.errors import ConfigError
+from generator.core.outputs import Outputs, Written
 
 S = TypeVar("S")
 J = TypeVar("J")
@@ -47,7 +47,7 @@ def run_shards(
     produce: Produce[S, J, R],
     shared: S,
     jobs: Sequence[J],
-    out_dir: Path | None = None,
+    out_dir: Path | Outputs | None = None,
     *,
     workers: int = 1,
     scheduler: str | None = None,
@@ -58,46 +58,51 @@ def run_shards(
         produce: A module-level function (Dask sends it by reference).
         shared: What every shard reads (the model, the page shell…).
         jobs: The shards; small and picklable.
-        out_dir: Where the files go (none for shards that only return a summary).
+        out_dir: Where the files go (none for shards that only return a summary); given as
+            :class:`~generator.core.outputs.Outputs`, it also gets every file's hash, from
+            whichever process wrote it.
         workers: Local processes (ignored with ``scheduler``).
         scheduler: A Dask scheduler's address; the shards then run on its cluster.
 
     Raises:
         ConfigError: the scheduler cannot be reached, or ``distributed`` is not installed.
     """
+    outputs = None if out_dir is None else Outputs.of(out_dir)
     if scheduler:
-        return _run_on_dask(produce, shared, jobs, out_dir, scheduler)
+        return _run_on_dask(produce, shared, jobs, outputs, scheduler)
     workers = min(workers, len(jobs))
     if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
         global _FORKED  # handed to forked workers by memory, not by pickling
-        _FORKED = (produce, shared, out_dir)
+        _FORKED = (produce, shared, outputs)
         try:
             context = multiprocessing.get_context("fork")
             with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-                return list(pool.map(_run_forked, jobs))
+                done = list(pool.map(_run_forked, jobs))
         finally:
             _FORKED = None
-    emit = file_writer(out_dir)
+        for _, written in done:
+            if outputs is not None:
+                outputs.written.add(written)
+        return [summary for summary, _ in done]
+    emit = file_writer(outputs)
     return [produce(shared, job, emit) for job in jobs]
 
 
-def file_writer(out_dir: Path | None) -> Emit:
-    """An ``emit`` that writes (or moves) each file under ``out_dir``."""
+def file_writer(outputs: Outputs | None) -> Emit:
+    """An ``emit`` that writes (or moves) each file into ``outputs``."""
 
     def emit(path: str, data: bytes | Path) -> None:
-        if out_dir is None:
+        if outputs is None:
             raise ValueError(f"{path}: this stage writes no files")
-        target = out_dir / path
-        target.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(data, Path):
-            shutil.move(data, target)
+            outputs.move(path, data)
         else:
-            target.write_bytes(data)
+            outputs.write(path, data)
 
     return emit
 
 
-_FORKED: tuple[Any, Any, Path | None] | None = None
+_FORKED: tuple[Any, Any, Outputs | None] | None = None
 
 
 class Beside:
@@ -149,10 +154,15 @@ def _run_beside() -> Any:
     return function(*args)
 
 
-def _run_forked(job: Any) -> Any:
+def _run_forked(job: Any) -> tuple[Any, Written]:
+    """One job in a forked worker: its summary, and what it wrote for the parent to merge."""
     assert _FORKED is not None
-    produce, shared, out_dir = _FORKED
-    return produce(shared, job, file_writer(out_dir))
+    produce, shared, outputs = _FORKED
+    if outputs is None:
+        return produce(shared, job, file_writer(None)), Written()
+    outputs.take()  # what the parent had written before the fork is the parent's to keep
+    summary = produce(shared, job, file_writer(outputs))
+    return summary, outputs.take()
 
 
 def _collect(produce: Produce[S, J, R], shared: S, job: J) -> tuple[R, list[tuple[str, bytes]]]:
@@ -170,7 +180,7 @@ def _collect(produce: Produce[S, J, R], shared: S, job: J) -> tuple[R, list[tupl
 
 
 def _run_on_dask(
-    produce: Produce[S, J, R], shared: S, jobs: Sequence[J], out_dir: Path | None, scheduler: str
+    produce: Produce[S, J, R], shared: S, jobs: Sequence[J], outputs: Outputs | None, scheduler: str
 ) -> list[R]:
     try:
         from distributed import Client, as_completed
@@ -184,7 +194,7 @@ def _run_on_dask(
         raise ConfigError(
             f"无法连接 Dask 调度器 {scheduler}（{exc}）；请检查地址和端口，或去掉 --scheduler 在本机生成"
         ) from exc
-    emit = file_writer(out_dir)
+    emit = file_writer(outputs)
     with client:
         [handle] = client.scatter([shared], broadcast=True, hash=False)
         futures = [client.submit(_collect, produce, handle, job, pure=False) for job in jobs]

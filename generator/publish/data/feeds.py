@@ -63,6 +63,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from generator.core.outputs import Outputs
 from generator.model.entities import Enterprise, Model
 from generator.model.identity import industry_slug, record_path
 from generator.publish.data.publications import (
@@ -273,7 +274,7 @@ def render_feed(
 
 def write_feeds(
     model: Model,
-    site_dir: Path,
+    site_dir: Path | Outputs,
     *,
     site_url: str | None = None,
     site_name: str = "gongkai",
@@ -282,11 +283,14 @@ def write_feeds(
 
     Args:
         model: The published model.
-        site_dir: The (staging) site folder.
+        site_dir: The (staging) site folder, or its :class:`~generator.core.outputs.Outputs`
+            (which then notes every feed's hash, and keeps the previous site's unchanged feeds).
         site_url: ``site_url`` from ``mkdocs.yml``: absolute links and the id authority.
         site_name: ``site_name`` from ``mkdocs.yml``: feed titles and author.
     """
     summary = FeedSummary()
+    # Every key is a fixed prefix and a validated or hashed slug: never outside site_dir.
+    outputs = Outputs.of(site_dir)
     site = _Site(site_url)
     fallback = parse_day(model.data_as_of) or EPOCH
     infos = feed_infos(model, site_name)
@@ -304,7 +308,7 @@ def write_feeds(
             xml = render_feed(
                 info, key, publications, site, fmt, site_name=site_name, fallback=fallback
             )
-            _write(site_dir / feed_file(key, fmt), xml)
+            outputs.write(feed_file(key, fmt), xml)
             summary.files += 1
 
     index = []
@@ -331,14 +335,8 @@ def write_feeds(
         summary.enterprise_feeds += 1
     document = {"feeds": index, "counts": summary.to_dict()}
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    _write(site_dir / FEEDS_DIR / INDEX_FILE, text.encode("utf-8"))
+    outputs.write(f"{FEEDS_DIR}/{INDEX_FILE}", text.encode("utf-8"))
     return summary
-
-
-def _write(path: Path, data: bytes) -> None:
-    # Every key is a fixed prefix and a validated or hashed slug: never outside site_dir.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
 
 
 def _moment(day: dt.date) -> dt.datetime:

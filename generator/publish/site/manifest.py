@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from generator.core.outputs import file_sha256, same_file_kept
 
 MANIFEST_FILE = "gongkai-manifest.json"
 """The manifest's path inside the site."""
@@ -47,8 +49,13 @@ class Changes:
         )
 
 
-def file_hashes(site_dir: Path) -> dict[str, str]:
-    """SHA-256 of every file under ``site_dir`` but the manifest, by POSIX path, sorted."""
+def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """SHA-256 of every file under ``site_dir`` but the manifest, by POSIX path, sorted.
+
+    ``known`` hashes (noted as the files were written, :class:`generator.core.outputs.Outputs`)
+    are taken as they are, and those files not read again.
+    """
+    known = known or {}
     hashes = {}
     for root, folders, files in os.walk(site_dir):
         folders.sort()
@@ -56,7 +63,7 @@ def file_hashes(site_dir: Path) -> dict[str, str]:
             path = Path(root) / name
             relative = path.relative_to(site_dir).as_posix()
             if relative != MANIFEST_FILE:
-                hashes[relative] = hashlib.sha256(path.read_bytes()).hexdigest()
+                hashes[relative] = known.get(relative) or file_sha256(path)
     return dict(sorted(hashes.items()))
 
 
@@ -75,13 +82,17 @@ def read_manifest(site_dir: Path) -> dict[str, str]:
         return file_hashes(site_dir) if site_dir.is_dir() else {}
 
 
-def keep_unchanged(staging: Path, hashes: dict[str, str], previous: Path) -> Changes:
+def keep_unchanged(
+    staging: Path, hashes: dict[str, str], previous: Path, taken_over: Collection[str] = frozenset()
+) -> Changes:
     """Put ``previous``'s own file in place of every staged file with the same bytes.
 
     Args:
         staging: The new site, its manifest written (:func:`write_manifest`).
         hashes: :func:`file_hashes` of ``staging``.
         previous: The last published site.
+        taken_over: Paths already holding ``previous``'s file (written through
+            :class:`generator.core.outputs.Outputs`): kept, without another look.
     """
     old = read_manifest(previous)
     manifest = (staging / MANIFEST_FILE).read_bytes()
@@ -94,25 +105,11 @@ def keep_unchanged(staging: Path, hashes: dict[str, str], previous: Path) -> Cha
         before = old.get(path)
         if before is None:
             added.append(path)
-        elif before != digest or not _same_file_kept(previous / path, staging / path, digest):
+        elif path in taken_over and before == digest:
+            kept += 1
+        elif before != digest or not same_file_kept(previous / path, staging / path, digest):
             changed.append(path)
         else:
             kept += 1
     removed = sorted(set(old) - set(listed))
     return Changes(added, changed, removed, kept)
-
-
-def _same_file_kept(source: Path, target: Path, digest: str) -> bool:
-    """Replace ``target`` by ``source`` (same bytes per the manifest, checked here)."""
-    try:
-        if hashlib.sha256(source.read_bytes()).hexdigest() != digest:
-            return False  # the previous site was edited after its manifest was written
-        temporary = target.with_name(f".{target.name}.kept")
-        try:
-            os.link(source, temporary)
-        except OSError:  # another file system, or no hard links there
-            shutil.copy2(source, temporary)
-        os.replace(temporary, target)
-    except OSError:
-        return False
-    return True

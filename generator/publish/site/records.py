@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
+from generator.core.outputs import Outputs
 from generator.core.schemas import split_outcomes
 from generator.core.settings import objection_facts
 from generator.core.shards import Emit, run_shards
@@ -260,7 +261,7 @@ def render_records(model: Model, shard: RecordShard | None = None) -> Iterator[R
 
 def write_records(
     model: Model,
-    site_dir: Path,
+    site_dir: Path | Outputs,
     shell: Shell,
     workers: int = 1,
     scheduler: str | None = None,

@@ -1,0 +1,114 @@
+"""The files a build writes into its staging site, each hashed once as it is written.
+
+:class:`Outputs` stands for the staging folder. Stages that make many files (record pages,
+feeds) hand it each file's bytes instead of writing them themselves; it notes the file's
+SHA-256 (so the manifest need not read the file back) and, when the previous site has a
+file with the same bytes at the same path, puts that file in place (a hard link, or a copy
+that keeps its time) instead of writing a new one. A daily release then writes only the
+pages its new data changed, and every other page keeps its inode and modification time.
+
+The site is the same bytes either way: a file is only ever replaced by one whose SHA-256,
+read from the file itself, equals the new bytes'.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Written:
+    """What a share of the work wrote: SHA-256 by site path, and the paths it took over."""
+
+    hashes: dict[str, str] = field(default_factory=dict)
+    reused: set[str] = field(default_factory=set)
+
+    def add(self, other: Written) -> None:
+        """Take in what another share (another process) wrote."""
+        self.hashes.update(other.hashes)
+        self.reused |= other.reused
+
+
+class Outputs:
+    """A staging site that files are written into, hashed on the way (see the module).
+
+    Args:
+        root: The staging folder.
+        previous: The last published site, whose unchanged files are taken over; none for a
+            first release.
+        previous_hashes: That site's manifest (path → SHA-256); a path it lists is checked
+            against the file itself before the file is taken over.
+    """
+
+    def __init__(
+        self, root: Path, previous: Path | None = None, previous_hashes: dict[str, str] | None = None
+    ) -> None:
+        self.root = Path(root)
+        self.previous = previous
+        self.previous_hashes = previous_hashes or {}
+        self.written = Written()
+
+    @classmethod
+    def of(cls, target: Path | Outputs) -> Outputs:
+        """``target`` itself, or a plain folder as outputs with no previous site."""
+        return target if isinstance(target, Outputs) else cls(Path(target))
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write ``data`` at the site path ``path`` (or take over the previous site's file)."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self._take_over(path, digest, target):
+            self.written.reused.add(path)
+        else:
+            target.write_bytes(data)
+        self.written.hashes[path] = digest
+
+    def move(self, path: str, source: Path) -> None:
+        """Move the finished file ``source`` to the site path ``path``."""
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(source, target)
+        self.written.hashes[path] = file_sha256(target)
+
+    def take(self) -> Written:
+        """What was written through these outputs so far; forgotten here (for a worker to
+        hand back to the process that merges it)."""
+        written, self.written = self.written, Written()
+        return written
+
+    def _take_over(self, path: str, digest: str, target: Path) -> bool:
+        if self.previous is None or self.previous_hashes.get(path) != digest:
+            return False
+        return same_file_kept(self.previous / path, target, digest)
+
+
+def same_file_kept(source: Path, target: Path, digest: str) -> bool:
+    """Put ``source`` at ``target`` if its bytes have the SHA-256 ``digest`` (checked here:
+    the previous site may have been edited after its manifest was written); a hard link,
+    or on another file system a copy that keeps the file's time."""
+    try:
+        if file_sha256(source) != digest:
+            return False
+        temporary = target.with_name(f".{target.name}.kept")
+        try:
+            os.link(source, temporary)
+        except OSError:  # another file system, or no hard links there
+            shutil.copy2(source, temporary)
+        os.replace(temporary, target)
+    except OSError:
+        return False
+    return True
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
