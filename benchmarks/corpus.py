@@ -150,3 +150,10 @@ def _write_province_results(path: Path, rng: random.Random, tasks: list[Any], nu
                                  day, "2024-12-10"])  # fmt: skip
                 results += 1
     return results
+
+
+def timings(stderr: str) -> list[list[str]]:
+    """The rows of ``gongkai build --timings``' table (stage, wall, CPU, peak MiB), total last."""
+    start = stderr.index("阶段")
+    end = stderr.index("\n", stderr.index("合计", start))
+    return [line.split() for line in stderr[start:end].splitlines()[1:]]

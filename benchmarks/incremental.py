@@ -25,21 +25,22 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_province_batch, write_province_corpus
+from corpus import timings, write_province_batch, write_province_corpus
 
 
 def _load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _build(data: Path, site: Path, *extra: str) -> float:
+def _build(data: Path, site: Path, *extra: str) -> tuple[float, dict[str, float]]:
+    """Build in a fresh process: its wall time, and each stage's wall time (``--timings``)."""
     command = [sys.executable, "-m", "generator", "build", str(data), "--out", str(site),
-               "--no-progress", *extra]  # fmt: skip
+               "--no-progress", "--timings", *extra]  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, {row[0]: float(row[1]) for row in timings(done.stderr)}
 
 
 def _stamps(site: Path) -> dict[str, tuple[int, int]]:
@@ -65,13 +66,13 @@ def main() -> None:
         data, site = work / "data", work / "site"
         counts = write_province_corpus(data, arguments.checks)
         print(f"corpus: {counts}; load {_load()}")
-        full = _build(data, site)
+        full, full_stages = _build(data, site)
         print(f"full build: {full:.1f} s; load {_load()}")
         before = _stamps(site)
         shutil.copytree(site, work / "published", copy_function=os.link)  # the day's site, kept
         added = write_province_batch(data, arguments.checks, arguments.batch)
         listing = work / "changed.txt"
-        daily = _build(data, site, "--previous", str(site), "--changed-files", str(listing))
+        daily, daily_stages = _build(data, site, "--previous", str(site), "--changed-files", str(listing))
         changes = [line.split("\t")[0] for line in listing.read_text(encoding="utf-8").splitlines()]
         after = _stamps(site)
         untouched = sum(1 for path, stamp in after.items() if before.get(path) == stamp)
@@ -84,6 +85,11 @@ def main() -> None:
             f"{changes.count('D'):,} removed; {untouched:,} of {len(after):,} untouched "
             "(same inode and time)"
         )
+        print(f"{'full s':>9}{'daily s':>9}{'ratio':>8}  stage")
+        for name, seconds in full_stages.items():
+            again = daily_stages.get(name, 0.0)
+            ratio = f"{again / seconds:.0%}" if seconds >= 0.05 else ""
+            print(f"{seconds:>9.1f}{again:>9.1f}{ratio:>8}  {name}")
         reference = work / "reference"
         _build(data, reference, "--previous", str(work / "published"))
         differing = _differing(site, reference)

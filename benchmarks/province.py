@@ -31,7 +31,7 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import write_province_corpus
+from corpus import timings, write_province_corpus
 from site_build import mkdocs_site
 
 from generator.model.entities import build_model
@@ -75,13 +75,6 @@ def _site_sizes(site: Path) -> tuple[Counter[str], Counter[str]]:
     return files, sizes
 
 
-def _timings(stderr: str) -> list[list[str]]:
-    """The rows of ``--timings``' table (stage, wall, CPU, peak MiB), total last."""
-    start = stderr.index("阶段")
-    end = stderr.index("\n", stderr.index("合计", start))
-    return [line.split() for line in stderr[start:end].splitlines()[1:]]
-
-
 def build(work: Path) -> None:
     """Build the corpus in a fresh process and print the per-stage table."""
     site = work / "site"
@@ -92,7 +85,7 @@ def build(work: Path) -> None:
     seconds = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    rows = _timings(done.stderr)
+    rows = timings(done.stderr)
     files, sizes = _site_sizes(site)
     # The stage's Chinese name last, so that the figures line up in any terminal.
     print(f"{'wall s':>9}{'CPU s':>9}{'peak MiB':>10}{'files':>10}{'MiB written':>13}  stage")
