@@ -75,11 +75,12 @@ def test_the_same_data_again_changes_no_file(first, tmp_path):
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
     assert "新增 0 个文件，修改 0 个，删除 0 个" in result.output
+    assert "新增或修改的文件所在" not in result.output
     assert listing.read_text(encoding="utf-8") == ""
     assert stamps(site) == before  # the very same files: same inode, same time
 
 
-def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path):
+def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     code = drop_last_result(data)
@@ -88,11 +89,16 @@ def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path):
     before = stamps(site)
     listing = tmp_path / "changed.txt"
     build_site(data, site, previous=site, changed_files=listing)
+    told = capsys.readouterr().err
 
     lines = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
     changed = {path for _, path in lines}
     assert {"data/results.csv", "data/gongkai.sqlite", MANIFEST_FILE} <= changed
     assert any(code in path for path in changed), "the firm's own page is rewritten"
+    areas = told.split("新增或修改的文件所在：")[1].splitlines()[0]
+    assert "enterprise/ " in areas and "data/ " in areas, areas
+    told_total = sum(int(part.split()[1]) for part in areas.split("，"))
+    assert told_total == sum(1 for op, _ in lines if op in "AM")
     after = stamps(site)
     kept = [p for p in after if p not in changed]
     assert len(kept) > len(changed) > 0

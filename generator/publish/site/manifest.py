@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,11 +43,23 @@ class Changes:
         return "".join(f"{op}\t{path}\n" for op, path in sorted(rows, key=lambda r: r[1]))
 
     def summary(self) -> str:
-        """One line for the operator, in Chinese."""
-        return (
+        """For the operator, in Chinese: the counts, then where the new and changed files are."""
+        line = (
             f"与上一版相比：新增 {len(self.added)} 个文件，修改 {len(self.changed)} 个，"
             f"删除 {len(self.removed)} 个；其余 {self.kept} 个文件未变，保留原文件和修改时间。"
         )
+        areas = self.areas()
+        if areas:
+            line += "\n新增或修改的文件所在：" + "，".join(f"{a} {n} 个" for a, n in areas)
+        return line
+
+    def areas(self) -> list[tuple[str, int]]:
+        """New and changed files by the site's top-level folder (``/`` for files at the
+        root), the most first: what this release re-rendered."""
+        counts = Counter(
+            f"{path.split('/', 1)[0]}/" if "/" in path else "/" for path in self.added + self.changed
+        )
+        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
