@@ -8,8 +8,8 @@ can be compared between commits. Not a test: these machines are shared and noisy
 
 ``--cache`` times the per-file validation cache (:mod:`generator.validate.cache`) on the
 province-shaped corpus instead: no cache, cold (every file validated and stored), warm (every
-file a hit) and warm plus one day's batch in a new file, each as a ratio to no cache, with
-the load average beside it (the reports are checked to be the same):
+file a hit) and warm plus one day's batch in a new file, wall and CPU time each as a ratio to
+no cache, with the load average beside it (the reports are checked to be the same):
 
     .venv/bin/python benchmarks/bench_validate.py --cache --checks 25000
 """
@@ -63,8 +63,9 @@ def cache_figures(checks: int, batch: int) -> None:
         counts = write_province_corpus(data, checks)
         cache = ValidationCache(Path(tmp) / "cache")
         print(f"{counts['results']} results in {len(list(data.iterdir()))} files; batch of {batch} checks")
-        print(f"{'run':<22} {'seconds':>8} {'× no cache':>11} {'hits':>5} {'stored':>7}  load 1/5/15 min")
-        base = None
+        print(f"{'run':<22} {'seconds':>8} {'× no cache':>11} {'CPU s':>7} {'× no cache':>11} "
+              f"{'hits':>5} {'stored':>7}  load 1/5/15 min")  # fmt: skip
+        base = base_cpu = None
         reports = []
         runs = [("no cache", None), ("cold (store all)", cache), ("warm (all hits)", cache),
                 ("warm + new batch", cache)]  # fmt: skip
@@ -73,16 +74,22 @@ def cache_figures(checks: int, batch: int) -> None:
                 write_province_batch(data, checks, batch)
                 reports.append(validate_folder(data).to_dict())  # the batch's uncached report
             hits, stored = cache.hits, cache.stored
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), _cpu()
             report = validate_folder(data, cache=used)
-            seconds = time.perf_counter() - start
+            seconds, cpu = time.perf_counter() - start, _cpu() - cpu_start
             reports.append(report.to_dict())
-            base = base or seconds
+            base, base_cpu = base or seconds, base_cpu or cpu
             load = " / ".join(f"{n:.2f}" for n in os.getloadavg())
-            print(f"{name:<22} {seconds:>8.2f} {seconds / base:>11.3f} {cache.hits - hits:>5} "
-                  f"{cache.stored - stored:>7}  {load}")  # fmt: skip
+            print(f"{name:<22} {seconds:>8.2f} {seconds / base:>11.3f} {cpu:>7.2f} {cpu / base_cpu:>11.3f} "
+                  f"{cache.hits - hits:>5} {cache.stored - stored:>7}  {load}")  # fmt: skip
             sys.stdout.flush()
         assert reports[0] == reports[1] == reports[2] and reports[3] == reports[4]
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its finished children (the frictionless workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 if __name__ == "__main__":
