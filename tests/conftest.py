@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ os.environ.setdefault("OPENPYXL_LXML", "False")
 # session's, never the operator's own cache, for the builds here and the programs they start.
 TEST_CACHE_HOME = tempfile.mkdtemp(prefix="gongkai-test-cache-")
 os.environ["XDG_CACHE_HOME"] = TEST_CACHE_HOME
+atexit.register(shutil.rmtree, TEST_CACHE_HOME, ignore_errors=True)  # xdist's controller too
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR, copy_project, public_project
