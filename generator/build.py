@@ -59,6 +59,7 @@ from generator.publish.site.statistics_downloads import members_table, statistic
 from generator.publish.site.zensical_site import build_with_zensical
 from generator.stats.compute import empty_statistics, statistics_for_folder
 from generator.stats.figures import Statistics
+from generator.validate.cache import ValidationCache, check_cache_dir
 from generator.validate.corrections import write_corrections
 from generator.validate.folder import validate_folder
 from generator.validate.report import operator_notes, public_report
@@ -91,6 +92,7 @@ def build_site(
     scheduler: str | None = None,
     changed_files: Path | None = None,
     engine: str = "mkdocs",
+    cache_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -112,6 +114,10 @@ def build_site(
             (:meth:`generator.publish.site.manifest.Changes.lines`); only with ``previous``.
         engine: What builds the editorial pages: ``mkdocs`` (MkDocs + Material) or
             ``zensical`` (:mod:`generator.publish.site.zensical_site`).
+        cache_dir: Keep each export's validation there, so that unchanged files are not
+            read again (:mod:`generator.validate.cache`; the command line's default is
+            :func:`generator.validate.cache.default_cache_dir`); never inside the site.
+            ``None``: no cache. The site's bytes are the same either way.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it, for the operator; the site
@@ -127,11 +133,14 @@ def build_site(
     for site in {out_dir, previous or out_dir}:  # a build killed in its swap left one missing
         recover_output(site)
     _check_out_dir(out_dir, inputs=(data_dir, config_file.parent), inside=(data_dir,))
+    if cache_dir is not None:
+        check_cache_dir(cache_dir, out_dir)
+    cache = ValidationCache(cache_dir) if cache_dir is not None else None
     tables = published_tables()
     # Read before anything is written: the previous site may be the one being replaced.
     last = load_previous(previous, tables) if previous is not None else None
     with timed("读取与校验"):
-        validated = validate_folder(data_dir, progress=progress, scheduler=scheduler)
+        validated = validate_folder(data_dir, progress=progress, scheduler=scheduler, cache=cache)
     report = validated.to_dict()
     check_balance(report)
     for note in operator_notes(report):
@@ -168,6 +177,8 @@ def build_site(
         changed_files=changed_files,
         engine=engine,
     )
+    if cache is not None:
+        cache.prune()
     return report
 
 

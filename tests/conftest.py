@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -12,11 +15,24 @@ from pathlib import Path
 # brings in; the fixture scripts' committed bytes come from its standard-library writer.
 # Set before anything imports openpyxl: it reads the variable once, on import.
 os.environ.setdefault("OPENPYXL_LXML", "False")
+# The validation cache (generator/validate/cache.py) goes to $XDG_CACHE_HOME: a folder of this
+# session's, never the operator's own cache, for the builds here and the programs they start.
+TEST_CACHE_HOME = tempfile.mkdtemp(prefix="gongkai-test-cache-")
+os.environ["XDG_CACHE_HOME"] = TEST_CACHE_HOME
+atexit.register(shutil.rmtree, TEST_CACHE_HOME, ignore_errors=True)  # xdist's controller too
 
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR, copy_project, public_project
 
 from generator.build import PROJECT_DIR, build_site, create_server
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache_home() -> Iterator[Path]:
+    """The session's ``XDG_CACHE_HOME`` (set on import, above), removed when it ends."""
+    os.environ["XDG_CACHE_HOME"] = TEST_CACHE_HOME
+    yield Path(TEST_CACHE_HOME)
+    shutil.rmtree(TEST_CACHE_HOME, ignore_errors=True)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,12 @@ def _gongkai(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         text=True,
         cwd=cwd,
         check=False,
-        env={"PATH": "/usr/bin:/bin", "LANG": "C", "PYTHONPATH": str(Path(__file__).parent.parent)},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C",
+            "PYTHONPATH": str(Path(__file__).parent.parent),
+            "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"],
+        },
     )
 
 

@@ -31,6 +31,35 @@ corrections_option = click.option(
     "Write the quarantined rows to a correction workbook; fix the cells and drop it into DATA_DIR.",
 )
 
+cache_dir_option = click.option(
+    "--cache-dir",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    metavar="DIR",
+    help="校验缓存目录（默认 $XDG_CACHE_HOME/gongkai/validation，未设置时为 ~/.cache/gongkai/validation）："
+    "未变的导出文件不再重新读取和校验，结果逐字节相同；缓存含未脱敏的原始数据，仅本人可读，"
+    "14 天未用的条目自动删除。Where each file's validation is cached, so unchanged exports are "
+    "not read again (private; entries unused for 14 days are removed).",
+)
+no_cache_option = click.option(
+    "--no-cache",
+    is_flag=True,
+    default=False,
+    help="不使用校验缓存：每个文件都重新读取和校验，不写入缓存。Read and validate every file; write no cache.",
+)
+
+
+def _cache_dir(cache_dir: Path | None, no_cache: bool) -> Path | None:
+    """The cache folder the options choose, or ``None`` for no cache."""
+    if no_cache and cache_dir is not None:
+        raise click.UsageError("--cache-dir 与 --no-cache 不能同时使用")
+    if no_cache:
+        return None
+    from generator.validate.cache import default_cache_dir
+
+    return cache_dir or default_cache_dir()
+
 
 @click.group(context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="gongkai")
@@ -70,8 +99,15 @@ def cli() -> None:
     help="显示进度条（默认：终端中显示）。Show a progress bar (default: when on a terminal).",
 )
 @corrections_option
+@cache_dir_option
+@no_cache_option
 def validate_command(
-    data_dir: Path, as_json: bool, progress: bool | None, corrections_file: Path | None
+    data_dir: Path,
+    as_json: bool,
+    progress: bool | None,
+    corrections_file: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """校验数据目录中的全部导出文件。Validate every export file in DATA_DIR.
 
@@ -92,10 +128,15 @@ def validate_command(
       1  有行被隔离，或有文件被拒收 / some rows quarantined, or files refused
       2  无法运行 / could not run (missing folder, no export files, disk full, internal error)
     """
+    from generator.validate.cache import ValidationCache
     from generator.validate.folder import validate_folder
 
     show_progress = (not as_json and sys.stderr.isatty()) if progress is None else progress
-    report = validate_folder(data_dir, progress=show_progress)
+    folder = _cache_dir(cache_dir, no_cache)
+    cache = ValidationCache(folder) if folder is not None else None
+    report = validate_folder(data_dir, progress=show_progress, cache=cache)
+    if cache is not None:
+        cache.prune()
     summary = report.to_dict()
     if as_json:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2, sort_keys=True))
@@ -237,6 +278,8 @@ def _print_summary(summary: dict[str, Any]) -> None:
     ),
 )
 @corrections_option
+@cache_dir_option
+@no_cache_option
 def build_command(
     data_dir: Path,
     out_dir: Path,
@@ -249,6 +292,8 @@ def build_command(
     changed_files: Path | None,
     corrections_file: Path | None,
     engine: str,
+    cache_dir: Path | None,
+    no_cache: bool,
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
@@ -269,6 +314,7 @@ def build_command(
     if changed_files is not None and previous is None:
         raise click.UsageError("--changed-files 需要与 --previous 一起使用：要与上一版比较才知道哪些文件变了")
     show_progress = sys.stderr.isatty() if progress is None else progress
+    folder = _cache_dir(cache_dir, no_cache)
     with recording_timings() as stages:
         summary = build_site(
             data_dir,
@@ -281,6 +327,7 @@ def build_command(
             scheduler=scheduler,
             changed_files=changed_files,
             engine=engine,
+            cache_dir=folder,
         )
     if timings:
         click.echo(timings_table(stages), err=True)

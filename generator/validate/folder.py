@@ -17,15 +17,18 @@ total.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from generator.core.console import progress as console_progress
 from generator.core.errors import BuildAbort, GongkaiError, IngestError, Issue
 from generator.core.schemas import load_schemas, public_record, record_id
-from generator.core.settings import load_settings
+from generator.core.settings import Settings, load_settings
 from generator.core.values import normalise_entity_code, normalise_identifier
-from generator.ingest.exports import ExportTable, find_exports, read_export
+from generator.ingest.exports import ExportTable, RowCorrection, find_exports, read_export
+from generator.validate.cache import ValidationCache
 from generator.validate.checks import frictionless_issues
 from generator.validate.corrections import load_corrections
 from generator.validate.followup import followup_issues
@@ -50,7 +53,12 @@ def _display_path(path: Path, data_dir: Path) -> str:
     return path.relative_to(data_dir).as_posix()
 
 
-def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | None = None) -> Report:
+def validate_folder(
+    data_dir: Path,
+    progress: bool = False,
+    scheduler: str | None = None,
+    cache: ValidationCache | None = None,
+) -> Report:
     """Read, normalise and validate every export under ``data_dir``.
 
     Args:
@@ -58,6 +66,8 @@ def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | Non
         progress: show a progress bar on standard error.
         scheduler: a Dask scheduler's address: the frictionless checks run there, in chunks
             (:func:`generator.validate.checks.frictionless_issues`).
+        cache: where each file's own validation (:func:`validate_file`) is kept between
+            runs; an unchanged file is then not read again. ``None``: no cache.
 
     Raises:
         GongkaiError: the folder does not exist or holds no export file.
@@ -79,36 +89,22 @@ def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | Non
     issues.extend(correction_issues)
     for path in console_progress(paths, progress, "读取并校验导出文件"):
         display = _display_path(path, data_dir)
-        try:
-            table = read_export(path, display, corrections.get(display), settings.limits)
-        except IngestError as exc:
-            files.append(_refused(path, display, exc))
-            issues.append(Issue(exc.code, display, params=exc.params))
-            continue
-        tables.append(table)
-        kind = load_schemas()[table.kind]
-        report = FileReport(display, table.kind, kind.title, table.format, table.encoding)
-        report.rows = {row.number: PUBLISHED for row in table.rows}
-        files.append(report)
-        issues.extend(_table_notes(table))
-        if table.missing_required:
-            for name in table.missing_required:
-                title = kind.field(name).title
-                issues.append(Issue("missing-column", display, None, title))
-            report.rows = {n: QUARANTINED for n in report.rows}
-            continue
-        table_records, table_issues = normalise_table(table)
-        # A cell already reported while normalising (an unknown outcome wording) is not
-        # reported again as blank; every other cell of the row is still checked.
-        reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
-        table_issues += [
-            i for i in frictionless_issues(table, table_records, settings, scheduler)
-            if (i.row, i.column) not in reported
-        ]
-        if table.kind == "results":
-            table_issues += followup_issues(table, table_records)
-        issues.extend(table_issues)
-        records.extend(table_records)
+        fixes = corrections.get(display)
+        key = cache.key(path, display, fixes, settings) if cache is not None else None
+        outcome = cache.load(key) if key is not None else None
+        if not isinstance(outcome, FileOutcome):
+            try:
+                outcome = validate_file(path, display, fixes, settings, scheduler)
+            except IngestError as exc:
+                files.append(_refused(path, display, exc))
+                issues.append(Issue(exc.code, display, params=exc.params))
+                continue
+            if key is not None:
+                cache.store(key, outcome)  # before the checks across files change its rows
+        tables.append(outcome.table)
+        files.append(outcome.report)
+        issues.extend(outcome.issues)
+        records.extend(outcome.records)
     state = Accounting(files, issues)
     state.quarantine_rows(i for i in issues if i.level == "error" and i.row is not None)
     accepted = [r for r in records if state.is_live(r)]
@@ -144,6 +140,51 @@ def validate_folder(data_dir: Path, progress: bool = False, scheduler: str | Non
             "行数核对失败：读入行数 ≠ 公示 + 隔离 + 不予公示 + 拒收。这是 gongkai 的缺陷，请报告"
         )
     return report
+
+
+@dataclass
+class FileOutcome:
+    """One export validated on its own, before the checks across files (cached per file)."""
+
+    table: ExportTable
+    report: FileReport
+    issues: list[Issue]
+    records: list[Record]
+
+
+def validate_file(
+    path: Path,
+    display: str,
+    corrections: Mapping[int, RowCorrection] | None,
+    settings: Settings,
+    scheduler: str | None = None,
+) -> FileOutcome:
+    """Read, normalise and check one export: everything that depends on this file alone.
+
+    Raises:
+        IngestError: the file could not be read or recognised (it is refused).
+    """
+    table = read_export(path, display, corrections, settings.limits)
+    kind = load_schemas()[table.kind]
+    report = FileReport(display, table.kind, kind.title, table.format, table.encoding)
+    report.rows = {row.number: PUBLISHED for row in table.rows}
+    notes = _table_notes(table)
+    if table.missing_required:
+        for name in table.missing_required:
+            notes.append(Issue("missing-column", display, None, kind.field(name).title))
+        report.rows = {n: QUARANTINED for n in report.rows}
+        return FileOutcome(table, report, notes, [])
+    table_records, table_issues = normalise_table(table)
+    # A cell already reported while normalising (an unknown outcome wording) is not
+    # reported again as blank; every other cell of the row is still checked.
+    reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
+    table_issues += [
+        i for i in frictionless_issues(table, table_records, settings, scheduler)
+        if (i.row, i.column) not in reported
+    ]
+    if table.kind == "results":
+        table_issues += followup_issues(table, table_records)
+    return FileOutcome(table, report, notes + table_issues, table_records)
 
 
 def _refused(path: Path, display: str, error: IngestError) -> FileReport:
