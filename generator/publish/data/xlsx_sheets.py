@@ -78,24 +78,22 @@ class SheetRows:
         self._columns = columns
         self._number = 0
         self._pending: list[str] = []
-        self._rows: list[int] = []
-        """The first and last row numbers (1-based) holding a cell."""
-        self._span = [columns, -1]
+        self._first_row = self._last_row = 0
+        """The first and last row numbers (1-based) holding a cell; 0 before any."""
+        self._span = (columns, -1)
         """The first and last columns (0-based) holding a cell."""
+        self._full_span = (0, columns - 1)
 
     def write(self, values: Iterable[Any]) -> None:
         """Add the next row."""
+        values = tuple(values)
         self._number += 1
         number = str(self._number)
         cells = []
         texts = []
-        first = last = -1
-        for column, (start, value) in enumerate(zip(self._starts, values)):
+        for start, value in zip(self._starts, values):
             if value is None:
                 continue
-            if first < 0:
-                first = column
-            last = column
             if value.__class__ is str:
                 texts.append(value)
                 if value.strip() != value:
@@ -107,7 +105,7 @@ class SheetRows:
                 cells.append(f'{start}{number}"><v>{value:.16G}</v></c>')
             else:
                 cells.append(_cell(f"{start}{number}", value))
-        if first < 0:
+        if not cells:
             return
         joined = "".join(texts)
         if len(joined) > XLSX_MAX_TEXT // 2 or _UNUSUAL.search(joined):
@@ -116,8 +114,11 @@ class SheetRows:
         self._pending.append(f'<row r="{number}">{"".join(cells)}</row>')
         if len(self._pending) >= ROWS_PER_WRITE:
             self._flush()
-        self._rows = [self._rows[0] if self._rows else self._number, self._number]
-        self._span = [min(self._span[0], first), max(self._span[1], last)]
+        self._first_row = self._first_row or self._number
+        self._last_row = self._number
+        if self._span != self._full_span:  # the header row usually fills it at once
+            filled = [c for c, v in enumerate(values[: self._columns]) if v is not None]
+            self._span = (min(self._span[0], filled[0]), max(self._span[1], filled[-1]))
 
     def _flush(self) -> None:
         self._out.write("".join(self._pending))
@@ -126,9 +127,9 @@ class SheetRows:
     def close(self) -> None:
         """Write the pending rows and record the cells' extent as the sheet's dimension."""
         self._flush()
-        if self._rows:
+        if self._first_row:
             sheet = self._sheet
-            sheet.dim_rowmin, sheet.dim_rowmax = self._rows[0] - 1, self._rows[1] - 1
+            sheet.dim_rowmin, sheet.dim_rowmax = self._first_row - 1, self._last_row - 1
             sheet.dim_colmin, sheet.dim_colmax = self._span
 
 
