@@ -164,6 +164,26 @@ def test_leading_and_trailing_space_is_the_regex_s_of_xlsxwriter():
         assert (char.strip() != char) == bool(space.search(char)), hex(code)
 
 
+def test_excel_limits_are_refused(tmp_path, monkeypatch):
+    from generator.publish.data import xlsx_sheets
+
+    book = xlsxwriter.Workbook(str(tmp_path / "l.xlsx"), XLSX_OPTIONS)
+    with pytest.raises(ValueError, match="columns"):
+        SheetRows(book.add_worksheet("wide"), 16_385)
+    monkeypatch.setattr(xlsx_sheets, "EXCEL_ROWS", 2)
+    writer = SheetRows(book.add_worksheet("long"), 1)
+    writer.write(["a"])
+    writer.write(["b"])
+    with pytest.raises(ValueError, match="rows"):
+        writer.write(["c"])
+    writer.close()
+    book.close()
+    in_memory = xlsxwriter.Workbook(str(tmp_path / "m.xlsx"))
+    with pytest.raises(ValueError, match="constant_memory"):
+        SheetRows(in_memory.add_worksheet(), 1)
+    in_memory.close()
+
+
 def test_column_names():
     assert [column_name(c) for c in (0, 25, 26, 51, 52, 701, 702, 16_383)] == [
         "A", "Z", "AA", "AZ", "BA", "ZZ", "AAA", "XFD"

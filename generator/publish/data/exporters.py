@@ -26,9 +26,9 @@ from generator.publish.data.downloads import (
     SQLITE_FILE,
     segment_text,
 )
-from generator.publish.data.xlsx_sheets import SheetRows
+from generator.publish.data.xlsx_sheets import EXCEL_ROWS, SheetRows
 
-XLSX_MAX_ROWS = 1_048_576
+XLSX_MAX_ROWS = EXCEL_ROWS
 """Rows in one Excel worksheet, header included; longer tables continue on more sheets."""
 
 

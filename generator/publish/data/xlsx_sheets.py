@@ -24,6 +24,12 @@ from typing import Any
 XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 """Characters XML 1.0 cannot hold (openpyxl refuses them, XlsxWriter would write _xHHHH_)."""
 
+EXCEL_ROWS = 1_048_576
+"""Rows in one Excel worksheet."""
+
+EXCEL_COLUMNS = 16_384
+"""Columns in one Excel worksheet (A to XFD)."""
+
 XLSX_MAX_TEXT = 32_767
 """UTF-16 units in one Excel cell; longer text is cut there."""
 
@@ -66,13 +72,20 @@ class SheetRows:
     ``write`` takes a row's values in column order: text becomes an inline string cell (never
     a formula, number or link), ``bool`` a boolean, other numbers numbers, ``None`` no cell.
     ``close`` writes what is pending and sets the sheet's dimension; call it before the
-    workbook closes.
+    workbook closes. The sheet takes no cells from XlsxWriter itself (its formatting, such as
+    ``freeze_panes``, is XlsxWriter's).
+
+    Raises:
+        ValueError: the workbook is not in constant-memory mode, or the sheet would pass
+            Excel's :data:`EXCEL_ROWS` or :data:`EXCEL_COLUMNS`.
     """
 
     def __init__(self, sheet: Any, columns: int) -> None:
         self._out = getattr(sheet, "row_data_fh", None)
         if self._out is None:
             raise ValueError("SheetRows needs a worksheet of a constant_memory workbook")
+        if not 0 < columns <= EXCEL_COLUMNS:
+            raise ValueError(f"a worksheet holds 1 to {EXCEL_COLUMNS:,} columns, not {columns:,}")
         self._sheet = sheet
         self._starts = [f'<c r="{column_name(c)}' for c in range(columns)]
         self._columns = columns
@@ -87,6 +100,8 @@ class SheetRows:
     def write(self, values: Iterable[Any]) -> None:
         """Add the next row."""
         values = tuple(values)
+        if self._number == EXCEL_ROWS:
+            raise ValueError(f"a worksheet holds at most {EXCEL_ROWS:,} rows")
         self._number += 1
         number = str(self._number)
         cells = []
