@@ -147,11 +147,15 @@ def changed_fields(
     releases has (a column the schema gained or lost) is no change of the record: otherwise
     a new column would "correct" every record.
     """
-    restated = {s.name: restates(s) for s in table.fields}
+    # Equal values fold equal: only values that differ as they are are folded (most records
+    # of a release are the previous release's, value for value).
     changed = [
         n for n in after
-        if n in before and fold_text(before[n]) != fold_text(after[n])
+        if n in before and before[n] != after[n] and fold_text(before[n]) != fold_text(after[n])
     ]  # fmt: skip
+    if not changed:
+        return changed
+    restated = {s.name: restates(s) for s in table.fields}
     return [n for n in changed if not restated.get(n) or restated[n] in changed]
 
 
@@ -170,11 +174,11 @@ def compare(
     changes = []
     for name, table in tables.items():
         before = old.get(name, {})
-        # A JSON round trip, so values compare as the previous release's JSON reads back.
-        after = {
-            record_id(table, row): json.loads(json.dumps(row, ensure_ascii=False))
-            for row in sorted_rows(table, new.get(name, []))
-        }
+        # A JSON round trip, so values compare as the previous release's JSON reads back
+        # (of the whole table at once: one call, not one per row).
+        rows = sorted_rows(table, new.get(name, []))
+        copies = json.loads(json.dumps(rows, ensure_ascii=False))
+        after = {record_id(table, row): copy for row, copy in zip(rows, copies, strict=True)}
         for ident in sorted(before.keys() | after.keys()):
             old_row, new_row = before.get(ident), after.get(ident)
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
