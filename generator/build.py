@@ -348,7 +348,11 @@ def _feeds_and_sitemap(
     through ``outputs`` (the feeds)."""
     with recording_timings() as stages:
         with timed("订阅源"):
-            write_feeds(model, outputs, site_url=site_url, site_name=site_name)
+            try:
+                write_feeds(model, outputs, site_url=site_url, site_name=site_name)
+            except BaseException:
+                outputs.abandon()
+                raise
         with _source_date_epoch(data_as_of), timed("站点地图"):
             write_sitemap(outputs.root, model, site_url)
     return stages, outputs.take()

@@ -85,7 +85,15 @@ def run_shards(
                 outputs.written.add(written)
         return [summary for summary, _ in done]
     emit = file_writer(outputs)
-    return [produce(shared, job, emit) for job in jobs]
+    try:
+        summaries = [produce(shared, job, emit) for job in jobs]
+    except BaseException:
+        if outputs is not None:
+            outputs.abandon()
+        raise
+    if outputs is not None:
+        outputs.flush()
+    return summaries
 
 
 def file_writer(outputs: Outputs | None) -> Emit:
@@ -161,7 +169,11 @@ def _run_forked(job: Any) -> tuple[Any, Written]:
     if outputs is None:
         return produce(shared, job, file_writer(None)), Written()
     outputs.take()  # what the parent had written before the fork is the parent's to keep
-    summary = produce(shared, job, file_writer(outputs))
+    try:
+        summary = produce(shared, job, file_writer(outputs))
+    except BaseException:
+        outputs.abandon()
+        raise
     return summary, outputs.take()
 
 
@@ -206,4 +218,6 @@ def _run_on_dask(
                 emit(path, data)
             summaries[number[future.key]] = summary
             future.release()
+    if outputs is not None:
+        outputs.flush()
     return [summaries[n] for n in range(len(jobs))]
