@@ -147,11 +147,14 @@ def changed_fields(
     releases has (a column the schema gained or lost) is no change of the record: otherwise
     a new column would "correct" every record.
     """
-    restated = {s.name: restates(s) for s in table.fields}
+    # Equal values fold alike, so only values that differ are folded.
     changed = [
         n for n in after
-        if n in before and fold_text(before[n]) != fold_text(after[n])
+        if n in before and before[n] != after[n] and fold_text(before[n]) != fold_text(after[n])
     ]  # fmt: skip
+    if not changed:
+        return changed
+    restated = {s.name: restates(s) for s in table.fields}
     return [n for n in changed if not restated.get(n) or restated[n] in changed]
 
 
@@ -170,11 +173,10 @@ def compare(
     changes = []
     for name, table in tables.items():
         before = old.get(name, {})
-        # A JSON round trip, so values compare as the previous release's JSON reads back.
-        after = {
-            record_id(table, row): json.loads(json.dumps(row, ensure_ascii=False))
-            for row in sorted_rows(table, new.get(name, []))
-        }
+        # A JSON round trip, so values compare as the previous release's JSON reads back
+        # (the whole table at once: one round trip per row costs more than the comparison).
+        rows = json.loads(json.dumps(sorted_rows(table, new.get(name, [])), ensure_ascii=False))
+        after = {record_id(table, row): row for row in rows}
         for ident in sorted(before.keys() | after.keys()):
             old_row, new_row = before.get(ident), after.get(ident)
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"

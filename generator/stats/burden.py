@@ -69,10 +69,11 @@ def burden(
                 ("department", TOTAL),
                 ("industry", _industry(item_for, result)),
             ):
-                group = groups[kind].setdefault(
-                    (name, str(day.year)),
-                    {"tasks": defaultdict(set), "items": defaultdict(set)},
-                )
+                group = groups[kind].get((name, str(day.year)))
+                if group is None:  # not built per result only to be thrown away
+                    group = groups[kind][(name, str(day.year))] = {
+                        "tasks": defaultdict(set), "items": defaultdict(set)
+                    }  # fmt: skip
                 group["tasks"][inspection.uscc].add(inspection.task_id)
                 group["items"][(inspection.uscc, item)].add(inspection.task_id)
     out: dict[str, list[dict[str, Any]]] = {}
