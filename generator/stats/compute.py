@@ -191,7 +191,7 @@ def compute_statistics(
         warnings=deadlines.warnings(),
         progress=progress(index, report_months, deadlines.as_of, settings),
         kpis=kpis,
-        members=sorted(members, key=lambda m: tuple(str(v) for v in m.values())),
+        members=sorted(members, key=lambda m: tuple(map(str, m.values()))),
     )
 
 
