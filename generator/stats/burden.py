@@ -64,17 +64,19 @@ def burden(
             if day is None:
                 continue
             item = result.get("item_id") or normalise_value_key(result.get("item") or "")
+            year, firm, task = str(day.year), inspection.uscc, inspection.task_id
             for kind, name in (
                 ("department", inspection.department),
                 ("department", TOTAL),
                 ("industry", _industry(item_for, result)),
             ):
-                group = groups[kind].setdefault(
-                    (name, str(day.year)),
-                    {"tasks": defaultdict(set), "items": defaultdict(set)},
-                )
-                group["tasks"][inspection.uscc].add(inspection.task_id)
-                group["items"][(inspection.uscc, item)].add(inspection.task_id)
+                group = groups[kind].get((name, year))
+                if group is None:  # not built per result only to be thrown away
+                    group = groups[kind][(name, year)] = {
+                        "tasks": defaultdict(set), "items": defaultdict(set)
+                    }  # fmt: skip
+                group["tasks"][firm].add(task)
+                group["items"][(firm, item)].add(task)
     out: dict[str, list[dict[str, Any]]] = {}
     for kind, table in groups.items():
         rows = []

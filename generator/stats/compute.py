@@ -191,7 +191,7 @@ def compute_statistics(
         warnings=deadlines.warnings(),
         progress=progress(index, report_months, deadlines.as_of, settings),
         kpis=kpis,
-        members=sorted(members, key=lambda m: tuple(str(v) for v in m.values())),
+        members=sorted(members, key=lambda m: tuple(map(str, m.values()))),
     )
 
 
@@ -327,9 +327,13 @@ def _count_figures(kpi: Kpi, units: list[Unit]) -> list[Figure]:
     :data:`UNKNOWN` units count nowhere; a period with nothing but them is 无法计算 (no
     denominator)."""
     counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+    periods_of: dict[dt.date, list[str]] = {}  # units share days: format each day once
     for unit in units:
         day = unit.day
-        periods = [f"{day.year}"] + ([f"{day:%Y-%m}"] if kpi.monthly else [])
+        periods = periods_of.get(day)
+        if periods is None:
+            periods = [f"{day.year}"] + ([f"{day:%Y-%m}"] if kpi.monthly else [])
+            periods_of[day] = periods
         for period in periods:
             for who in (unit.department, TOTAL):
                 cell = counts[(who, period)]

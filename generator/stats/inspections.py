@@ -38,6 +38,8 @@ class InspectionIndex:
         self.problems = {
             normalise_value_key(o.outcome): o.problem for o in load_outcomes().values()
         }
+        self._problem_outcomes: dict[str | None, bool] = {}
+        """:meth:`_is_problem` by 检查结果 text: exports repeat a handful of wordings."""
         self.catalogue = Model(None, {r["item_id"]: r for r in tables.get("items", [])},
                                {}, {}, {}, {}, [], {})  # fmt: skip
         """The items, for :meth:`generator.model.entities.Model.item_for`."""
@@ -198,10 +200,14 @@ class InspectionIndex:
 
     def _is_problem(self, result: Mapping[str, Any]) -> bool:
         """A check found a problem when any of its outcomes is a problem finding."""
-        return any(
-            self.problems.get(normalise_value_key(outcome), False)
-            for outcome in split_outcomes(result.get("outcome"))
-        )
+        text = result.get("outcome")
+        found = self._problem_outcomes.get(text)
+        if found is None:
+            found = self._problem_outcomes[text] = any(
+                self.problems.get(normalise_value_key(outcome), False)
+                for outcome in split_outcomes(text)
+            )
+        return found
 
     def item_for(self, result: Mapping[str, Any]) -> dict[str, Any] | None:
         """A result's item, by id or else by its name."""

@@ -81,12 +81,14 @@ def monthly(index: Index) -> dict[str, dict[str, dict[str, Any]]]:
     months: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
 
     def entry(month: str, department: str) -> dict[str, Any]:
-        return months[month].setdefault(
-            department,
-            {"tasks_organised": set(), "tasks_checked": set(), "inspections": 0, "problems": 0,
-             "major_items": set(), "minor_items": set(), "published": 0,
-             "units": defaultdict(lambda: [0, 0])},
-        )  # fmt: skip
+        found = months[month].get(department)
+        if found is None:
+            found = months[month][department] = {
+                "tasks_organised": set(), "tasks_checked": set(), "inspections": 0,
+                "problems": 0, "major_items": set(), "minor_items": set(), "published": 0,
+                "units": defaultdict(lambda: [0, 0]),
+            }  # fmt: skip
+        return found
 
     for task_id, task in index.tasks.items():
         day = index.task_day(task_id)
@@ -102,19 +104,23 @@ def monthly(index: Index) -> dict[str, dict[str, dict[str, Any]]]:
             (r["authority"] for r in inspection.results if r.get("authority")),
             inspection.department,
         )
+        # The same for the department and the total: worked out once.
+        if checked is not None:
+            checked_month = f"{checked:%Y-%m}"
+            problem = index.problem(inspection)
+            levels = [_item_levels(index, result) for result in inspection.results]
+        published = inspection.published_on
         for who in (inspection.department, TOTAL):
             unit = authority if who != TOTAL else inspection.department
             if checked is not None:
-                data = entry(f"{checked:%Y-%m}", who)
+                data = entry(checked_month, who)
                 data["tasks_checked"].add(inspection.task_id)
                 data["inspections"] += 1
-                data["problems"] += index.problem(inspection)
+                data["problems"] += problem
                 data["units"][unit][0] += 1
-                for result in inspection.results:
-                    major, minor = _item_levels(index, result)
+                for major, minor in levels:
                     data["major_items"].add(major)
                     data["minor_items"].add(minor)
-            published = inspection.published_on
             if published is not None:
                 data = entry(f"{published:%Y-%m}", who)
                 data["published"] += 1

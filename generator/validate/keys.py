@@ -131,12 +131,17 @@ def _resolve_keys(
         live = [r for r in group if state.is_live(r)]
         if not live:
             continue
-        contents = {_content(r) for r in live}
-        winner = max(live, key=lambda r: (_recency(r), _content(r), r.file, r.row))
-        kept.append(winner)
-        if len(contents) == 1:
+        if len(live) == 1:  # most keys: no conflict, so no content to compare
+            kept.append(live[0])
             continue
-        losers = [r for r in live if r is not winner and _content(r) != _content(winner)]
+        contents = [_content(r) for r in live]  # each record's JSON once, not per comparison
+        winner, won = max(
+            zip(live, contents), key=lambda p: (_recency(p[0]), p[1], p[0].file, p[0].row)
+        )
+        kept.append(winner)
+        if len(set(contents)) == 1:
+            continue
+        losers = [r for r, content in zip(live, contents) if r is not winner and content != won]
         for loser in losers:
             issue = Issue(
                 "conflicting-record",
