@@ -23,7 +23,7 @@ from generator.core.console import StageTime, add_stages, recording_timings, sta
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.outputs import Outputs, Written
 from generator.core.settings import load_settings
-from generator.core.shards import Beside, local_workers, start_beside
+from generator.core.shards import local_workers, start_beside
 from generator.core.swap import recover_output, staging_area, swap_into_place
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
@@ -311,21 +311,18 @@ def publish_site(
             # previous site has with the same bytes is that file, taken over.
             outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
             # Feeds, sitemap and search need the model and MkDocs' pages, not the record
-            # pages: they run beside them, each in a process of its own.
-            beside = [
-                start_beside(_search, model, staging),
-                start_beside(
-                    _feeds_and_sitemap, model, outputs, config.site_url, config.site_name,
-                    report.get("data_as_of"),
-                ),
-            ]  # fmt: skip
+            # pages: they run in a process of their own beside them.
+            beside = start_beside(
+                _feeds_sitemap_search, model, outputs, config.site_url, config.site_name,
+                report.get("data_as_of"),
+            )  # fmt: skip
             try:
                 with timed("记录页"):
                     write_records(model, outputs, shell, **shards)
             finally:  # never remove the staging folder under a running stage
-                for stages, written in _results(beside):
-                    add_stages(stages)
-                    outputs.written.add(written)
+                stages, written = beside.result()
+                add_stages(stages)
+                outputs.written.add(written)
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
@@ -341,43 +338,19 @@ def publish_site(
             swap_into_place(staging, out_dir, area.path("old"))
 
 
-def _feeds_and_sitemap(
+def _feeds_sitemap_search(
     model: Model, outputs: Outputs, site_url: str | None, site_name: str, data_as_of: str | None
 ) -> tuple[list[StageTime], Written]:
-    """Feeds and sitemap, beside the record pages: their timings, and what was written
-    through ``outputs`` (the feeds)."""
+    """The stages that run beside the record pages: their timings, and what they wrote
+    through ``outputs`` (the feeds; Pagefind writes the search bundle itself)."""
     with recording_timings() as stages:
         with timed("订阅源"):
-            try:
-                write_feeds(model, outputs, site_url=site_url, site_name=site_name)
-            except BaseException:
-                outputs.abandon()
-                raise
+            write_feeds(model, outputs, site_url=site_url, site_name=site_name)
         with _source_date_epoch(data_as_of), timed("站点地图"):
             write_sitemap(outputs.root, model, site_url)
+        with timed("搜索索引"):
+            build_search_index(model, outputs.root)
     return stages, outputs.take()
-
-
-def _search(model: Model, staging: Path) -> tuple[list[StageTime], Written]:
-    """The search index, beside the record pages: its timing (Pagefind writes the bundle;
-    nothing goes through the outputs' hashes)."""
-    with recording_timings() as stages, timed("搜索索引"):
-        build_search_index(model, staging)
-    return stages, Written()
-
-
-def _results(processes: list[Beside]) -> list[Any]:
-    """Wait for every process started beside; their values, or the first one's error raised
-    once all have ended."""
-    values, errors = [], []
-    for process in processes:
-        try:
-            values.append(process.result())
-        except BaseException as exc:  # noqa: BLE001 - raised below, after the others end
-            errors.append(exc)
-    if errors:
-        raise errors[0]
-    return values
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

@@ -9,34 +9,15 @@ pages its new data changed, and every other page keeps its inode and modificatio
 
 The site is the same bytes either way: a file is only ever replaced by one whose SHA-256,
 read from the file itself, equals the new bytes'.
-
-Files are put on disk by :data:`WRITE_THREADS` threads of the writing process. On the
-virtual and network disks sites are built on, creating a folder and a file is a wait on the
-disk, not work for the processor: eight threads wrote 10,000 pages 4.4× as fast as one
-(load 6). Bytes are hashed, and the hashes noted, in the calling thread; :meth:`Outputs.flush`
-waits for the writes and raises the first that failed.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
-import contextlib
 import hashlib
 import os
 import shutil
-from collections import deque
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
-
-T = TypeVar("T")
-R = TypeVar("R")
-
-WRITE_THREADS = 8
-"""Threads per process that put files on disk (see the module)."""
-MAX_PENDING = 1024
-"""Files handed to the threads and not yet on disk, at most: the bytes wait in memory."""
 
 
 @dataclass
@@ -70,9 +51,6 @@ class Outputs:
         self.previous = previous
         self.previous_hashes = previous_hashes or {}
         self.written = Written()
-        self._threads: concurrent.futures.ThreadPoolExecutor | None = None
-        self._threads_pid = 0
-        self._pending: deque[concurrent.futures.Future[str | None]] = deque()
 
     @classmethod
     def of(cls, target: Path | Outputs) -> Outputs:
@@ -80,14 +58,15 @@ class Outputs:
         return target if isinstance(target, Outputs) else cls(Path(target))
 
     def write(self, path: str, data: bytes) -> None:
-        """Write ``data`` at the site path ``path`` (or take over the previous site's file);
-        on disk by the next :meth:`flush`."""
+        """Write ``data`` at the site path ``path`` (or take over the previous site's file)."""
         digest = hashlib.sha256(data).hexdigest()
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if self._take_over(path, digest, target):
+            self.written.reused.add(path)
+        else:
+            target.write_bytes(data)
         self.written.hashes[path] = digest
-        pool = self._pool()  # first: a forked worker's first write starts its own queue
-        self._pending.append(pool.submit(self._put, path, digest, data))
-        while len(self._pending) > MAX_PENDING:
-            self._settle(self._pending.popleft())
 
     def move(self, path: str, source: Path) -> None:
         """Move the finished file ``source`` to the site path ``path``."""
@@ -96,64 +75,16 @@ class Outputs:
         shutil.move(source, target)
         self.written.hashes[path] = file_sha256(target)
 
-    def flush(self) -> None:
-        """Wait until every file written so far is on disk; raise the first write that failed
-        (after waiting for the others, so that no write lands after an error is handled)."""
-        if self._threads_pid != os.getpid():
-            self._pending = deque()  # a forked worker's copy of its parent's writes: not its own
-        error: BaseException | None = None
-        while self._pending:
-            try:
-                self._settle(self._pending.popleft())
-            except BaseException as exc:  # noqa: BLE001 - raised below, once all are done
-                error = error or exc
-        if error is not None:
-            raise error
-
-    def abandon(self) -> None:
-        """Wait for the writes under way, their errors ignored: a stage failed, and nothing may
-        land in the staging folder once it is being removed."""
-        with contextlib.suppress(Exception):  # the stage's own error is the one raised
-            self.flush()
-
     def take(self) -> Written:
-        """What was written through these outputs so far, on disk; forgotten here (for a
-        worker to hand back to the process that merges it)."""
-        self.flush()
+        """What was written through these outputs so far; forgotten here (for a worker to
+        hand back to the process that merges it)."""
         written, self.written = self.written, Written()
         return written
 
-    def _pool(self) -> concurrent.futures.ThreadPoolExecutor:
-        """This process's writing threads (a forked worker starts its own)."""
-        if self._threads is None or self._threads_pid != os.getpid():
-            self._threads = concurrent.futures.ThreadPoolExecutor(WRITE_THREADS, "gongkai-write")
-            self._threads_pid = os.getpid()
-            self._pending = deque()
-        return self._threads
-
-    def _settle(self, future: concurrent.futures.Future[str | None]) -> None:
-        taken_over = future.result()
-        if taken_over is not None:
-            self.written.reused.add(taken_over)
-
-    def _put(self, path: str, digest: str, data: bytes) -> str | None:
-        """Put one file on disk (in a writing thread); ``path`` if the previous site's was
-        taken over."""
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        unchanged = self.previous is not None and self.previous_hashes.get(path) == digest
-        if unchanged and same_file_kept(self.previous / path, target, digest):  # type: ignore[operator]
-            return path
-        target.write_bytes(data)
-        return None
-
-
-def threaded(function: Callable[[T], R], items: Iterable[T], threads: int = WRITE_THREADS) -> list[R]:
-    """``[function(item) for item in items]``, on ``threads`` threads: for work that waits on
-    the disk (see the module)."""
-    with concurrent.futures.ThreadPoolExecutor(threads, "gongkai-disk") as pool:
-        return list(pool.map(function, items, chunksize=64))
-
+    def _take_over(self, path: str, digest: str, target: Path) -> bool:
+        if self.previous is None or self.previous_hashes.get(path) != digest:
+            return False
+        return same_file_kept(self.previous / path, target, digest)
 
 
 def same_file_kept(source: Path, target: Path, digest: str) -> bool:

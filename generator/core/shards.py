@@ -85,15 +85,7 @@ def run_shards(
                 outputs.written.add(written)
         return [summary for summary, _ in done]
     emit = file_writer(outputs)
-    try:
-        summaries = [produce(shared, job, emit) for job in jobs]
-    except BaseException:
-        if outputs is not None:
-            outputs.abandon()
-        raise
-    if outputs is not None:
-        outputs.flush()
-    return summaries
+    return [produce(shared, job, emit) for job in jobs]
 
 
 def file_writer(outputs: Outputs | None) -> Emit:
@@ -169,11 +161,7 @@ def _run_forked(job: Any) -> tuple[Any, Written]:
     if outputs is None:
         return produce(shared, job, file_writer(None)), Written()
     outputs.take()  # what the parent had written before the fork is the parent's to keep
-    try:
-        summary = produce(shared, job, file_writer(outputs))
-    except BaseException:
-        outputs.abandon()
-        raise
+    summary = produce(shared, job, file_writer(outputs))
     return summary, outputs.take()
 
 
@@ -218,6 +206,4 @@ def _run_on_dask(
                 emit(path, data)
             summaries[number[future.key]] = summary
             future.release()
-    if outputs is not None:
-        outputs.flush()
     return [summaries[n] for n in range(len(jobs))]

@@ -336,7 +336,6 @@ def write_feeds(
     document = {"feeds": index, "counts": summary.to_dict()}
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     outputs.write(f"{FEEDS_DIR}/{INDEX_FILE}", text.encode("utf-8"))
-    outputs.flush()
     return summary
 
 

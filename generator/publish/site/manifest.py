@@ -20,7 +20,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.outputs import file_sha256, same_file_kept, threaded
+from generator.core.outputs import file_sha256, same_file_kept
 
 MANIFEST_FILE = "gongkai-manifest.json"
 """The manifest's path inside the site."""
@@ -69,16 +69,13 @@ def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[
     are taken as they are, and those files not read again.
     """
     known = known or {}
-    paths = []
+    hashes = {}
     for root, _, files in os.walk(site_dir):
         for name in files:
             path = Path(root) / name
             relative = path.relative_to(site_dir).as_posix()
             if relative != MANIFEST_FILE:
-                paths.append((relative, path))
-    unknown = [(relative, path) for relative, path in paths if relative not in known]
-    hashes = dict(zip((r for r, _ in unknown), threaded(file_sha256, [p for _, p in unknown]), strict=True))
-    hashes.update((relative, known[relative]) for relative, _ in paths if relative in known)
+                hashes[relative] = known.get(relative) or file_sha256(path)
     return dict(sorted(hashes.items()))
 
 
