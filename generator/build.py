@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 from generator.core.console import StageTime, add_stages, recording_timings, status, timed
 from generator.core.errors import BuildAbort, ConfigError
-from generator.core.outputs import Outputs, Written
+from generator.core.outputs import Outputs
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers, start_beside
 from generator.core.swap import recover_output, staging_area, swap_into_place
@@ -310,19 +310,18 @@ def publish_site(
             # Record pages and feeds are hashed as they are written, and each one the
             # previous site has with the same bytes is that file, taken over.
             outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
-            # Feeds, sitemap and search need the model and MkDocs' pages, not the record
-            # pages: they run in a process of their own beside them.
-            beside = start_beside(
-                _feeds_sitemap_search, model, outputs, config.site_url, config.site_name,
-                report.get("data_as_of"),
-            )  # fmt: skip
+            # The search index needs the model and MkDocs' pages, not the record pages: the
+            # longest stage, it runs in a process of its own beside them and the feeds.
+            beside = start_beside(_search, model, staging)
             try:
                 with timed("记录页"):
                     write_records(model, outputs, shell, **shards)
+                with timed("订阅源"):
+                    write_feeds(model, outputs, site_url=config.site_url, site_name=config.site_name)
+                with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
+                    write_sitemap(staging, model, config.site_url)
             finally:  # never remove the staging folder under a running stage
-                stages, written = beside.result()
-                add_stages(stages)
-                outputs.written.add(written)
+                add_stages(beside.result())
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
@@ -338,19 +337,11 @@ def publish_site(
             swap_into_place(staging, out_dir, area.path("old"))
 
 
-def _feeds_sitemap_search(
-    model: Model, outputs: Outputs, site_url: str | None, site_name: str, data_as_of: str | None
-) -> tuple[list[StageTime], Written]:
-    """The stages that run beside the record pages: their timings, and what they wrote
-    through ``outputs`` (the feeds; Pagefind writes the search bundle itself)."""
-    with recording_timings() as stages:
-        with timed("订阅源"):
-            write_feeds(model, outputs, site_url=site_url, site_name=site_name)
-        with _source_date_epoch(data_as_of), timed("站点地图"):
-            write_sitemap(outputs.root, model, site_url)
-        with timed("搜索索引"):
-            build_search_index(model, outputs.root)
-    return stages, outputs.take()
+def _search(model: Model, staging: Path) -> list[StageTime]:
+    """The search index, beside the record pages and the feeds; returns its timing."""
+    with recording_timings() as stages, timed("搜索索引"):
+        build_search_index(model, staging)
+    return stages
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:
