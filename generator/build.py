@@ -329,7 +329,7 @@ def publish_site(
             hashes = file_hashes(staging, known=outputs.written.hashes)
             write_manifest(staging, hashes)
             if previous is not None:
-                changes = keep_unchanged(staging, hashes, previous, outputs.written.reused)
+                changes = keep_unchanged(outputs, hashes)
                 to_stderr(changes.summary())
                 if changed_files is not None:
                     changed_files.write_text(changes.lines(), encoding="utf-8")

@@ -103,6 +103,16 @@ class KindSchema:
         raise KeyError(name)
 
     @functools.cached_property
+    def public_names(self) -> tuple[str, ...]:
+        """Fields that may appear in a per-record output (public or masked), in order."""
+        return tuple(f.name for f in self.fields if f.publicity in ("public", "masked"))
+
+    @functools.cached_property
+    def integer_names(self) -> tuple[str, ...]:
+        """Fields typed ``integer``."""
+        return tuple(f.name for f in self.fields if f.type == "integer")
+
+    @functools.cached_property
     def header_index(self) -> dict[str, str]:
         """Folded header text (title or synonym) → field name."""
         index: dict[str, str] = {}
@@ -219,14 +229,9 @@ def match_outcome(text: str) -> Outcome | None:
     return load_outcomes().get(normalise_value_key(text))
 
 
-def public_fields(kind: KindSchema) -> list[str]:
-    """Fields of a kind that may appear in a per-record output (public or masked)."""
-    return [f.name for f in kind.fields if f.publicity in ("public", "masked")]
-
-
 def public_record(kind: KindSchema, record: dict[str, Any]) -> dict[str, Any]:
     """A record with only its publishable fields, in schema order."""
-    return {name: record.get(name) for name in public_fields(kind)}
+    return {name: record.get(name) for name in kind.public_names}
 
 
 def record_id(table: Any, row: Mapping[str, Any]) -> str:

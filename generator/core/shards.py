@@ -82,7 +82,7 @@ def run_shards(
             _FORKED = None
         for _, written in done:
             if outputs is not None:
-                outputs.written.add(written)
+                outputs.written.add(written)  # what each worker wrote, hashes and take-overs
         return [summary for summary, _ in done]
     emit = file_writer(outputs)
     return [produce(shared, job, emit) for job in jobs]

@@ -124,14 +124,14 @@ def validate_folder(
     internal = {(r.file, r.row) for r in accepted if r.kind in INTERNAL_KINDS and state.is_live(r)}
     for file, row in internal:
         state.set(file, row, WITHHELD)
-    final_tables = {}
-    for kind, rows in tables_out.items():
-        integers = _integer_fields(kind)
-        final_tables[kind] = [
-            _published(kind, _typed(integers, r.values))
+    final_tables = {
+        kind: [
+            _published(kind, _typed(kind, r.values))
             for r in rows
             if state.is_published(r) or (r.file, r.row) in internal
         ]
+        for kind, rows in tables_out.items()
+    }
     report = Report(files, _unique_issues(issues), conflicts, final_tables, derived)
     report.withdrawals = sorted(withdrawals, key=lambda w: (w["table"], w["id"]))
     report.held_back = _held_back(tables, state)
@@ -204,7 +204,7 @@ def _refused(path: Path, display: str, error: IngestError) -> FileReport:
 def _withdrawal(record: Record) -> dict[str, Any]:
     """A declared withdrawal: what the notice and the change log may show, nothing personal."""
     kind = load_schemas()[record.kind]
-    values = _typed(_integer_fields(record.kind), record.values)
+    values = _typed(record.kind, record.values)
     return {
         "table": record.kind,
         "id": record_id(kind, values),
@@ -241,13 +241,9 @@ def _held_back(tables: list[ExportTable], state: Accounting) -> dict[tuple[str, 
     return dict(sorted(held.items()))
 
 
-def _integer_fields(kind: str) -> list[str]:
-    """The names of a kind's integer fields (looked up once per table, not per record)."""
-    return [f.name for f in load_schemas()[kind].fields if f.type == "integer"]
-
-
-def _typed(integers: list[str], values: dict[str, Any]) -> dict[str, Any]:
-    """Validated values with the ``integers`` fields as ``int`` (everything else stays text)."""
+def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Validated values with integer fields as ``int`` (everything else stays text)."""
+    integers = load_schemas()[kind].integer_names
     return {**values, **{n: int(values[n]) for n in integers if values.get(n) is not None}}
 
 

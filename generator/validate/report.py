@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.core.errors import Issue
-from generator.core.schemas import KindSchema, load_schemas, public_fields
+from generator.core.schemas import KindSchema, load_schemas, public_record
 
 PUBLISHED, QUARANTINED, WITHHELD, REFUSED = "published", "quarantined", "withheld", "refused"
 FATES = (PUBLISHED, QUARANTINED, WITHHELD, REFUSED)
@@ -110,11 +110,10 @@ class Report:
     def public_tables(self) -> dict[str, list[dict[str, Any]]]:
         """Published records with only their public and masked fields: what outputs may use."""
         schemas = load_schemas()
-        tables = {}
-        for kind, rows in self.tables.items():
-            names = public_fields(schemas[kind])  # as public_record, once per table
-            tables[kind] = [{name: r.get(name) for name in names} for r in rows]
-        return tables
+        return {
+            kind: [public_record(schemas[kind], r) for r in rows]
+            for kind, rows in self.tables.items()
+        }
 
     def total(self, state: str | None = None) -> int:
         """Rows in all files, or rows in ``state``."""

@@ -16,11 +16,11 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.outputs import file_sha256, same_file_kept
+from generator.core.outputs import Outputs, file_sha256, same_file_kept
 
 MANIFEST_FILE = "gongkai-manifest.json"
 """The manifest's path inside the site."""
@@ -94,19 +94,20 @@ def read_manifest(site_dir: Path) -> dict[str, str]:
         return file_hashes(site_dir) if site_dir.is_dir() else {}
 
 
-def keep_unchanged(
-    staging: Path, hashes: dict[str, str], previous: Path, taken_over: Collection[str] = frozenset()
-) -> Changes:
-    """Put ``previous``'s own file in place of every staged file with the same bytes.
+def keep_unchanged(outputs: Outputs, hashes: dict[str, str]) -> Changes:
+    """Put the previous site's own file in place of every staged file with the same bytes.
 
     Args:
-        staging: The new site, its manifest written (:func:`write_manifest`).
-        hashes: :func:`file_hashes` of ``staging``.
-        previous: The last published site.
-        taken_over: Paths already holding ``previous``'s file (written through
-            :class:`generator.core.outputs.Outputs`): kept, without another look.
+        outputs: The staging site (``root``), with the previous site and its manifest
+            (``previous``, ``previous_hashes``); files it already took over as they were
+            written (``written.reused``) are kept without another look.
+        hashes: :func:`file_hashes` of the staging site, its manifest written
+            (:func:`write_manifest`).
     """
-    old = read_manifest(previous)
+    staging, previous, taken_over = outputs.root, outputs.previous, outputs.written.reused
+    if previous is None:
+        raise ValueError("keep_unchanged needs outputs with a previous site")
+    old = dict(outputs.previous_hashes)  # read once, before the build (read_manifest)
     manifest = (staging / MANIFEST_FILE).read_bytes()
     added, changed = [], []
     kept = 0
