@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 from generator.core.console import StageTime, add_stages, recording_timings, status, timed
 from generator.core.errors import BuildAbort, ConfigError
+from generator.core.interrupts import interrupts_deferred, stop_if_interrupted
 from generator.core.outputs import Outputs
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers, start_beside
@@ -320,8 +321,10 @@ def publish_site(
                     write_feeds(model, outputs, site_url=config.site_url, site_name=config.site_name)
                 with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
                     write_sitemap(staging, model, config.site_url)
-            finally:  # never remove the staging folder under a running stage
-                add_stages(beside.result())
+            except BaseException:  # never remove the staging folder under a running stage
+                beside.stop()
+                raise
+            add_stages(beside.result())
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
@@ -333,7 +336,8 @@ def publish_site(
                 to_stderr(changes.summary())
                 if changed_files is not None:
                     changed_files.write_text(changes.lines(), encoding="utf-8")
-        with timed("替换网站目录"):
+        stop_if_interrupted()  # Ctrl+C, even one a finalizer swallowed, publishes nothing
+        with timed("替换网站目录"), interrupts_deferred():  # swapped in, it is published: finish
             swap_into_place(staging, out_dir, area.path("old"))
 
 

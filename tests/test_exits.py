@@ -158,6 +158,86 @@ def test_ctrl_c_during_a_build_exits_130_and_leaves_the_site_and_no_folders(tmp_
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
 
 
+INTERRUPTING_BUILD = """
+import os, signal, sys, time
+import generator.build as build
+from generator.cli import commands
+
+class SwallowsInterrupts:
+    def __del__(self):  # Python prints a KeyboardInterrupt raised here as "ignored", and goes on
+        os.kill(os.getpid(), signal.SIGINT)
+
+def interrupt_{where}(original):
+    def stage(*args, **kwargs):
+        if "{where}" == "finalizer":
+            SwallowsInterrupts()
+        else:  # Ctrl+C to the whole group once the search process has finished and is idle
+            time.sleep(1.5)
+            os.killpg(0, signal.SIGINT)
+            time.sleep(5)
+        return original(*args, **kwargs)
+    return stage
+
+build.write_records = interrupt_{where}(build.write_records)
+sys.argv = ["gongkai", *sys.argv[1:]]
+commands.main()
+"""
+
+
+@pytest.mark.parametrize("where", ["finalizer", "idle_worker"])
+def test_an_interrupt_swallowed_or_in_an_idle_worker_still_stops_the_build(
+    tmp_path: Path, where: str
+) -> None:
+    """Ctrl+C is never lost (one raised inside a finalizer is printed and dropped by Python)
+    and never told as another failure (an idle worker that it ends, a cleanup it breaks)."""
+    data = _small_data(tmp_path)
+    assert _gongkai(tmp_path, "build", str(data), "--out", "site", "--no-progress").returncode == 1
+    before = (tmp_path / "site" / "gongkai-manifest.json").read_bytes()
+    script = textwrap.dedent(INTERRUPTING_BUILD).replace("{where}", where)
+    build = subprocess.run(
+        [sys.executable, "-c", script, "build", str(data), "--out", "site", "--no-progress"],
+        capture_output=True, text=True, cwd=tmp_path, check=False, start_new_session=True,
+        env=_env(tmp_path, SOURCE_DATE_EPOCH="1700000000"),
+    )  # fmt: skip
+    assert build.returncode == 130, build.stderr
+    assert "已中断（Ctrl+C）" in build.stderr and "Traceback" not in build.stderr
+    assert "详细信息已写入日志" not in build.stderr
+    assert (tmp_path / "site" / "gongkai-manifest.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+
+
+FAILING_BESIDE_SEARCH = """
+import sys, time
+import generator.build as build
+from generator.cli import commands
+
+def search(*args):
+    time.sleep(2)
+    raise ValueError("the search, stopped late")
+
+def records(*args, **kwargs):
+    raise RuntimeError("the record pages")
+
+build._search, build.write_records = search, records
+sys.argv = ["gongkai", *sys.argv[1:]]
+commands.main()
+"""
+
+
+def test_a_failed_stage_is_told_not_the_search_stopped_beside_it(tmp_path: Path) -> None:
+    data = _small_data(tmp_path)
+    build = subprocess.run(
+        [sys.executable, "-c", FAILING_BESIDE_SEARCH, "build", str(data), "--out", "site"],
+        capture_output=True, text=True, cwd=tmp_path, check=False, env=_env(tmp_path),
+    )  # fmt: skip
+    assert build.returncode == 2
+    assert "RuntimeError" in build.stderr and "ValueError" not in build.stderr
+    log = _log_file(build.stderr).read_text(encoding="utf-8")
+    assert "the record pages" in log and "the search" not in log
+    assert not (tmp_path / "site").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+
+
 def _fake_gongkai(folder: Path, build_exit: int) -> Path:
     """A stand-in for the installed program: ``build`` exits ``build_exit``; ``serve`` says so."""
     folder.mkdir()

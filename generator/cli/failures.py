@@ -22,6 +22,8 @@ from pathlib import Path
 
 import click
 
+from generator.core.interrupts import INTERRUPTED_EXIT, catching_interrupts
+
 EXIT_CODES = {
     0: "全部正常",
     1: "已完成，但数据有问题（有行被隔离或拒收）",
@@ -43,31 +45,33 @@ ADVICE_REPORT = "请把该日志文件和所用命令发给 gongkai 维护者。
 def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
     """Run ``command`` as the ``gongkai`` program and return its exit code; never raises."""
     try:
-        try:
+        with catching_interrupts():
             code = command.main(args, prog_name="gongkai", standalone_mode=False)
-        except click.Abort as exc:  # Click turns Ctrl+C into Abort; take the interrupt back
-            if isinstance(exc.__cause__, KeyboardInterrupt):
-                raise exc.__cause__ from None
-            raise
         return code if isinstance(code, int) else 0
     except SystemExit as exc:  # the commands' own sys.exit(0 | 1)
         return _system_exit_code(exc.code)
-    except click.ClickException as exc:  # usage errors and GongkaiError: message as written
+    except BaseException as exc:  # noqa: BLE001 - the one place that catches everything
+        return _report(exc)
+
+
+def _report(exc: BaseException) -> int:
+    """Tell what stopped a command, in Chinese; its exit code."""
+    if any(isinstance(cause, KeyboardInterrupt) for cause in [exc, *_causes(exc)]):
+        # Ctrl+C, and whatever it broke on the way out (Click's Abort, a worker that ended)
+        _say("已中断（Ctrl+C）。正在生成的网站未发布，上一版保持不变。")
+        return INTERRUPTED_EXIT
+    if isinstance(exc, click.ClickException):  # usage errors and GongkaiError: as written
         exc.show()
         if any(_disk_full(cause) for cause in _causes(exc)):  # a stage told the error, not the fix
             _say(f"原因：磁盘空间不足（或超出磁盘配额）。{ADVICE_DISK}")
             _say(_log_line(write_error_log(exc)))
         return 2
-    except click.Abort:
+    if isinstance(exc, click.Abort):
         _say("已中止。")
         return 2
-    except KeyboardInterrupt:
-        _say("已中断（Ctrl+C）。正在生成的网站未发布，上一版保持不变。")
-        return 130
-    except BaseException as exc:  # noqa: BLE001 - the one place that catches everything
-        _say(f"错误：{describe_failure(exc)}")
-        _say(_log_line(write_error_log(exc)))
-        return 2
+    _say(f"错误：{describe_failure(exc)}")
+    _say(_log_line(write_error_log(exc)))
+    return 2
 
 
 def describe_failure(exc: BaseException) -> str:

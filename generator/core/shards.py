@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from generator.core.errors import ConfigError
+from generator.core.interrupts import end_quietly_on_interrupt
 from generator.core.outputs import Outputs, Written
 
 S = TypeVar("S")
@@ -75,9 +76,11 @@ def run_shards(
         global _FORKED  # handed to forked workers by memory, not by pickling
         _FORKED = (produce, shared, outputs)
         try:
-            context = multiprocessing.get_context("fork")
-            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            pool = _forked_pool(workers)
+            try:
                 done = list(pool.map(_run_forked, jobs))
+            finally:  # after an error (Ctrl+C, a failed shard) start no more shards
+                pool.shutdown(wait=True, cancel_futures=True)
         finally:
             _FORKED = None
         for _, written in done:
@@ -124,6 +127,16 @@ class Beside:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
 
+    def stop(self) -> None:
+        """End the call without its result: the stage beside it failed, and that error is the
+        one to tell. Its process is gone when this returns."""
+        if self._pool is None:
+            return
+        self._future.cancel()
+        for child in multiprocessing.active_children():  # the call's process, the only one left
+            child.terminate()
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
 
 def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
     """Start ``function(*args)`` in one process forked now, to run beside this one's next
@@ -136,9 +149,7 @@ def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
     global _BESIDE
     _BESIDE = (function, args)
     try:
-        pool = concurrent.futures.ProcessPoolExecutor(
-            1, mp_context=multiprocessing.get_context("fork")
-        )
+        pool = _forked_pool(1)
         future = pool.submit(_run_beside)  # forks here
     finally:
         _BESIDE = None
@@ -146,6 +157,13 @@ def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
 
 
 _BESIDE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+def _forked_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Processes forked from this one; Ctrl+C ends them quietly (this process tells it)."""
+    return concurrent.futures.ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=end_quietly_on_interrupt
+    )
 
 
 def _run_beside() -> Any:

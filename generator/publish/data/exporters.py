@@ -224,7 +224,8 @@ class XLSXExporter(Exporter):
         return super().finish()
 
     def close(self) -> None:
-        for book in self._books.values():  # a failed build: drop the workbook's temporary files
+        # A failed build (even before setup ran): drop the workbooks' temporary files.
+        for book in getattr(self, "_books", {}).values():
             with contextlib.suppress(Exception):
                 book.close()
         self._books = {}
