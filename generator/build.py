@@ -313,7 +313,7 @@ def publish_site(
             outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
             # The search index needs the model and MkDocs' pages, not the record pages: the
             # longest stage, it runs in a process of its own beside them and the feeds.
-            beside = start_beside(_search, model, staging)
+            beside = start_beside(_search, model, staging, previous)
             try:
                 with timed("记录页"):
                     write_records(model, outputs, shell, **shards)
@@ -324,7 +324,13 @@ def publish_site(
             except BaseException:  # never remove the staging folder under a running stage
                 beside.stop()
                 raise
-            add_stages(beside.result())
+            stages, search = beside.result()
+            add_stages(stages)
+            if previous is not None and search["shards"] > 1:
+                to_stderr(
+                    f"搜索索引：{search['shards'] - 1} 个分片中 {search['reused']} 个与上一版相同，"
+                    "直接沿用；其余分片和主索引重新生成。"
+                )
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
@@ -341,11 +347,13 @@ def publish_site(
             swap_into_place(staging, out_dir, area.path("old"))
 
 
-def _search(model: Model, staging: Path) -> list[StageTime]:
-    """The search index, beside the record pages and the feeds; returns its timing."""
+def _search(
+    model: Model, staging: Path, previous: Path | None
+) -> tuple[list[StageTime], dict[str, Any]]:
+    """The search index, beside the record pages and the feeds; its timing and figures."""
     with recording_timings() as stages, timed("搜索索引"):
-        build_search_index(model, staging)
-    return stages
+        figures = build_search_index(model, staging, previous=previous)
+    return stages, figures
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,6 +30,7 @@ from generator.publish.site.search import (
     render_search_page,
     search_records,
 )
+from generator.publish.site.search_shards import MEMBERS_FILE
 from generator.publish.site.tokens import SPAN_UNITS, name_hash, query_words, search_words
 from generator.validate.folder import validate_folder
 
@@ -168,7 +171,7 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     for site in (first, second):
         site.mkdir()
         figures = build_search_index(model, site)
-    # The main index (tasks, plans, items, pages) and 713 enterprises in 3 shards of them.
+    # The main index (tasks, plans, items, pages) and 712 enterprises in 3 shards of them.
     assert figures["shards"] == 4 and figures["indexed"] == figures["records"]
     files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
@@ -185,13 +188,51 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     assert not (bundle / "shards/1/pagefind.js").exists()
     assert not list(bundle.glob("shards/*/wasm.*")) and (bundle / "wasm.unknown.pagefind").exists()
     assert not (bundle / "pagefind-ui.js").exists()
-    # Each enterprise is in the shard its name hashes to, where the box looks for it first.
-    enterprise = model.enterprises[CODE]
-    shard = 1 + name_hash(" ".join(query_words(enterprise.name))) % 3
-    fragments = (bundle / f"shards/{shard}/fragment").iterdir()
-    urls = {json.loads(gzip.decompress(f.read_bytes())[12:])["url"] for f in fragments}
-    assert "/" + record_path("enterprise", enterprise.slug) in urls
+    # Every enterprise in one shard, the shards in URL order, each listing its own in its
+    # members file (which the next release reads).
+    shards = [_fragment_urls(bundle / f"shards/{n}") for n in (1, 2, 3)]
+    assert [len(urls) for urls in shards] == [300, 300, len(model.enterprises) - 600]
+    assert set().union(*shards) == {"/" + record_path("enterprise", e.slug) for e in model.enterprises.values()}
+    assert max(shards[0]) < min(shards[1]) and max(shards[1]) < min(shards[2])
+    for n, urls in enumerate(shards, 1):
+        assert json.loads((bundle / f"shards/{n}" / MEMBERS_FILE).read_text())["urls"] == sorted(urls)
     assert not any(u.startswith("/enterprise/") for u in _fragment_urls(bundle))
+
+
+@pytest.mark.slow
+def test_a_release_keeps_each_firm_in_its_shard_and_reuses_the_shards_it_leaves_alone(
+    model: Model, tmp_path: Path, monkeypatch
+) -> None:
+    """Yesterday's release lacked a few firms (today's batch): today they fill the last shard,
+    the other shards are yesterday's files, and the bundle is what indexing everything again
+    gives."""
+    monkeypatch.setattr(search, "SHARD_RECORDS", 300)
+    yesterday = copy.copy(model)
+    firms = sorted(model.enterprises.items(), key=lambda kv: record_path("enterprise", kv[1].slug))
+    batch = dict(firms[::100])  # 8 firms, spread over the alphabet and so over every shard
+    yesterday.enterprises = {k: e for k, e in model.enterprises.items() if k not in batch}
+    before, today, again = (tmp_path / name for name in ("before", "today", "again"))
+    for site in (before, today, again):
+        site.mkdir()
+    assert build_search_index(yesterday, before)["reused"] == 0
+    figures = build_search_index(model, today, previous=before)
+    assert figures["shards"] == 4 and figures["reused"] == 2
+    bundle = today / PAGEFIND_DIR
+    new_urls = {"/" + record_path("enterprise", e.slug) for e in batch.values()}
+    assert new_urls <= _fragment_urls(bundle / "shards/3")
+    for n in (1, 2):  # the same files: linked from yesterday's bundle, not written again
+        for path in (bundle / f"shards/{n}").rglob("*"):
+            old = before / path.relative_to(today)
+            assert path.is_dir() or path.stat().st_ino == old.stat().st_ino
+    # Indexing every shard again (yesterday's keys spoilt, its layout kept) gives the same bytes.
+    spoilt = tmp_path / "spoilt"
+    shutil.copytree(before, spoilt)
+    for members in spoilt.glob(f"{PAGEFIND_DIR}/shards/*/{MEMBERS_FILE}"):
+        members.write_text(members.read_text().replace('"key":"', '"key":"x'))
+    assert build_search_index(model, again, previous=spoilt)["reused"] == 0
+    files = sorted(p.relative_to(today) for p in today.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((today / f).read_bytes() == (again / f).read_bytes() for f in files)
 
 
 def _fragment_urls(bundle: Path) -> set[str]:

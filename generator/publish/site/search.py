@@ -35,6 +35,7 @@ browser rank every enterprise.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import re
@@ -60,7 +61,14 @@ from generator.publish.site.pagefind import (
     run_pagefind,
     share_runtime,
 )
-from generator.publish.site.tokens import latin_letters, name_hash, query_words, search_words
+from generator.publish.site.search_shards import (
+    MEMBERS_FILE,
+    link_or_copy,
+    previous_shards,
+    shard_key,
+    shard_layout,
+)
+from generator.publish.site.tokens import latin_letters, search_words
 
 PAGEFIND_DIR = "pagefind"
 """The bundle's folder inside the site; the search box loads ``<root>/pagefind/pagefind.js``."""
@@ -411,7 +419,9 @@ def render_search_page(record: SearchRecord) -> str:
     return "".join(parts)
 
 
-def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) -> dict[str, Any]:
+def build_search_index(
+    model: Model, site_dir: Path, *, progress: bool = False, previous: Path | None = None
+) -> dict[str, Any]:
     """Write the Pagefind bundle for ``model`` and the editorial pages into ``site_dir/pagefind/``.
 
     Call it once the editorial pages (MkDocs) are in ``site_dir``; record pages need not be
@@ -420,14 +430,17 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     Pagefind ranks the pages a query matches in time proportional to (pages matched) ×
     (index words matched), so a broad query (有限公司, a city's name) over one index of
     35,000 enterprises takes seconds. When there are more than :data:`SHARD_RECORDS`
-    enterprises, they are therefore spread by a hash of their name (:func:`name_hash`) over
-    ``ceil(enterprises / SHARD_RECORDS)`` shards in ``pagefind/shards/<n>/``, and the main
-    index in ``pagefind/`` keeps every task, plan, item and editorial page. The search box
-    opens the main index only; it starts a shard's Pagefind instance when a query first needs
-    that shard, searches the indexes in order (main, the shard an exact name hashes to, the
-    others) and shows the first page as soon as it is settled, so a broad query waits for
-    about one shard's share. An exact name or code is answered from
-    ``pagefind/lookup/`` (:mod:`generator.publish.site.lookup`) without any shard.
+    enterprises, they are therefore split into shards of at most that many in
+    ``pagefind/shards/<n>/`` (:func:`shard_layout`: each keeps the shard it had in
+    ``previous``, new ones fill the last shard), and the main index in ``pagefind/`` keeps
+    every task, plan, item and editorial page. A shard whose pages are those of a shard of
+    ``previous`` (its key, in :data:`MEMBERS_FILE`) is that shard, linked, not indexed again:
+    a daily batch of new firms re-indexes the main index and the last shard or two. The
+    search box opens the main index only; it starts a shard's Pagefind instance when a query
+    first needs that shard, searches the indexes in order and shows the first page as soon
+    as it is settled, so a broad query waits for about one shard's share. An exact name or
+    code is answered from ``pagefind/lookup/`` (:mod:`generator.publish.site.lookup`)
+    without any shard.
     ``pagefind/gongkai-shards.json``, the routing table the box loads on opening, lists the
     indexes with the first word of each of their chunks (:func:`chunk_starts`), the page
     count of every filter value (the filter menus) and the lookup's ``bits``.
@@ -436,11 +449,12 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         model: The published model.
         site_dir: The site folder (a build's staging folder).
         progress: Show progress on stderr.
+        previous: The previous release's site, whose shards are kept and reused.
 
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
-        (pages in all indexes), ``shards``, ``lookup_files``, ``bytes`` (bundle size on disk)
-        and ``seconds``.
+        (pages in all indexes), ``shards``, ``reused`` (shards taken from ``previous``),
+        ``lookup_files``, ``bytes`` (bundle size on disk) and ``seconds``.
 
     Raises:
         BuildAbort: Pagefind failed or indexed a different number of pages, or an enterprise
@@ -451,36 +465,55 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
     shutil.rmtree(output, ignore_errors=True)
     counts = {"records": 0, "pages": 0}
     # One index when the enterprises fit in one shard, else the main index without them.
-    enterprise_shards = -(-len(model.enterprises) // SHARD_RECORDS)
-    shards = 1 if enterprise_shards <= 1 else 1 + enterprise_shards
+    earlier = previous_shards(previous / PAGEFIND_DIR / SHARDS_DIR if previous else None)
+    layout = shard_layout(
+        ("/" + record_path("enterprise", e.slug) for e in model.enterprises.values()),
+        [urls for urls, _ in earlier],
+        SHARD_RECORDS,
+    )
+    shard_of = {url: number for number, urls in enumerate(layout, 1) for url in urls}
+    shards = 1 + len(layout)
     outputs = [output] + [output / SHARDS_DIR / str(n) for n in range(1, shards)]
     expected = [0] * shards
+    digests: list[list[tuple[str, str]]] = [[] for _ in range(shards)]
     filters: dict[str, dict[str, int]] = {}
     lookup = Lookup()
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
         sources = [Path(temp) / str(n) for n in range(shards)]
         with status("正在准备搜索记录…", progress):
             for record in search_records(model):
-                shard = _shard_of(record, shards)
-                _write_search_page(sources[shard], record)
+                shard = shard_of.get(record.url, 0) if record.kind == "enterprise" else 0
+                page = render_search_page(record)
+                _write_search_page(sources[shard], record.url, page)
+                digests[shard].append((record.url, hashlib.sha256(page.encode()).hexdigest()))
                 _count_filters(filters, record)
                 if record.kind == "enterprise":
                     lookup.add(record.url, (text for text, _ in record.fields))
                 expected[shard] += 1
                 counts["records"] += 1
             for record in page_records(site_dir, _site_name(site_dir)):
-                _write_search_page(sources[0], record)
+                _write_search_page(sources[0], record.url, render_search_page(record))
                 _count_filters(filters, record)
                 expected[0] += 1
                 counts["pages"] += 1
-        with status(f"正在生成搜索索引（Pagefind，{shards} 个分片）…", progress):
+        keys = [shard_key(pages) for pages in digests]
+        kept = {key: folder for _, (key, folder) in earlier}
+        reused = [n for n in range(1, shards) if keys[n] in kept]
+        for number in reused:  # the same pages as a shard of the previous release: that shard
+            shutil.copytree(kept[keys[number]], outputs[number], copy_function=link_or_copy)
+        fresh = [n for n in range(shards) if n not in reused]
+        with status(f"正在生成搜索索引（Pagefind，{len(fresh)} 个分片）…", progress):
             try:
-                indexed = run_async(run_pagefind(list(zip(sources, outputs, strict=True))))
+                done = run_async(run_pagefind([(sources[n], outputs[n]) for n in fresh]))
             except Exception as exc:  # the service reports its errors as bare Exceptions
                 raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
+    indexed = list(expected)
+    for number, count in zip(fresh, done, strict=True):
+        indexed[number] = count
     if indexed != expected:
         raise BuildAbort(f"搜索索引各分片收录 {indexed} 个页面，应为 {expected} 个；网站未发布。")
-    for number, bundle in enumerate(outputs):
+    for number in fresh:
+        bundle = outputs[number]
         # Merged shards run on the main bundle's code: keep only their data.
         unused = _UNUSED_BUNDLE_FILES if number == 0 else _UNUSED_BUNDLE_FILES + _SHARED_FILES
         for name in unused:
@@ -488,6 +521,10 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         normalise_bundle(bundle)
         if number:
             share_runtime(bundle, output)
+            members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
+            (bundle / MEMBERS_FILE).write_text(
+                json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+            )
     with status("正在写入精确查找表…", progress):
         try:
             found = lookup.write(outputs, output / LOOKUP_DIR)
@@ -509,18 +546,11 @@ def build_search_index(model: Model, site_dir: Path, *, progress: bool = False) 
         **counts,
         "indexed": sum(indexed),
         "shards": shards,
+        "reused": len(reused),
         "lookup_files": found["files"],
         "bytes": size,
         "seconds": round(time.monotonic() - start, 2),
     }
-
-
-def _shard_of(record: SearchRecord, shards: int) -> int:
-    """Enterprises by a hash of their name's query words over shards 1 and up (as
-    ``routedIndex`` in the search box); everything else in the main index, 0."""
-    if record.kind != "enterprise" or shards == 1:
-        return 0
-    return 1 + name_hash(" ".join(query_words(record.title))) % (shards - 1)
 
 
 def _count_filters(counts: dict[str, dict[str, int]], record: SearchRecord) -> None:
@@ -531,13 +561,13 @@ def _count_filters(counts: dict[str, dict[str, int]], record: SearchRecord) -> N
             into[value] = into.get(value, 0) + 1
 
 
-def _write_search_page(source: Path, record: SearchRecord) -> None:
+def _write_search_page(source: Path, url: str, page: str) -> None:
     # The URL is a site path ("/enterprise/x/", "/about/", "/", "/a.html"); Pagefind
     # derives the same URL back from the file's path under `source`.
-    relative = record.url.lstrip("/")
+    relative = url.lstrip("/")
     path = source / (relative + "index.html" if relative.endswith("/") or not relative else relative)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_search_page(record), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
 
 
 def _site_name(site_dir: Path) -> str | None:

@@ -48,7 +48,7 @@ window.addEventListener("pageshow", function (event) {
   var SPAN = 24; // generator.search.SPAN_UNITS
   var LANGUAGE = "und"; // generator.search.INDEX_LANGUAGE
   var PAGE_SIZE = 10;
-  var NARROW = 100; // fewer hits in the routed shard: load every other shard's chunks at once
+  var NARROW = 100; // fewer hits in the first shard: load every other shard's chunks at once
   var FILTERS = [
     ["类别", "全部类别"],
     ["部门", "全部部门"],
@@ -234,10 +234,8 @@ window.addEventListener("pageshow", function (event) {
    * says so.
    */
   function query(words, filters, size, stop, hold) {
-    // The main index, then the shard an exact name would be in, then the other shards.
-    var routed = words && indexes.length > 1 ? 1 + nameHash(words) % (indexes.length - 1) : 0;
-    var order = [0].concat(routed ? [routed] : [], indexes.map(function (_, n) { return n; })
-      .filter(function (n) { return n !== 0 && n !== routed; }));
+    // The main index, then the shards in order (an exact name or code comes from the lookup).
+    var order = indexes.map(function (_, n) { return n; });
     var pinned = [];
     var pinnedIds = {};
     var looked = lookup(words, filters).then(function (hits) {
@@ -277,7 +275,7 @@ window.addEventListener("pageshow", function (event) {
         (step ? Promise.resolve() : gate).then(function () { if (!stop()) ensure(step + 1); });
         return Promise.all([searchIndex(n, words, filters, loaded[n]), looked]).then(function (found) {
           var results = found[0].filter(function (r) { return !pinnedIds[r.id]; });
-          if (n === routed && results.length < NARROW) {
+          if (step === 1 && results.length < NARROW) {
             // A narrow query needs every shard: let their chunk loads overlap.
             for (var later = step + 1; later < order.length; later++) ensure(later);
           }
