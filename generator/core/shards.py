@@ -111,9 +111,15 @@ _FORKED: tuple[Any, Any, Outputs | None] | None = None
 class Beside:
     """A call running in a process of its own (:func:`start_beside`)."""
 
-    def __init__(self, future: concurrent.futures.Future[Any], pool: Any = None) -> None:
+    def __init__(
+        self,
+        future: concurrent.futures.Future[Any],
+        pool: Any = None,
+        processes: Sequence[multiprocessing.process.BaseProcess] = (),
+    ) -> None:
         self._future = future
         self._pool = pool
+        self._processes = processes
 
     def result(self) -> Any:
         """Wait for the call and for its process to end; its value, or its error raised.
@@ -133,8 +139,9 @@ class Beside:
         if self._pool is None:
             return
         self._future.cancel()
-        for child in multiprocessing.active_children():  # the call's process, the only one left
-            child.terminate()
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -149,11 +156,13 @@ def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
     global _BESIDE
     _BESIDE = (function, args)
     try:
+        before = set(multiprocessing.active_children())
         pool = _forked_pool(1)
         future = pool.submit(_run_beside)  # forks here
+        started = [p for p in multiprocessing.active_children() if p not in before]
     finally:
         _BESIDE = None
-    return Beside(future, pool)
+    return Beside(future, pool, started)
 
 
 _BESIDE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
