@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -448,6 +447,4 @@ cli.add_command(audit_command)
 
 def main() -> None:
     """Console-script entry point: every command ends in :func:`failures.run_cli`."""
-    code = failures.run_cli(cli)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # done: Ctrl+C now would only hide the code
-    sys.exit(code)
+    sys.exit(failures.run_cli(cli))

@@ -14,6 +14,7 @@ import concurrent.futures.process
 import datetime as dt
 import errno
 import os
+import signal
 import sys
 import tempfile
 import traceback
@@ -43,15 +44,19 @@ ADVICE_REPORT = "请把该日志文件和所用命令发给 gongkai 维护者。
 
 
 def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
-    """Run ``command`` as the ``gongkai`` program and return its exit code; never raises."""
-    try:
-        with catching_interrupts():
+    """Run ``command`` as the ``gongkai`` program and return its exit code; never raises.
+
+    The program only exits after it: from then on, Ctrl+C is ignored (it would turn the exit
+    code into a bare SIGINT).
+    """
+    with catching_interrupts(then=signal.SIG_IGN):
+        try:
             code = command.main(args, prog_name="gongkai", standalone_mode=False)
-        return code if isinstance(code, int) else 0
-    except SystemExit as exc:  # the commands' own sys.exit(0 | 1)
-        return _system_exit_code(exc.code)
-    except BaseException as exc:  # noqa: BLE001 - the one place that catches everything
-        return _report(exc)
+            return code if isinstance(code, int) else 0
+        except SystemExit as exc:  # the commands' own sys.exit(0 | 1)
+            return _system_exit_code(exc.code)
+        except BaseException as exc:  # noqa: BLE001 - the one place that catches everything
+            return _report(exc)
 
 
 def _report(exc: BaseException) -> int:

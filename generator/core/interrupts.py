@@ -39,8 +39,14 @@ def interrupted() -> bool:
 
 
 @contextlib.contextmanager
-def catching_interrupts() -> Iterator[None]:
-    """Remember every SIGINT while the block runs; in the main thread only (elsewhere, as is)."""
+def catching_interrupts(then: Any = None) -> Iterator[None]:
+    """Remember every SIGINT while the block runs; in the main thread only (elsewhere, as is).
+
+    Args:
+        then: The SIGINT handler once the block ends (``signal.SIG_IGN`` for a program that
+            only exits then, so that a late Ctrl+C cannot hide its exit code); by default the
+            handler from before.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -56,7 +62,7 @@ def catching_interrupts() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous if then is None else then)
         sys.unraisablehook = unraisable
 
 
