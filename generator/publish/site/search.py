@@ -476,6 +476,9 @@ def build_search_index(
     outputs = [output] + [output / SHARDS_DIR / str(n) for n in range(1, shards)]
     expected = [0] * shards
     digests: list[list[tuple[str, str]]] = [[] for _ in range(shards)]
+    # With a previous release, each shard's pages wait in memory until its key is known:
+    # writing a page costs more than making it, and most shards are the previous ones.
+    held: dict[int, list[tuple[str, str]]] = {n: [] for n in range(1, shards)}
     filters: dict[str, dict[str, int]] = {}
     lookup = Lookup()
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
@@ -484,7 +487,10 @@ def build_search_index(
             for record in search_records(model):
                 shard = shard_of.get(record.url, 0) if record.kind == "enterprise" else 0
                 page = render_search_page(record)
-                _write_search_page(sources[shard], record.url, page)
+                if shard and earlier:  # written once it is known not to be a previous shard
+                    held[shard].append((record.url, page))
+                else:
+                    _write_search_page(sources[shard], record.url, page)
                 digests[shard].append((record.url, hashlib.sha256(page.encode()).hexdigest()))
                 _count_filters(filters, record)
                 if record.kind == "enterprise":
@@ -502,6 +508,10 @@ def build_search_index(
         for number in reused:  # the same pages as a shard of the previous release: that shard
             shutil.copytree(kept[keys[number]], outputs[number], copy_function=link_or_copy)
         fresh = [n for n in range(shards) if n not in reused]
+        for number in fresh:
+            for url, page in held.pop(number, []):
+                _write_search_page(sources[number], url, page)
+        held.clear()
         with status(f"正在生成搜索索引（Pagefind，{len(fresh)} 个分片）…", progress):
             try:
                 done = run_async(run_pagefind([(sources[n], outputs[n]) for n in fresh]))
