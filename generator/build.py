@@ -313,7 +313,7 @@ def publish_site(
             outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
             # The search index needs the model and MkDocs' pages, not the record pages: the
             # longest stage, it runs in a process of its own beside them and the feeds.
-            beside = start_beside(_search, model, staging, previous)
+            beside = start_beside(_search, model, staging, previous, outputs.previous_hashes)
             try:
                 with timed("记录页"):
                     write_records(model, outputs, shell, **shards)
@@ -348,11 +348,13 @@ def publish_site(
 
 
 def _search(
-    model: Model, staging: Path, previous: Path | None
+    model: Model, staging: Path, previous: Path | None, previous_hashes: dict[str, str]
 ) -> tuple[list[StageTime], dict[str, Any]]:
     """The search index, beside the record pages and the feeds; its timing and figures."""
     with recording_timings() as stages, timed("搜索索引"):
-        figures = build_search_index(model, staging, previous=previous)
+        figures = build_search_index(
+            model, staging, previous=previous, previous_hashes=previous_hashes
+        )
     return stages, figures
 
 

@@ -16,6 +16,7 @@ from generator.build import PROJECT_DIR
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path
 from generator.publish.site import search
+from generator.publish.site.manifest import file_hashes
 from generator.publish.site.pagefind import chunk_starts
 from generator.publish.site.search import (
     FILTER_DEPARTMENT,
@@ -230,9 +231,23 @@ def test_a_release_keeps_each_firm_in_its_shard_and_reuses_the_shards_it_leaves_
     for members in spoilt.glob(f"{PAGEFIND_DIR}/shards/*/{MEMBERS_FILE}"):
         members.write_text(members.read_text().replace('"key":"', '"key":"x'))
     assert build_search_index(model, again, previous=spoilt)["reused"] == 0
-    files = sorted(p.relative_to(today) for p in today.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
-    assert all((today / f).read_bytes() == (again / f).read_bytes() for f in files)
+    _assert_same_files(today, again)
+    # A shard edited after its manifest was written is indexed again, not reused.
+    edited, repaired = tmp_path / "edited", tmp_path / "repaired"
+    shutil.copytree(before, edited)
+    repaired.mkdir()
+    hashes = file_hashes(edited)
+    fragment = min((edited / PAGEFIND_DIR / "shards/1/fragment").iterdir())
+    fragment.write_bytes(b"edited")
+    figures = build_search_index(model, repaired, previous=edited, previous_hashes=hashes)
+    assert figures["reused"] == 1
+    _assert_same_files(today, repaired)
+
+
+def _assert_same_files(first: Path, second: Path) -> None:
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (second / f).read_bytes() for f in files)
 
 
 def _fragment_urls(bundle: Path) -> set[str]:

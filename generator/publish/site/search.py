@@ -42,7 +42,7 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -65,6 +65,7 @@ from generator.publish.site.search_shards import (
     MEMBERS_FILE,
     link_or_copy,
     previous_shards,
+    reusable_shards,
     shard_key,
     shard_layout,
 )
@@ -420,7 +421,12 @@ def render_search_page(record: SearchRecord) -> str:
 
 
 def build_search_index(
-    model: Model, site_dir: Path, *, progress: bool = False, previous: Path | None = None
+    model: Model,
+    site_dir: Path,
+    *,
+    progress: bool = False,
+    previous: Path | None = None,
+    previous_hashes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Write the Pagefind bundle for ``model`` and the editorial pages into ``site_dir/pagefind/``.
 
@@ -450,6 +456,8 @@ def build_search_index(
         site_dir: The site folder (a build's staging folder).
         progress: Show progress on stderr.
         previous: The previous release's site, whose shards are kept and reused.
+        previous_hashes: Its manifest's file hashes (read from it when not given): a shard
+            is reused only when its files are those the manifest lists.
 
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
@@ -503,10 +511,9 @@ def build_search_index(
                 expected[0] += 1
                 counts["pages"] += 1
         keys = [shard_key(pages) for pages in digests]
-        kept = {key: folder for _, (key, folder) in earlier}
-        reused = [n for n in range(1, shards) if keys[n] in kept]
-        for number in reused:  # the same pages as a shard of the previous release: that shard
-            shutil.copytree(kept[keys[number]], outputs[number], copy_function=link_or_copy)
+        reused = reusable_shards(keys, earlier, previous, previous_hashes)
+        for number, folder in reused.items():  # a previous release's shard, the same pages
+            shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
         fresh = [n for n in range(shards) if n not in reused]
         for number in fresh:
             for url, page in held.pop(number, []):

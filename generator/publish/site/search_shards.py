@@ -14,8 +14,11 @@ import importlib.metadata
 import json
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+
+from generator.core.outputs import file_sha256
+from generator.publish.site.manifest import read_manifest
 
 MEMBERS_FILE = "gongkai-members.json"
 """In each shard's folder: its key (:func:`shard_key`) and its enterprises' URLs, from which
@@ -68,6 +71,40 @@ def previous_shards(folder: Path | None) -> list[tuple[list[str], tuple[str, Pat
         except (OSError, ValueError, KeyError, TypeError):
             return []
     return found
+
+
+def reusable_shards(
+    keys: Sequence[str],
+    earlier: Sequence[tuple[list[str], tuple[str, Path]]],
+    site: Path | None,
+    hashes: Mapping[str, str] | None,
+) -> dict[int, Path]:
+    """The shards (numbered from 1, as ``keys``) whose pages are those of a previous shard
+    (:func:`previous_shards` of ``site``) that is intact: that shard's folder.
+
+    ``hashes`` are the previous site's manifest, read from it when not given.
+    """
+    kept = {key: folder for _, (key, folder) in earlier}
+    candidates = {n: kept[key] for n, key in enumerate(keys) if n and key in kept}
+    if not candidates or site is None:
+        return {}
+    listed = read_manifest(site) if hashes is None else hashes
+    return {n: folder for n, folder in candidates.items() if shard_intact(folder, site, listed)}
+
+
+def shard_intact(shard: Path, site: Path, hashes: Mapping[str, str]) -> bool:
+    """Whether a previous release's shard folder holds exactly the files its site's manifest
+    lists there, with their bytes (the site may have been edited after the manifest was
+    written); only then is it reused."""
+    prefix = shard.relative_to(site).as_posix() + "/"
+    listed = {path: digest for path, digest in hashes.items() if path.startswith(prefix)}
+    files = [p for p in shard.rglob("*") if p.is_file()]
+    if len(files) != len(listed):
+        return False
+    try:
+        return all(listed.get(p.relative_to(site).as_posix()) == file_sha256(p) for p in files)
+    except OSError:
+        return False
 
 
 def shard_key(pages: list[tuple[str, str]]) -> str:
