@@ -142,7 +142,7 @@ def test_ctrl_c_during_a_build_exits_130_and_leaves_the_site_and_no_folders(tmp_
     data = _small_data(tmp_path)
     assert _gongkai(tmp_path, "build", str(data), "--out", "site", "--no-progress").returncode == 1
     for _ in range(3):  # again if the build was done before the signal reached it (a busy machine)
-        before = (tmp_path / "site" / "gongkai-manifest.json").read_bytes()
+        before = (tmp_path / "site").stat().st_ino  # not published: the same folder
         build = subprocess.Popen(
             [sys.executable, "-m", "generator", "build", str(data), "--out", "site", "--no-progress"],
             cwd=tmp_path, env=_env(tmp_path, SOURCE_DATE_EPOCH="1700000000"), text=True,
@@ -157,7 +157,7 @@ def test_ctrl_c_during_a_build_exits_130_and_leaves_the_site_and_no_folders(tmp_
             break
     assert build.returncode == 130, stderr
     assert "已中断（Ctrl+C）" in stderr and "Traceback" not in stderr
-    assert (tmp_path / "site" / "gongkai-manifest.json").read_bytes() == before
+    assert (tmp_path / "site").stat().st_ino == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
 
 
@@ -195,7 +195,7 @@ def test_an_interrupt_swallowed_or_in_an_idle_worker_still_stops_the_build(
     and never told as another failure (an idle worker that it ends, a cleanup it breaks)."""
     data = _small_data(tmp_path)
     assert _gongkai(tmp_path, "build", str(data), "--out", "site", "--no-progress").returncode == 1
-    before = (tmp_path / "site" / "gongkai-manifest.json").read_bytes()
+    before = (tmp_path / "site").stat().st_ino  # not published: the same folder
     script = textwrap.dedent(INTERRUPTING_BUILD).replace("{where}", where)
     build = subprocess.run(
         [sys.executable, "-c", script, "build", str(data), "--out", "site", "--no-progress"],
@@ -205,7 +205,42 @@ def test_an_interrupt_swallowed_or_in_an_idle_worker_still_stops_the_build(
     assert build.returncode == 130, build.stderr
     assert "已中断（Ctrl+C）" in build.stderr and "Traceback" not in build.stderr
     assert "详细信息已写入日志" not in build.stderr
-    assert (tmp_path / "site" / "gongkai-manifest.json").read_bytes() == before
+    assert (tmp_path / "site").stat().st_ino == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+
+
+SWAP_INTERRUPTED = """
+import os, signal, sys
+import generator.build as build
+from generator.cli import commands
+
+swap = build.swap_into_place
+
+def interrupted_swap(*args):
+    os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C as the new site goes in
+    swap(*args)
+
+build.swap_into_place = interrupted_swap
+sys.argv = ["gongkai", *sys.argv[1:]]
+commands.main()
+"""
+
+
+def test_ctrl_c_once_the_new_site_goes_in_finishes_the_publish(tmp_path: Path) -> None:
+    """Once swapped in, the new site is published: the swap and the old site's removal finish,
+    and the build ends as it would have, not with a message that it published nothing."""
+    data = _small_data(tmp_path)
+    assert _gongkai(tmp_path, "build", str(data), "--out", "site", "--no-progress").returncode == 1
+    before = (tmp_path / "site").stat().st_ino  # a publish swaps another folder in
+    build = subprocess.run(
+        [sys.executable, "-c", SWAP_INTERRUPTED, "build", str(data), "--out", "site", "--no-progress"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+        env=_env(tmp_path, SOURCE_DATE_EPOCH="1700000000"),
+    )  # fmt: skip
+    assert build.returncode == 1, build.stderr
+    assert "网站已生成" in build.stdout and "已中断" not in build.stderr
+    assert (tmp_path / "site").stat().st_ino != before
+    assert (tmp_path / "site" / "index.html").is_file()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
 
 
