@@ -33,11 +33,6 @@ INTERRUPTED_EXIT = 130
 _state = {"interrupted": False, "deferred": False}
 
 
-def interrupted() -> bool:
-    """Whether SIGINT has arrived since :func:`catching_interrupts` began."""
-    return _state["interrupted"]
-
-
 @contextlib.contextmanager
 def catching_interrupts(then: Any = None) -> Iterator[None]:
     """Remember every SIGINT while the block runs; in the main thread only (elsewhere, as is).

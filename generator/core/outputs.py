@@ -97,14 +97,20 @@ def same_file_kept(source: Path, target: Path, digest: str) -> bool:
         if target.exists() and os.path.samestat(source.stat(), target.stat()):
             return True  # already that very file (a rename onto it would do nothing)
         temporary = target.with_name(f".{target.name}.kept")
-        try:
-            os.link(source, temporary)
-        except OSError:  # another file system, or no hard links there
-            shutil.copy2(source, temporary)
+        link_or_copy(source, temporary)
         os.replace(temporary, target)
     except OSError:
         return False
     return True
+
+
+def link_or_copy(source: str | Path, target: str | Path) -> None:
+    """A hard link to ``source`` at ``target``, or on another file system (or one without
+    hard links) a copy that keeps the file's time."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def file_sha256(path: Path) -> str:

@@ -50,6 +50,7 @@ from typing import Any
 
 from generator.core.console import status
 from generator.core.errors import BuildAbort
+from generator.core.outputs import link_or_copy
 from generator.core.schemas import split_outcomes
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
@@ -63,7 +64,6 @@ from generator.publish.site.pagefind import (
 )
 from generator.publish.site.search_shards import (
     MEMBERS_FILE,
-    link_or_copy,
     previous_shards,
     reusable_shards,
     shard_key,
