@@ -19,13 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
-from generator.core.console import StageTime, add_stages, recording_timings, status, timed
+from generator.core.console import status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.interrupts import interrupts_deferred, stop_if_interrupted
 from generator.core.outputs import Outputs
 from generator.core.settings import load_settings
-from generator.core.shards import local_workers, start_beside
-from generator.core.swap import recover_output, staging_area, swap_into_place
+from generator.core.shards import local_workers
+from generator.core.swap import Staging, recover_output, staging_area, swap_into_place
 from generator.core.workdays import load_calendar
 from generator.draws.commitment import to_stderr
 from generator.draws.published import attach_draws, load_draws, publish_draws
@@ -54,7 +54,7 @@ from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
 from generator.publish.site.open_data import render_open_data_json_ld
 from generator.publish.site.pages import write_generated_pages
 from generator.publish.site.records import read_shell, write_records, write_shell_source
-from generator.publish.site.search import build_search_index
+from generator.publish.site.search_beside import SearchBeside
 from generator.publish.site.sitemap import write_sitemap
 from generator.publish.site.statistics_downloads import members_table, statistics_table
 from generator.publish.site.zensical_site import build_with_zensical
@@ -152,32 +152,39 @@ def build_site(
         if corrections_file.resolve().is_relative_to(out_dir.resolve()):
             raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
         write_corrections(validated, data_dir, corrections_file)
-    with timed("记录与统计"):
-        model = build_model(validated.public_tables(), validated.data_as_of)
-        draws = load_draws(data_dir)
-        attach_draws(model, draws)
-        attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
-        model.objection = dict(load_settings(data_dir).objection)
-        statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
-        notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
-    check_deletions(notes, allow=allow_mass_deletion)
-    for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])) if last else []:
-        to_stderr(warning)
-    publish_site(
-        public_report(report),
-        out_dir,
-        model=model,
-        statistics=statistics,
-        progress=progress,
-        config_file=config_file,
-        notes=notes,
-        draws=draws,
-        workers=workers,
-        scheduler=scheduler,
-        previous=previous,
-        changed_files=changed_files,
-        engine=engine,
-    )
+    hashes = read_manifest(previous) if previous is not None else None
+    with staging_area(out_dir.absolute()) as area, contextlib.ExitStack() as beside:
+        with timed("记录与统计"):
+            model = build_model(validated.public_tables(), validated.data_as_of)
+            draws = load_draws(data_dir)
+            attach_draws(model, draws)
+            attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
+            model.objection = dict(load_settings(data_dir).objection)
+            # The search index needs this much of the model only: from here on it is built
+            # beside the statistics, the downloads and MkDocs (stopped if the build fails).
+            search = beside.enter_context(SearchBeside(model, area, previous, hashes))
+            statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
+            notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
+        check_deletions(notes, allow=allow_mass_deletion)
+        if last is not None:
+            for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])):
+                to_stderr(warning)
+        publish_site(
+            public_report(report),
+            out_dir,
+            model=model,
+            statistics=statistics,
+            progress=progress,
+            config_file=config_file,
+            notes=notes,
+            draws=draws,
+            workers=workers,
+            scheduler=scheduler,
+            previous=previous,
+            changed_files=changed_files,
+            engine=engine,
+            staged=(area, search, hashes),
+        )
     if cache is not None:
         cache.prune()
     return report
@@ -216,6 +223,7 @@ def publish_site(
     previous: Path | None = None,
     changed_files: Path | None = None,
     engine: str = "mkdocs",
+    staged: tuple[Staging, SearchBeside, dict[str, str] | None] | None = None,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -237,6 +245,9 @@ def publish_site(
             it was there (:func:`generator.publish.site.manifest.keep_unchanged`), and what
             changed is told on stderr and written to ``changed_files`` if given.
         engine: ``mkdocs`` or ``zensical`` (see :func:`build_site`).
+        staged: The staging area of ``out_dir`` that :func:`build_site` holds, the search
+            index it started there, and ``previous``'s manifest; by default this call
+            stages the site itself and starts the index here.
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -253,7 +264,13 @@ def publish_site(
     _check_out_dir(out_dir, inputs=(config_file.parent,), inside=())
     shards = {"workers": workers or _workers(model), "scheduler": scheduler}
     source_date_epoch()
-    with staging_area(out_dir) as area:
+    with contextlib.ExitStack() as stack:
+        if staged is None:
+            area = stack.enter_context(staging_area(out_dir))
+            hashes = read_manifest(previous) if previous is not None else None
+            search = stack.enter_context(SearchBeside(model, area, previous, hashes))
+        else:
+            area, search, hashes = staged
         # Beside out_dir, on its file system, so the swap is a rename. MkDocs empties its site
         # folder when it starts, and the pages must show the downloads' sizes and hashes: so
         # the downloads are written apart first and moved in after MkDocs.
@@ -308,27 +325,22 @@ def publish_site(
             # Cut the shell page out first: the search index reads every editorial page, and
             # the shell is not one.
             shell = read_shell(staging, config.site_name)
+            # The search index reads MkDocs' pages (the record pages come from the model): its
+            # main index is made now, beside the record pages and the feeds.
+            search.pages_ready()
             # Record pages and feeds are hashed as they are written, and each one the
             # previous site has with the same bytes is that file, taken over.
-            outputs = Outputs(staging, previous, read_manifest(previous) if previous else None)
-            # The search index needs the model and MkDocs' pages, not the record pages: the
-            # longest stage, it runs in a process of its own beside them and the feeds.
-            beside = start_beside(_search, model, staging, previous, outputs.previous_hashes)
-            try:
-                with timed("记录页"):
-                    write_records(model, outputs, shell, **shards)
-                with timed("订阅源"):
-                    write_feeds(model, outputs, site_url=config.site_url, site_name=config.site_name)
-                with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
-                    write_sitemap(staging, model, config.site_url)
-            except BaseException:  # never remove the staging folder under a running stage
-                beside.stop()
-                raise
-            stages, search = beside.result()
-            add_stages(stages)
-            if previous is not None and search["shards"] > 1:
+            outputs = Outputs(staging, previous, hashes)
+            with timed("记录页"):
+                write_records(model, outputs, shell, **shards)
+            with timed("订阅源"):
+                write_feeds(model, outputs, site_url=config.site_url, site_name=config.site_name)
+            with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
+                write_sitemap(staging, model, config.site_url)
+            figures = search.finish()
+            if previous is not None and figures["shards"] > 1:
                 to_stderr(
-                    f"搜索索引：{search['shards'] - 1} 个分片中 {search['reused']} 个与上一版相同，"
+                    f"搜索索引：{figures['shards'] - 1} 个分片中 {figures['reused']} 个与上一版相同，"
                     "直接沿用；其余分片和主索引重新生成。"
                 )
         if not config.site_url:
@@ -345,17 +357,6 @@ def publish_site(
         stop_if_interrupted()  # Ctrl+C, even one a finalizer swallowed, publishes nothing
         with timed("替换网站目录"), interrupts_deferred():  # swapped in, it is published: finish
             swap_into_place(staging, out_dir, area.path("old"))
-
-
-def _search(
-    model: Model, staging: Path, previous: Path | None, previous_hashes: dict[str, str]
-) -> tuple[list[StageTime], dict[str, Any]]:
-    """The search index, beside the record pages and the feeds; its timing and figures."""
-    with recording_timings() as stages, timed("搜索索引"):
-        figures = build_search_index(
-            model, staging, previous=previous, previous_hashes=previous_hashes
-        )
-    return stages, figures
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

@@ -58,7 +58,7 @@ def test_a_half_written_staging_folder_is_never_published(tmp_path: Path) -> Non
 
 def test_folders_of_dead_builds_go_and_those_of_a_running_build_stay(tmp_path: Path) -> None:
     out = _site(tmp_path / "site", "published")
-    for suffix in ("new", "data", "old", "lock"):  # a build killed in its swap (lock file left)
+    for suffix in ("new", "data", "search", "old", "lock"):  # killed in its swap (lock file left)
         _folder(out, DEAD, suffix).mkdir() if suffix != "lock" else _folder(
             out, DEAD, suffix
         ).touch()

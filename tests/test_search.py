@@ -144,17 +144,21 @@ def test_withheld_and_internal_fields_never_reach_the_index_input(model: Model, 
     assert not any(value.lower() in rendered.lower() for value in secret.values())
 
 
+ARTICLE = (
+    '<html><head><title>关于 - 示例站</title></head><body><nav>导航 首页</nav>'
+    '<article class="md-content__inner md-typeset"><h1 id="x">关于本站<a class="headerlink"'
+    ' href="#x">¶</a></h1><p>数据质量报告说明</p><script>var x = "脚本";</script>'
+    "</article><footer>页脚</footer></body></html>"
+)
+"""An editorial page as Material writes it: navigation, article, permalink, script, footer."""
+
+
 def test_editorial_pages_are_read_without_boilerplate(tmp_path: Path) -> None:
-    article = (
-        '<html><head><title>关于 - 示例站</title></head><body><nav>导航 首页</nav>'
-        '<article class="md-content__inner md-typeset"><h1 id="x">关于本站<a class="headerlink"'
-        ' href="#x">¶</a></h1><p>数据质量报告说明</p><script>var x = "脚本";</script>'
-        "</article><footer>页脚</footer></body></html>"
-    )
+    article = ARTICLE
     for path in ("about/index.html", "404.html", "enterprise/x/index.html", "pagefind/a.html"):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(article, encoding="utf-8")
-    pages = list(page_records(tmp_path, "示例站"))
+    pages = list(page_records(tmp_path))
     assert [(p.url, p.title) for p in pages] == [("/about/", "关于本站")]
     text = " ".join(t for t, _ in pages[0].fields)
     assert "数据质量报告说明" in text
@@ -242,6 +246,35 @@ def test_a_release_keeps_each_firm_in_its_shard_and_reuses_the_shards_it_leaves_
     figures = build_search_index(model, repaired, previous=edited, previous_hashes=hashes)
     assert figures["reused"] == 1
     _assert_same_files(today, repaired)
+
+
+@pytest.mark.slow
+def test_shards_are_indexed_before_mkdocs_writes_the_pages(
+    model: Model, tmp_path: Path, monkeypatch
+) -> None:
+    """The build starts the index as soon as the model is ready: the enterprise shards are
+    made while MkDocs has yet to write a page, the main index with the pages written since;
+    the bundle, made apart from the site folder, is what indexing afterwards gives."""
+    monkeypatch.setattr(search, "SHARD_RECORDS", 300)
+    early, late, bundles = tmp_path / "early", tmp_path / "late", tmp_path / "bundles"
+    early.mkdir()
+    seen: dict[str, object] = {}
+
+    def pages_ready() -> None:
+        made = bundles / PAGEFIND_DIR
+        seen["shards"] = sorted(p.parent.name for p in made.glob("shards/*/pagefind-entry.json"))
+        seen["main"] = (made / "pagefind-entry.json").exists()
+        (early / "about").mkdir()  # MkDocs writes its pages now
+        (early / "about/index.html").write_text(ARTICLE, encoding="utf-8")
+
+    figures = build_search_index(model, early, bundle_dir=bundles, pages_ready=pages_ready)
+    assert seen == {"shards": ["1", "2", "3"], "main": False}
+    assert figures["pages"] == 1 and "/about/" in _fragment_urls(bundles / PAGEFIND_DIR)
+    assert not (early / PAGEFIND_DIR).exists()
+    (late / "about").mkdir(parents=True)
+    (late / "about/index.html").write_text(ARTICLE, encoding="utf-8")
+    build_search_index(model, late)
+    _assert_same_files(bundles / PAGEFIND_DIR, late / PAGEFIND_DIR)
 
 
 def _assert_same_files(first: Path, second: Path) -> None:

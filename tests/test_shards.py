@@ -3,6 +3,10 @@ forked processes and on a Dask cluster (a real ``LocalCluster`` of worker proces
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -117,3 +121,41 @@ def test_timings_total_elapsed_time_when_stages_overlap():
     assert "同时运行" in table
     alone = timings_table([StageTime("读取与校验", 10, 10, 100, start=0)])
     assert "同时运行" not in alone
+
+
+_WAITING_BESIDE = """
+import os, sys, time
+from generator.core.shards import BesideSignal, start_beside
+
+def wait(signal, path):
+    with open(path + ".tmp", "w") as handle:
+        handle.write(str(os.getpid()))
+    os.rename(path + ".tmp", path)
+    signal.wait()
+
+signal = BesideSignal()
+start_beside(wait, signal, sys.argv[1])
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+os.kill(os.getpid(), 9)  # the build is killed while its search waits for MkDocs' pages
+"""
+
+
+def test_a_call_waiting_beside_a_killed_build_ends_too(tmp_path):
+    pid_file = tmp_path / "pid"
+    done = subprocess.run([sys.executable, "-c", _WAITING_BESIDE, str(pid_file)], check=False)
+    assert done.returncode == -signal.SIGKILL
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 30
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _running(pid), "the process beside the killed build is still waiting"
+
+
+def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (an exited one not yet reaped is a zombie)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status

@@ -19,6 +19,7 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -113,20 +114,27 @@ class Beside:
 
     def __init__(
         self,
-        future: concurrent.futures.Future[Any],
+        future: concurrent.futures.Future[Any] | None,
         pool: Any = None,
         processes: Sequence[multiprocessing.process.BaseProcess] = (),
+        call: tuple[Callable[..., Any], tuple[Any, ...]] | None = None,
     ) -> None:
         self._future = future
         self._pool = pool
         self._processes = processes
+        self._call = call
 
     def result(self) -> Any:
         """Wait for the call and for its process to end; its value, or its error raised.
 
         The process is reaped here, between stages, so that ``--timings`` counts its CPU
         time once (the call times itself) and not again in the stage running when it ends.
+        Without a process of its own, the call runs here.
         """
+        if self._future is None:
+            assert self._call is not None
+            function, args = self._call
+            return function(*args)
         try:
             return self._future.result()
         finally:
@@ -147,12 +155,10 @@ class Beside:
 
 def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
     """Start ``function(*args)`` in one process forked now, to run beside this one's next
-    stage; its arguments reach it by memory, not pickled. Without ``fork`` it runs at once
-    (and its errors are raised at once)."""
+    stages; its arguments reach it by memory, not pickled. Without ``fork`` it runs when its
+    result is asked for (:meth:`Beside.result`)."""
     if "fork" not in multiprocessing.get_all_start_methods():
-        done: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        done.set_result(function(*args))
-        return Beside(done)
+        return Beside(None, call=(function, args))
     global _BESIDE
     _BESIDE = (function, args)
     try:
@@ -166,6 +172,30 @@ def start_beside(function: Callable[..., Any], *args: Any) -> Beside:
 
 
 _BESIDE: tuple[Callable[..., Any], tuple[Any, ...]] | None = None
+
+
+class BesideSignal:
+    """An event this process sets and a call :func:`start_beside` started waits for.
+
+    The waiter ends quietly if this process is gone first (killed), rather than waiting for
+    ever: a killed build leaves no process behind.
+    """
+
+    def __init__(self) -> None:
+        self._owner = os.getpid()
+        forked = "fork" in multiprocessing.get_all_start_methods()
+        self._event = multiprocessing.get_context("fork").Event() if forked else threading.Event()
+
+    def set(self) -> None:
+        self._event.set()
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self) -> None:
+        while not self._event.wait(1.0):
+            if os.getpid() != self._owner and os.getppid() != self._owner:
+                os._exit(1)
 
 
 def _forked_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:

@@ -1,7 +1,8 @@
 """Replace an output folder in one step, and clean up after builds that were killed.
 
-A build writes into temporary folders beside the output, ``.{name}.{token}.new`` (the site) and
-``.{name}.{token}.data`` (the downloads), while it holds a lock on ``.{name}.{token}.lock``
+A build writes into temporary folders beside the output, ``.{name}.{token}.new`` (the site),
+``.{name}.{token}.data`` (the downloads) and ``.{name}.{token}.search`` (the search index), while
+it holds a lock on ``.{name}.{token}.lock``
 (:func:`staging_area`). When the new folder is complete, :func:`swap_into_place` exchanges it
 with the output in one ``renameat2(RENAME_EXCHANGE)`` on Linux, so the output path always holds
 a whole site, old or new. Where that call is missing (other systems, some network file
@@ -29,7 +30,7 @@ from typing import IO
 
 from generator.core.errors import GongkaiError
 
-TEMPORARY = ("new", "data", "old")
+TEMPORARY = ("new", "data", "search", "old")
 """The temporary folders a build may leave beside its output, by suffix."""
 
 NEARLY_FULL = 16 * 2**20

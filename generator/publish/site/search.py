@@ -42,9 +42,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,7 @@ from generator.publish.site.pagefind import (
     run_pagefind,
     share_runtime,
 )
+from generator.publish.site.search_pages import editorial_pages
 from generator.publish.site.search_shards import (
     MEMBERS_FILE,
     previous_shards,
@@ -105,7 +105,6 @@ KIND_LABELS = {
 
 SKIPPED_TOP = frozenset((*RECORD_KINDS, NOTICE_KIND, PAGEFIND_DIR, "assets", "search", "record", "data"))
 """Top-level site folders that hold no editorial page to index."""
-SKIPPED_PAGES = frozenset(("404.html",))
 
 # Weights are Pagefind's data-pagefind-weight (default 1, at most 10).
 WEIGHT_CODE = 10
@@ -271,95 +270,16 @@ def _filters(
 # Records from the editorial pages
 
 
-class _ArticleText(HTMLParser):
-    """The title and text of a Material page's article, without permalinks or scripts."""
-
-    SKIP = frozenset(("script", "style", "template", "svg", "noscript"))
-    VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                      "meta", "source", "track", "wbr"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.depth = 0  # open elements inside the article (0: outside)
-        self.skip_depth = 0  # open elements inside a skipped element
-        self.in_h1 = False
-        self.in_title = False
-        self.title: list[str] = []
-        self.h1: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.VOID:
-            return
-        classes = (dict(attrs).get("class") or "").split()
-        if self.depth == 0:
-            if tag == "article" and "md-content__inner" in classes:
-                self.depth = 1
-            elif tag == "title":
-                self.in_title = True
-            return
-        self.depth += 1
-        if self.skip_depth:
-            self.skip_depth += 1
-        elif tag in self.SKIP or "headerlink" in classes or "data-pagefind-ignore" in dict(attrs):
-            self.skip_depth = 1
-        elif tag == "h1" and not self.h1:
-            self.in_h1 = True
-        if tag in ("p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "div", "br"):
-            self.text.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.VOID:
-            return
-        if tag == "title":
-            self.in_title = False
-        if self.depth == 0:
-            return
-        self.depth -= 1
-        if self.skip_depth:
-            self.skip_depth -= 1
-        if tag == "h1":
-            self.in_h1 = False
-        self.text.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if self.in_title and self.depth == 0:
-            self.title.append(data)
-        if self.depth and not self.skip_depth:
-            self.text.append(data)
-            if self.in_h1:
-                self.h1.append(data)
-
-
-def page_records(site_dir: Path, site_name: str | None = None) -> Iterator[SearchRecord]:
-    """The editorial pages MkDocs built into ``site_dir``, as search records, sorted by URL.
-
-    Record folders, the Pagefind bundle, assets and ``404.html`` are skipped, as is any page
-    without a Material article (a redirect, say).
-    """
-    # Record folders hold 10⁵ pages at province scale: skipped without walking them.
-    tops = [p for p in site_dir.iterdir() if p.name not in SKIPPED_TOP]
-    pages = [p for top in tops for p in ([top] if top.is_file() else top.rglob("*.html"))]
-    for path in sorted(p for p in pages if p.suffix == ".html"):
-        relative = path.relative_to(site_dir)
-        if relative.as_posix() in SKIPPED_PAGES:
-            continue
-        parser = _ArticleText()
-        parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-        parser.close()
-        text = _squash("".join(parser.text))
-        if not text:
-            continue
-        title = _squash("".join(parser.h1)) or _page_title("".join(parser.title), site_name)
-        url = "/" + relative.as_posix()
-        if url.endswith("/index.html") or url == "/index.html":
-            url = url[: -len("index.html")]
+def page_records(site_dir: Path) -> Iterator[SearchRecord]:
+    """The editorial pages MkDocs built into ``site_dir``, as search records, sorted by URL
+    (:func:`~generator.publish.site.search_pages.editorial_pages`)."""
+    for page in editorial_pages(site_dir, SKIPPED_TOP):
         yield SearchRecord(
-            url=url,
-            title=title,
+            url=page.url,
+            title=page.title,
             kind="page",
-            fields=[(title, WEIGHT_NAME), (text[:MAX_PAGE_CHARS], WEIGHT_TEXT)],
-            meta=_meta(excerpt=_excerpt(text, title), heading=_heading_words(title)),
+            fields=[(page.title, WEIGHT_NAME), (page.text[:MAX_PAGE_CHARS], WEIGHT_TEXT)],
+            meta=_meta(excerpt=_excerpt(page.text, page.title), heading=_heading_words(page.title)),
             filters=_filters("page"),
         )
 
@@ -371,17 +291,6 @@ def _heading_words(title: str) -> str:
     数据质量报告 comes before the records that merely share a word with it (成品油质量的检查):
     editorial pages are long, and Pagefind's ranking otherwise prefers short pages."""
     return " ".join(word + WORD_END for word in search_words(title))
-
-
-def _squash(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _page_title(title: str, site_name: str | None) -> str:
-    title = _squash(title)
-    if site_name and title.endswith(" - " + site_name):
-        title = title[: -len(site_name) - 3]
-    return title
 
 
 def _excerpt(text: str, title: str, length: int = 90) -> str:
@@ -427,11 +336,14 @@ def build_search_index(
     progress: bool = False,
     previous: Path | None = None,
     previous_hashes: Mapping[str, str] | None = None,
+    bundle_dir: Path | None = None,
+    pages_ready: Callable[[], object] | None = None,
 ) -> dict[str, Any]:
     """Write the Pagefind bundle for ``model`` and the editorial pages into ``site_dir/pagefind/``.
 
-    Call it once the editorial pages (MkDocs) are in ``site_dir``; record pages need not be
-    there, as their records come from the model. An existing bundle is replaced.
+    Call it once the editorial pages (MkDocs) are in ``site_dir``, or give ``pages_ready``;
+    record pages need not be there, as their records come from the model. An existing bundle
+    is replaced.
 
     Pagefind ranks the pages a query matches in time proportional to (pages matched) ×
     (index words matched), so a broad query (有限公司, a city's name) over one index of
@@ -458,6 +370,11 @@ def build_search_index(
         previous: The previous release's site, whose shards are kept and reused.
         previous_hashes: Its manifest's file hashes (read from it when not given): a shard
             is reused only when its files are those the manifest lists.
+        bundle_dir: Make ``pagefind/`` there instead of in ``site_dir`` (MkDocs empties its
+            site folder when it starts: the build moves the bundle in afterwards).
+        pages_ready: Called once the enterprise shards are indexed, before the editorial
+            pages are read; returns when they are in ``site_dir``. So the shards, most of the
+            work, are indexed while the build still writes the downloads and runs MkDocs.
 
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
@@ -469,7 +386,7 @@ def build_search_index(
             is missing from its index.
     """
     start = time.monotonic()
-    output = site_dir / PAGEFIND_DIR
+    output = (bundle_dir or site_dir) / PAGEFIND_DIR
     shutil.rmtree(output, ignore_errors=True)
     counts = {"records": 0, "pages": 0}
     # One index when the enterprises fit in one shard, else the main index without them.
@@ -505,48 +422,36 @@ def build_search_index(
                     lookup.add(record.url, (text for text, _ in record.fields))
                 expected[shard] += 1
                 counts["records"] += 1
-            for record in page_records(site_dir, _site_name(site_dir)):
-                _write_search_page(sources[0], record.url, render_search_page(record))
-                _count_filters(filters, record)
-                expected[0] += 1
-                counts["pages"] += 1
-        keys = [shard_key(pages) for pages in digests]
+        # Shard 0, the main index, holds the editorial pages and is never a previous one.
+        keys = [""] + [shard_key(pages) for pages in digests[1:]]
         reused = reusable_shards(keys, earlier, previous, previous_hashes)
         for number, folder in reused.items():  # a previous release's shard, the same pages
             shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
-        fresh = [n for n in range(shards) if n not in reused]
+        fresh = [n for n in range(1, shards) if n not in reused]
         for number in fresh:
             for url, page in held.pop(number, []):
                 _write_search_page(sources[number], url, page)
         held.clear()
-        with status(f"正在生成搜索索引（Pagefind，{len(fresh)} 个分片）…", progress):
-            try:
-                done = run_async(run_pagefind([(sources[n], outputs[n]) for n in fresh]))
-            except Exception as exc:  # the service reports its errors as bare Exceptions
-                raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
-    indexed = list(expected)
-    for number, count in zip(fresh, done, strict=True):
-        indexed[number] = count
-    if indexed != expected:
-        raise BuildAbort(f"搜索索引各分片收录 {indexed} 个页面，应为 {expected} 个；网站未发布。")
-    for number in fresh:
-        bundle = outputs[number]
-        # Merged shards run on the main bundle's code: keep only their data.
-        unused = _UNUSED_BUNDLE_FILES if number == 0 else _UNUSED_BUNDLE_FILES + _SHARED_FILES
-        for name in unused:
-            (bundle / name).unlink(missing_ok=True)
-        normalise_bundle(bundle)
-        if number:
-            share_runtime(bundle, output)
+        done = dict(zip(fresh, _index(sources, outputs, fresh, progress), strict=True))
+        for number in fresh:
+            _tidy_bundle(outputs[number], number, expected[number], done[number])
             members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
-            (bundle / MEMBERS_FILE).write_text(
-                json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+            (outputs[number] / MEMBERS_FILE).write_text(
+                json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n",
+                encoding="utf-8",
             )
-    with status("正在写入精确查找表…", progress):
-        try:
-            found = lookup.write(outputs, output / LOOKUP_DIR)
-        except ValueError as exc:
-            raise BuildAbort(f"精确查找表生成失败，网站未发布：{exc}") from exc
+        found = _write_lookup(lookup, outputs[1:], output, progress) if shards > 1 else None
+        if pages_ready is not None:
+            pages_ready()
+        for record in page_records(site_dir):
+            _write_search_page(sources[0], record.url, render_search_page(record))
+            _count_filters(filters, record)
+            expected[0] += 1
+            counts["pages"] += 1
+        _tidy_bundle(output, 0, expected[0], _index(sources, outputs, [0], progress)[0])
+    for number in fresh:  # the main bundle's runtime exists now
+        share_runtime(outputs[number], output)
+    found = found or _write_lookup(lookup, outputs, output, progress)
     manifest = {
         "indexes": [
             {"path": "" if n == 0 else f"{SHARDS_DIR}/{n}/", "chunks": chunk_starts(bundle)}
@@ -561,13 +466,45 @@ def build_search_index(
     size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
     return {
         **counts,
-        "indexed": sum(indexed),
+        "indexed": sum(expected),
         "shards": shards,
         "reused": len(reused),
         "lookup_files": found["files"],
         "bytes": size,
         "seconds": round(time.monotonic() - start, 2),
     }
+
+
+def _index(
+    sources: list[Path], outputs: list[Path], numbers: list[int], progress: bool
+) -> list[int]:
+    """Index the shards ``numbers`` with Pagefind; the page count of each."""
+    if not numbers:
+        return []
+    with status(f"正在生成搜索索引（Pagefind，{len(numbers)} 个分片）…", progress):
+        try:
+            return run_async(run_pagefind([(sources[n], outputs[n]) for n in numbers]))
+        except Exception as exc:  # the service reports its errors as bare Exceptions
+            raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
+
+
+def _tidy_bundle(bundle: Path, number: int, expected: int, indexed: int) -> None:
+    """Check that Pagefind indexed every page of index ``number``; drop the files the site
+    does not use (a shard runs on the main bundle's code) and make the rest stable."""
+    if indexed != expected:
+        raise BuildAbort(f"搜索索引第 {number} 个分片收录 {indexed} 个页面，应为 {expected} 个；网站未发布。")
+    for name in _UNUSED_BUNDLE_FILES if number == 0 else _UNUSED_BUNDLE_FILES + _SHARED_FILES:
+        (bundle / name).unlink(missing_ok=True)
+    normalise_bundle(bundle)
+
+
+def _write_lookup(lookup: Lookup, bundles: list[Path], output: Path, progress: bool) -> dict[str, int]:
+    """The exact-match lookup files, from the enterprises' pages in ``bundles``."""
+    with status("正在写入精确查找表…", progress):
+        try:
+            return lookup.write(bundles, output / LOOKUP_DIR)
+        except ValueError as exc:
+            raise BuildAbort(f"精确查找表生成失败，网站未发布：{exc}") from exc
 
 
 def _count_filters(counts: dict[str, dict[str, int]], record: SearchRecord) -> None:
@@ -585,12 +522,3 @@ def _write_search_page(source: Path, url: str, page: str) -> None:
     path = source / (relative + "index.html" if relative.endswith("/") or not relative else relative)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
-
-
-def _site_name(site_dir: Path) -> str | None:
-    """The site name, from the home page's ``<title>`` (MkDocs titles pages "X - site")."""
-    home = site_dir / "index.html"
-    if not home.is_file():
-        return None
-    match = re.search(r"<title>(.*?)</title>", home.read_text(encoding="utf-8"), re.DOTALL)
-    return html.unescape(match.group(1)).strip() if match else None

@@ -1,0 +1,111 @@
+"""The search index built in a process of its own, from the moment the model is ready.
+
+Most of the index is the enterprise shards, and they need only the model; the main index
+also holds the editorial pages, which exist only once MkDocs has run. So the build starts
+:class:`SearchBeside` as soon as the model is complete: the shards are indexed while the
+build computes the statistics, writes the downloads and runs MkDocs; the build then calls
+:meth:`~SearchBeside.pages_ready`, and the main index is made beside the record pages and
+feeds. The bundle is made in the staging area's ``search`` folder (MkDocs empties the site
+folder when it starts) and moved into the site by :meth:`~SearchBeside.finish`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from generator.core.console import StageTime, add_stages, recording_timings, timed
+from generator.core.shards import BesideSignal, start_beside
+from generator.core.swap import Staging
+from generator.model.entities import Model
+from generator.publish.site.search import PAGEFIND_DIR, build_search_index
+
+SEARCH_STAGE = "搜索索引"
+"""The stage up to the editorial pages (``--timings``): the enterprise shards."""
+MAIN_INDEX_STAGE = "搜索索引（主索引）"
+"""The stage after them: the main index, the exact-match lookup and the routing table."""
+
+
+class SearchBeside:
+    """The search index of the site staged in ``area``, being built beside the build.
+
+    Used as a context manager, it is stopped when the block fails: the error that ended the
+    build is the one to tell, and no process outlives it.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        area: Staging,
+        previous: Path | None = None,
+        previous_hashes: Mapping[str, str] | None = None,
+    ) -> None:
+        self.site_dir = area.path("new")
+        self.bundle_dir = area.path("search")
+        self.bundle_dir.mkdir()
+        self._ready = BesideSignal()
+        self._beside = start_beside(
+            _build, model, self.site_dir, self.bundle_dir, previous, previous_hashes, self._ready
+        )
+
+    def pages_ready(self) -> None:
+        """The editorial pages are in the site folder: index them."""
+        self._ready.set()
+
+    def finish(self) -> dict[str, Any]:
+        """Wait for the index and move it into the site folder; its figures
+        (:func:`~generator.publish.site.search.build_search_index`). Its stages join the
+        build's ``--timings``."""
+        if not self._ready.is_set():
+            raise RuntimeError("pages_ready() must come before finish()")
+        stages, figures = self._beside.result()
+        add_stages(stages)
+        (self.bundle_dir / PAGEFIND_DIR).rename(self.site_dir / PAGEFIND_DIR)
+        return figures
+
+    def stop(self) -> None:
+        """End the index's process without its result."""
+        self._beside.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is not None:
+            self.stop()
+
+
+def _build(
+    model: Model,
+    site_dir: Path,
+    bundle_dir: Path,
+    previous: Path | None,
+    previous_hashes: Mapping[str, str] | None,
+    ready: BesideSignal,
+) -> tuple[list[StageTime], dict[str, Any]]:
+    """The index, in the process beside: its two stages' timings and its figures."""
+    with recording_timings() as stages, contextlib.ExitStack() as stage:
+        stage.enter_context(timed(SEARCH_STAGE))
+
+        def pages_ready() -> None:
+            stage.close()  # the wait is no stage's time
+            ready.wait()
+            stage.enter_context(timed(MAIN_INDEX_STAGE))
+
+        figures = build_search_index(
+            model,
+            site_dir,
+            previous=previous,
+            previous_hashes=previous_hashes,
+            bundle_dir=bundle_dir,
+            pages_ready=pages_ready,
+        )
+    return stages, figures
