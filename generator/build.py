@@ -152,7 +152,7 @@ def build_site(
         if corrections_file.resolve().is_relative_to(out_dir.resolve()):
             raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
         write_corrections(validated, data_dir, corrections_file)
-    hashes = read_manifest(previous) if previous is not None else None
+    previous_hashes = read_manifest(previous) if previous is not None else None
     with staging_area(out_dir.absolute()) as area, contextlib.ExitStack() as beside:
         with timed("记录与统计"):
             model = build_model(validated.public_tables(), validated.data_as_of)
@@ -162,7 +162,7 @@ def build_site(
             model.objection = dict(load_settings(data_dir).objection)
             # The search index needs this much of the model only: from here on it is built
             # beside the statistics, the downloads and MkDocs (stopped if the build fails).
-            search = beside.enter_context(SearchBeside(model, area, previous, hashes))
+            search = beside.enter_context(SearchBeside(model, area, previous, previous_hashes))
             statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
             notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
         check_deletions(notes, allow=allow_mass_deletion)
@@ -183,7 +183,7 @@ def build_site(
             previous=previous,
             changed_files=changed_files,
             engine=engine,
-            staged=(area, search, hashes),
+            staged=(area, search, previous_hashes),
         )
     if cache is not None:
         cache.prune()
@@ -267,10 +267,10 @@ def publish_site(
     with contextlib.ExitStack() as stack:
         if staged is None:
             area = stack.enter_context(staging_area(out_dir))
-            hashes = read_manifest(previous) if previous is not None else None
-            search = stack.enter_context(SearchBeside(model, area, previous, hashes))
+            previous_hashes = read_manifest(previous) if previous is not None else None
+            search = stack.enter_context(SearchBeside(model, area, previous, previous_hashes))
         else:
-            area, search, hashes = staged
+            area, search, previous_hashes = staged
         # Beside out_dir, on its file system, so the swap is a rename. MkDocs empties its site
         # folder when it starts, and the pages must show the downloads' sizes and hashes: so
         # the downloads are written apart first and moved in after MkDocs.
@@ -330,7 +330,7 @@ def publish_site(
             search.pages_ready()
             # Record pages and feeds are hashed as they are written, and each one the
             # previous site has with the same bytes is that file, taken over.
-            outputs = Outputs(staging, previous, hashes)
+            outputs = Outputs(staging, previous, previous_hashes)
             with timed("记录页"):
                 write_records(model, outputs, shell, **shards)
             with timed("订阅源"):
@@ -347,7 +347,10 @@ def publish_site(
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
             _write_json(staging / REPORT_PATH, report)
-            hashes = file_hashes(staging, known=outputs.written.hashes)
+            # Hashed as they were written: record pages, feeds, the search bundle, downloads.
+            downloads = {f"{DATA_FOLDER}/{d.path}": d.sha256 for d in release.downloads}
+            known = {**outputs.written.hashes, **search.hashes, **downloads}
+            hashes = file_hashes(staging, known=known)
             write_manifest(staging, hashes)
             if previous is not None:
                 changes = keep_unchanged(outputs, hashes)

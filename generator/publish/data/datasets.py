@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
+from generator.core.outputs import file_sha256
 from generator.core.shards import Emit, run_shards
 from generator.model.entities import Model
 from generator.model.tables import (
@@ -171,11 +172,13 @@ def write_datasets(
 
     shared = (tables, rows, release_meta)
     written: list[str] = []
+    known: dict[str, str] = {}
     neutralised: dict[str, set[str]] = {}
     try:
         for lane in run_shards(_write_format, shared, LANES, folder, workers=workers,
                                scheduler=scheduler):  # fmt: skip
             written += lane["files"]
+            known.update(lane["hashes"])
             neutralised.update(lane.get("neutralised", {}))
         for table in derived:
             (folder / f"{table.name}.csv").write_bytes(table.csv_bytes())
@@ -188,7 +191,7 @@ def write_datasets(
         written += notes.write(folder, version=version, data_as_of=model.data_as_of, counts=counts)
         index_fields = notes.index_fields()
     extra = {f"{t.name}.csv": t for t in derived}
-    downloads = [_download(folder, path, tables, extra) for path in _ordered(written)]
+    downloads = [_download(folder, path, tables, extra, known.get(path)) for path in _ordered(written)]
     sources_ = list(settings.sources) or [{"title": f"导出文件 {s}"} for s in sorted(sources)]
     package = _datapackage(
         tables, downloads, neutralised, rows, settings, version,
@@ -241,9 +244,11 @@ def _write_format(
             files = exporter.finish()
         finally:
             exporter.close()
+        # Hashed here, on this lane's core, not after every lane in the build's process.
+        hashes = {name: file_sha256(folder / name) for name in files}
         for name in files:
             emit(name, folder / name)
-    lane: dict[str, Any] = {"files": files}
+    lane: dict[str, Any] = {"files": files, "hashes": hashes}
     if isinstance(exporter, CSVExporter):
         lane["neutralised"] = exporter.neutralised
     return lane
@@ -312,16 +317,18 @@ def _download(
     path: str,
     tables: Mapping[str, Table],
     derived: Mapping[str, DerivedTable] | None = None,
+    sha256: str | None = None,
 ) -> Download:
-    data = (folder / path).read_bytes()
+    """The download ``path`` of ``folder``; ``sha256``, when given, is its bytes' hash."""
+    size = (folder / path).stat().st_size
+    sha256 = sha256 or file_sha256(folder / path)
     stem, _, suffix = path.rpartition(".")
     table = stem if stem in tables else None
     if path == CHECKSUMS_FILE:
         fmt, mediatype = "sha256sums", "text/plain"
     elif path in CATALOG_FILES:
         fmt, mediatype, title = CATALOG_FILES[path]
-        return Download(path, fmt, mediatype, len(data), hashlib.sha256(data).hexdigest(), None,
-                        title)  # fmt: skip
+        return Download(path, fmt, mediatype, size, sha256, None, title)
     elif path in (DATAPACKAGE_FILE, INDEX_FILE, HISTORY_FILE):
         fmt, mediatype = "json", "application/json"
     elif path == DELTA_FILE:
@@ -339,7 +346,7 @@ def _download(
                  INDEX_FILE: "版本信息", CHECKSUMS_FILE: "SHA-256 校验和",
                  HISTORY_FILE: "发布历史：各版本、更正与撤回",
                  DELTA_FILE: "与上一版相比的变更（JSON Lines：ADD / MOD / DEL）"}[path]  # fmt: skip
-    return Download(path, fmt, mediatype, len(data), hashlib.sha256(data).hexdigest(), table, title)
+    return Download(path, fmt, mediatype, size, sha256, table, title)
 
 
 def _datapackage(

@@ -21,6 +21,7 @@ from generator.core.console import StageTime, add_stages, recording_timings, tim
 from generator.core.shards import BesideSignal, start_beside
 from generator.core.swap import Staging
 from generator.model.entities import Model
+from generator.publish.site.manifest import file_hashes
 from generator.publish.site.search import PAGEFIND_DIR, build_search_index
 
 SEARCH_STAGE = "搜索索引"
@@ -47,6 +48,9 @@ class SearchBeside:
         self.bundle_dir = area.path("search")
         self.bundle_dir.mkdir()
         self._ready = BesideSignal()
+        self.hashes: dict[str, str] = {}
+        """SHA-256 of each file of the bundle by its path in the site, once :meth:`finish`
+        returned: hashed beside, so the manifest need not read the files again."""
         self._beside = start_beside(
             _build, model, self.site_dir, self.bundle_dir, previous, previous_hashes, self._ready
         )
@@ -61,7 +65,7 @@ class SearchBeside:
         build's ``--timings``."""
         if not self._ready.is_set():
             raise RuntimeError("pages_ready() must come before finish()")
-        stages, figures = self._beside.result()
+        stages, figures, self.hashes = self._beside.result()
         add_stages(stages)
         (self.bundle_dir / PAGEFIND_DIR).rename(self.site_dir / PAGEFIND_DIR)
         return figures
@@ -90,8 +94,9 @@ def _build(
     previous: Path | None,
     previous_hashes: Mapping[str, str] | None,
     ready: BesideSignal,
-) -> tuple[list[StageTime], dict[str, Any]]:
-    """The index, in the process beside: its two stages' timings and its figures."""
+) -> tuple[list[StageTime], dict[str, Any], dict[str, str]]:
+    """The index, in the process beside: its two stages' timings, its figures and its
+    files' hashes."""
     with recording_timings() as stages, contextlib.ExitStack() as stage:
         stage.enter_context(timed(SEARCH_STAGE))
 
@@ -108,4 +113,5 @@ def _build(
             bundle_dir=bundle_dir,
             pages_ready=pages_ready,
         )
-    return stages, figures
+        hashes = file_hashes(bundle_dir)
+    return stages, figures, hashes
