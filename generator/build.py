@@ -334,7 +334,9 @@ def publish_site(
             with timed("记录页"):
                 write_records(model, outputs, shell, **shards)
             with timed("订阅源"):
-                write_feeds(model, outputs, site_url=config.site_url, site_name=config.site_name)
+                write_feeds(
+                    model, outputs, site_url=config.site_url, site_name=config.site_name, **shards
+                )
             with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
                 write_sitemap(staging, model, config.site_url)
             figures = search.finish()

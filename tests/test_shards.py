@@ -16,6 +16,7 @@ from generator.build import build_site
 from generator.core import shards
 from generator.core.errors import ConfigError
 from generator.model.entities import build_model
+from generator.publish.data import feeds
 from generator.publish.data.datasets import LANES, write_datasets
 from generator.publish.data.downloads import OpenDataSettings
 from generator.publish.site.records import ENTERPRISES_PER_SHARD, record_shards
@@ -45,6 +46,14 @@ def test_datasets_are_the_same_bytes_on_two_processes(model, tmp_path):
     assert one.version == two.version
     assert {d.path for d in two.downloads} >= {"results.xlsx", "gongkai.sqlite", "results.csv"}
     assert not list(tmp_path.glob("*/.*")), "no scratch folder is left in the downloads"
+
+
+def test_feeds_are_the_same_bytes_on_two_processes(model, tmp_path, monkeypatch):
+    monkeypatch.setattr(feeds, "ENTERPRISE_FEEDS_PER_SHARD", 50)  # the demo's firms in 15 shards
+    one = feeds.write_feeds(model, tmp_path / "one", site_url="https://example.org/", workers=1)
+    two = feeds.write_feeds(model, tmp_path / "two", site_url="https://example.org/", workers=2)
+    assert files(tmp_path / "one") == files(tmp_path / "two")
+    assert one.to_dict() == two.to_dict() and one.enterprise_feeds == len(model.enterprises) > 50
 
 
 def test_record_shards_cover_every_enterprise_once_by_region(model, monkeypatch):
