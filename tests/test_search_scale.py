@@ -3,7 +3,8 @@
 The demo site is copied and its search bundle rebuilt with small shards (150 enterprises
 each, so six indexes), then served and searched through the real search box: opening search
 starts no shard, an exact name or code is answered from one lookup file and goes first, and
-anything else still finds firms in every shard.
+anything else finds its firms in the shards that hold them, loading only the shards the route
+files name.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from generator.build import create_server
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path
 from generator.publish.site import search
-from generator.publish.site.lookup import LOOKUP_DIR, bucket_name, lookup_key
+from generator.publish.site.lookup import LOOKUP_DIR, ROUTES_DIR, bucket_name, lookup_key
 from generator.publish.site.pagefind import read_fragments
 from generator.publish.site.search import PAGEFIND_DIR, SHARDS_MANIFEST, build_search_index
-from generator.publish.site.tokens import name_hash
+from generator.publish.site.tokens import name_hash, search_words
 from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow
@@ -169,7 +170,9 @@ def test_more_results_after_an_exact_match_search_the_shards_once(fresh, model) 
 
 
 @pytest.mark.parametrize("query", ["干果店", "杨杰", "饸饹面馆"])
-def test_a_part_of_a_name_finds_firms_in_every_shard(fresh, model, query) -> None:
+def test_a_part_of_a_name_finds_its_firms_in_the_shards_that_hold_it(
+    fresh, sharded, model, query
+) -> None:
     page, traffic = fresh
     found = page.evaluate(SEARCH_ALL, [query, None])
     expected = {
@@ -179,10 +182,51 @@ def test_a_part_of_a_name_finds_firms_in_every_shard(fresh, model, query) -> Non
     }
     assert expected and {u for u in found if u.startswith("/enterprise/")} == expected
     assert len(found) == len(set(found))
-    shards = _shard_paths(traffic.take(page))
-    assert len({p.split("/")[3] for p in shards}) > 1
+    fetched = traffic.take(page)
+    shards = _shard_paths(fetched)
+    # Only the shards that can hold the query are loaded: those of the firms found, and those
+    # of firms whose names hold its first two characters (the route key), no other.
+    shard_of = _shard_of(sharded[0])
+    loaded = {p.split("/")[3] for p in shards}
+    routed = {shard_of["/" + record_path("enterprise", e.slug)] for e in model.enterprises.values()
+              if any(query[:2] in name for name in e.names)}  # fmt: skip
+    assert {shard_of[url] for url in expected} <= loaded <= routed, query
+    assert any(f"/{PAGEFIND_DIR}/{ROUTES_DIR}/" in p for p, _ in fetched)
     # Every shard runs on the main bundle's WebAssembly, fetched once with the main index.
     assert not any(p.endswith(".pagefind") for p in shards)
+
+
+def test_a_part_no_name_holds_loads_no_shard(fresh) -> None:
+    page, traffic = fresh
+    _open(page)
+    traffic.take(page)
+    assert page.evaluate(SEARCH_ALL, ["龘靐", None]) == []
+    fetched = traffic.take(page)
+    assert _shard_paths(fetched) == set()
+    assert [p for p, _ in fetched if f"/{ROUTES_DIR}/" in p]  # the route file said so
+
+
+def test_routes_list_the_shard_of_every_part_of_every_name(sharded, model) -> None:
+    bundle = sharded[0] / PAGEFIND_DIR
+    bits = json.loads((bundle / SHARDS_MANIFEST).read_text())["routes"]["bits"]
+    routes = {}
+    for path in sorted((bundle / ROUTES_DIR).iterdir()):
+        for key, shards in json.loads(path.read_text(encoding="utf-8")).items():
+            assert path.stem == bucket_name(key, bits) and shards == sorted(shards)
+            routes[key] = shards
+    shard_of = _shard_of(sharded[0])
+    for enterprise in model.enterprises.values():
+        shard = int(shard_of["/" + record_path("enterprise", enterprise.slug)])
+        for name in (enterprise.code, *enterprise.names):  # every index word of its page
+            for word in search_words(name):
+                assert len(word) < 2 or shard in routes[word[:2]], (name, word)
+    assert max(f.stat().st_size for f in (bundle / ROUTES_DIR).iterdir()) < 16_000
+
+
+def _shard_of(site: Path) -> dict[str, str]:
+    """Each enterprise page's shard (the folder name under ``pagefind/shards/``), by URL."""
+    shards = sorted((site / PAGEFIND_DIR / "shards").iterdir())
+    return {f["url"]: shard.name for shard in shards for _, f in read_fragments(shard)}
 
 
 def test_the_lookup_obeys_the_filters(fresh) -> None:

@@ -10,6 +10,14 @@ is exactly what the search box sends Pagefind for that text). The keys are sprea
 as ``lookupBucket`` in the box), ``bits`` chosen so that a file holds at most
 :data:`BUCKET_KEYS` keys on average: a few KB each, whatever the number of firms.
 
+*Routes* (:class:`ShardRoutes`, ``pagefind/routes/<bucket>.json``) answer the other question
+a query about a part of a name asks: which shards can hold it at all. A query word matches an
+index word it begins, so its first two characters begin that index word too: each *route
+key*, the first two characters of an index word of some enterprise, maps to the shards whose
+pages have such a word. The box fetches the route file of each query word (of two characters
+or more) and searches only the shards every one of them lists; a rare part of a name then
+loads one or two shards, not all of them.
+
 A key maps to the enterprises it names, each as Pagefind's own fragment shows it (``id``,
 ``url``, ``meta``, ``filters``), read back from the bundle Pagefind wrote: the box shows a hit
 exactly as a search result, checks it against the chosen filters, and drops the same page
@@ -31,6 +39,12 @@ LOOKUP_DIR = "lookup"
 """The lookup files' folder inside the Pagefind bundle folder."""
 BUCKET_KEYS = 32
 """Keys per lookup file on average, at most (an entry is about 300 bytes)."""
+ROUTES_DIR = "routes"
+"""The route files' folder inside the Pagefind bundle folder."""
+ROUTE_KEYS = 256
+"""Route keys per route file on average, at most (an entry is about 20 bytes)."""
+ROUTE_CHARS = 2
+"""Characters of an index word that make its route key."""
 
 
 def lookup_key(text: str) -> str:
@@ -44,14 +58,14 @@ def lookup_key(text: str) -> str:
     return " ".join(query_words(text))
 
 
-def bucket_bits(keys: int) -> int:
-    """The fewest bits of hash that leave at most :data:`BUCKET_KEYS` keys per file on average.
+def bucket_bits(keys: int, per_file: int = BUCKET_KEYS) -> int:
+    """The fewest bits of hash that leave at most ``per_file`` keys per file on average.
 
     >>> bucket_bits(0), bucket_bits(32), bucket_bits(33), bucket_bits(300_000)
     (0, 0, 1, 14)
     """
     bits = 0
-    while keys > BUCKET_KEYS << bits:
+    while keys > per_file << bits:
         bits += 1
     return bits
 
@@ -118,3 +132,33 @@ class Lookup:
             text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
             (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
         return {"keys": len(self.urls), "bits": bits, "files": len(buckets)}
+
+
+class ShardRoutes:
+    """The route keys of each shard's pages, gathered while their records are written."""
+
+    def __init__(self) -> None:
+        self.shards: dict[str, set[int]] = {}
+        """Each route key's shards."""
+
+    def add(self, shard: int, words: Iterable[str]) -> None:
+        """File shard ``shard`` under the route key of each of its index ``words``."""
+        for word in words:
+            if len(word) >= ROUTE_CHARS:
+                self.shards.setdefault(word[:ROUTE_CHARS], set()).add(shard)
+
+    def write(self, folder: Path) -> dict[str, int]:
+        """Write the route files into ``folder``: ``{key: [shard, …]}`` each, sorted.
+
+        Returns:
+            ``keys``, ``bits`` and ``files`` (route files written).
+        """
+        bits = bucket_bits(len(self.shards), ROUTE_KEYS)
+        buckets: dict[str, dict[str, list[int]]] = {_file_name(n, bits): {} for n in range(1 << bits)}
+        for key, shards in self.shards.items():
+            buckets[bucket_name(key, bits)][key] = sorted(shards)
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, table in sorted(buckets.items()):
+            text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+            (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+        return {"keys": len(self.shards), "bits": bits, "files": len(buckets)}

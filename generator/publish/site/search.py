@@ -53,7 +53,7 @@ from generator.core.outputs import link_or_copy
 from generator.core.schemas import split_outcomes
 from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
-from generator.publish.site.lookup import LOOKUP_DIR, Lookup
+from generator.publish.site.lookup import LOOKUP_DIR, ROUTES_DIR, Lookup, ShardRoutes
 from generator.publish.site.pagefind import (
     chunk_starts,
     normalise_bundle,
@@ -302,11 +302,11 @@ def _excerpt(text: str, title: str, length: int = 90) -> str:
 # Index
 
 
-def render_search_page(record: SearchRecord) -> str:
+def render_search_page(record: SearchRecord, words: set[str] | None = None) -> str:
     """The synthetic HTML page Pagefind indexes for ``record`` (never published).
 
     Title, metadata and filters sit in an ignored block, so only the index words count as
-    content; each text's words carry its weight.
+    content; each text's words carry its weight. ``words``, an empty set, receives them.
     """
     esc = html.escape
     parts = [
@@ -318,7 +318,7 @@ def render_search_page(record: SearchRecord) -> str:
     for name, values in record.filters.items():
         parts += [f'<span data-pagefind-filter="{esc(name)}">{esc(v)}</span>' for v in values]
     parts.append("</div>")
-    seen: set[str] = set()
+    seen: set[str] = set() if words is None else words
     for text, weight in record.fields:
         words = [w for w in search_words(text) if w not in seen]
         seen.update(words)
@@ -361,7 +361,9 @@ def build_search_index(
     without any shard.
     ``pagefind/gongkai-shards.json``, the routing table the box loads on opening, lists the
     indexes with the first word of each of their chunks (:func:`chunk_starts`), the page
-    count of every filter value (the filter menus) and the lookup's ``bits``.
+    count of every filter value (the filter menus), the lookup's ``bits`` and, with shards,
+    the ``bits`` of ``pagefind/routes/`` (the shards that can hold a query,
+    :class:`~generator.publish.site.lookup.ShardRoutes`).
 
     Args:
         model: The published model.
@@ -405,13 +407,16 @@ def build_search_index(
     # writing a page costs more than making it, and most shards are the previous ones.
     held: dict[int, list[tuple[str, str]]] = {n: [] for n in range(1, shards)}
     filters: dict[str, dict[str, int]] = {}
-    lookup = Lookup()
+    lookup, routes = Lookup(), ShardRoutes()
     with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
         sources = [Path(temp) / str(n) for n in range(shards)]
         with status("正在准备搜索记录…", progress):
             for record in search_records(model):
                 shard = shard_of.get(record.url, 0) if record.kind == "enterprise" else 0
-                page = render_search_page(record)
+                words: set[str] = set()
+                page = render_search_page(record, words)
+                if shard:
+                    routes.add(shard, words)
                 if shard and earlier:  # written once it is known not to be a previous shard
                     held[shard].append((record.url, page))
                 else:
@@ -441,6 +446,7 @@ def build_search_index(
                 encoding="utf-8",
             )
         found = _write_lookup(lookup, outputs[1:], output, progress) if shards > 1 else None
+        routed = routes.write(output / ROUTES_DIR) if shards > 1 else None
         if pages_ready is not None:
             pages_ready()
         for record in page_records(site_dir):
@@ -460,6 +466,8 @@ def build_search_index(
         "filters": {name: dict(sorted(values.items())) for name, values in sorted(filters.items())},
         "lookup": {"path": LOOKUP_DIR + "/", "bits": found["bits"]},
     }
+    if routed is not None:
+        manifest["routes"] = {"path": ROUTES_DIR + "/", "bits": routed["bits"]}
     (output / SHARDS_MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
     )

@@ -9,18 +9,20 @@
  * a longer run is cut into overlapping pieces of SPAN units. Pagefind is loaded under the
  * index language ("und") so that it does not segment the query with Intl.Segmenter.
  *
- * Enterprises are spread over several Pagefind indexes by a hash of their name
- * (pagefind/gongkai-shards.json, the routing table, lists them with the first word of each
- * index chunk, and the filter counts). Opening search loads Pagefind, the routing table and
- * the main index only; each shard is its own Pagefind instance, started when a query first
- * needs it, and the indexes are searched one after the other:
+ * Enterprises are spread over several Pagefind indexes, the shards (pagefind/gongkai-shards.json,
+ * the routing table, lists them with the first word of each index chunk, and the filter
+ * counts). Opening search loads Pagefind, the routing table and the main index only; each
+ * shard is its own Pagefind instance, started when a query first needs it, and the indexes
+ * are searched one after the other:
  *
  * - an exact name or code (the query's words are a key of pagefind/lookup/<bucket>.json,
  *   generator/publish/site/lookup.py) is answered from that one small file and goes first;
  *   the box then shows the main index's hits and searches the shards only when asked for
  *   more ("显示更多"). The same page is dropped from the Pagefind results (by id).
- * - otherwise the main index (tasks, plans, items, pages) comes first, then the shard the
- *   query would be the full name of, then the other shards in order.
+ * - otherwise the main index (tasks, plans, items, pages) comes first, then the shards in
+ *   order: only those that can hold the query, from the route file of each query word
+ *   (pagefind/routes/<bucket>.json: the shards with an index word beginning with the word's
+ *   first two characters), so a rare part of a name loads one or two shards, not all.
  * - Pagefind ranks in time proportional to (hits in an index)^2, so a broad word (有限公司)
  *   costs far less per shard than over one index; the first page is shown as soon as it is
  *   settled, and the remaining shards are searched after it to complete the count.
@@ -75,6 +77,7 @@ window.addEventListener("pageshow", function (event) {
   var routing = null;
   var pagefindModule = null;
   var lookups = {};
+  var routeFiles = {};
   var running = null;
   var results = [];
   var complete = true;
@@ -177,15 +180,8 @@ window.addEventListener("pageshow", function (event) {
   function lookup(words, filters) {
     var table = routing.lookup;
     if (!words || !table) return Promise.resolve([]);
-    var bits = table.bits;
-    var file = (nameHash(words) & ((1 << bits) - 1)).toString(16)
-      .padStart(Math.max(1, Math.ceil(bits / 4)), "0");
-    if (!lookups[file]) {
-      lookups[file] = fetchJson("pagefind/" + table.path + file + ".json")
-        .catch(function () { return {}; });
-    }
-    return lookups[file].then(function (keys) {
-      return (keys[words] || []).filter(function (entry) {
+    return bucketFile(table, lookups, words).then(function (keys) {
+      return ((keys && keys[words]) || []).filter(function (entry) {
         return Object.keys(filters).every(function (name) {
           return (entry.filters[name] || []).indexOf(filters[name]) >= 0;
         });
@@ -193,6 +189,42 @@ window.addEventListener("pageshow", function (event) {
         var data = { url: fullUrl(entry.url), meta: entry.meta, filters: entry.filters };
         return { id: entry.id, data: function () { return Promise.resolve(data); } };
       });
+    });
+  }
+
+  /** A bucketed file of `table` (the lookup or the routes) for `key`, fetched once: the low
+   * `bits` bits of nameHash(key), in hex (generator.publish.site.lookup.bucket_name). */
+  function bucketFile(table, cache, key) {
+    var bits = table.bits;
+    var file = (nameHash(key) & ((1 << bits) - 1)).toString(16)
+      .padStart(Math.max(1, Math.ceil(bits / 4)), "0");
+    if (!cache[file]) {
+      cache[file] = fetchJson("pagefind/" + table.path + file + ".json")
+        .catch(function () { return null; }); // unreadable: as if there were no such table
+    }
+    return cache[file];
+  }
+
+  /** The shards that can hold every word of `words` ({n: true}), or null for every shard:
+   * a query word begins an index word, so its first two characters are a route key
+   * (generator.publish.site.lookup.ShardRoutes) of each shard that has it. */
+  function route(words) {
+    var table = routing.routes;
+    var keys = (words || "").split(" ").map(function (word) {
+      return Array.from(word).slice(0, 2).join("");
+    }).filter(function (key) { return Array.from(key).length === 2; });
+    if (!table || !keys.length) return Promise.resolve(null);
+    return Promise.all(keys.map(function (key) {
+      return bucketFile(table, routeFiles, key).then(function (routes) {
+        return routes ? routes[key] || [] : null;
+      });
+    })).then(function (lists) {
+      if (lists.indexOf(null) >= 0) return null;
+      var allowed = {};
+      lists[0].forEach(function (n) {
+        if (lists.every(function (list) { return list.indexOf(n) >= 0; })) allowed[n] = true;
+      });
+      return allowed;
     });
   }
 
@@ -213,14 +245,20 @@ window.addEventListener("pageshow", function (event) {
     return found;
   }
 
-  /** Load the index chunks `words` need in `index` (Pagefind's own, and the probes). */
-  function preload(n, words, filters) {
+  /** Load the index chunks `words` need in `index` (Pagefind's own, and the probes), unless
+   * the routes (`routed`) rule the index out. */
+  function preload(n, words, filters, routed) {
     var terms = words ? [words].concat(probes(indexes[n], words)).join(" ") : null;
-    return terms ? instance(n).preload(terms, { filters: filters }) : Promise.resolve();
+    return routed.then(function (allowed) {
+      if (n && allowed && !allowed[n]) return null;
+      return terms ? instance(n).preload(terms, { filters: filters }) : null;
+    });
   }
 
-  function searchIndex(n, words, filters, loaded) {
-    return loaded.then(function () {
+  function searchIndex(n, words, filters, loaded, routed) {
+    return Promise.all([loaded, routed]).then(function (done) {
+      var allowed = done[1];
+      if (n && allowed && !allowed[n]) return null; // no page of this shard holds the query
       return instance(n).search(words || null, { filters: filters });
     }).then(function (found) { return found ? found.results : []; });
   }
@@ -251,10 +289,11 @@ window.addEventListener("pageshow", function (event) {
       return holding ? released : null;
     });
     // Searches run in order; each index's chunks load while the one before it is searched.
+    var routed = route(words);
     var loaded = [];
     function ensure(step) {
       var n = order[step];
-      if (n !== undefined && !loaded[n]) loaded[n] = preload(n, words, filters);
+      if (n !== undefined && !loaded[n]) loaded[n] = preload(n, words, filters, routed);
     }
     var slots = order.map(function () { return null; });
     var firstResolve;
@@ -273,7 +312,7 @@ window.addEventListener("pageshow", function (event) {
         if (stop()) return;
         ensure(step);
         (step ? Promise.resolve() : gate).then(function () { if (!stop()) ensure(step + 1); });
-        return Promise.all([searchIndex(n, words, filters, loaded[n]), looked]).then(function (found) {
+        return Promise.all([searchIndex(n, words, filters, loaded[n], routed), looked]).then(function (found) {
           var results = found[0].filter(function (r) { return !pinnedIds[r.id]; });
           if (step === 1 && results.length < NARROW) {
             // A narrow query needs every shard: let their chunk loads overlap.
