@@ -9,7 +9,8 @@ Chromium, each query in a fresh browser context (cold: empty HTTP cache, nothing
 
 Measured, and printed as a table with the load average beside the times (the machine is
 shared): opening search (``load()``: Pagefind, the routing table, the main index) in bytes,
-requests and ms; then per query kind (exact code, exact name, partial name, broad word) the
+requests and ms; then per query kind (exact code, exact name, partial name, rare part: the 2
+characters of a name the fewest firms hold, broad word) the
 time until the first 10 results and their data are there (the answer shown, as the box runs
 the query: an exact match does not search the shards) and the bytes and requests served for
 it (counted by the server), then the time and bytes until every index is searched (the
@@ -36,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -239,6 +241,15 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
         name = e.name
         i = rng.randrange(len(name) - 1)
         two_char.append([name[i : i + 2], "/enterprise/" + e.slug + "/"])
+    # A rare part: the 2 characters of each sampled name that the fewest firms' names hold.
+    held = Counter(
+        part for e in model.enterprises.values()
+        for part in {e.name[i : i + 2] for i in range(len(e.name) - 1)}
+    )  # fmt: skip
+    rare_part = []
+    for e in sample:
+        part = min((e.name[i : i + 2] for i in range(len(e.name) - 1)), key=lambda p: (held[p], p))
+        rare_part.append([part, "/enterprise/" + e.slug + "/"])
     # What a complete answer counts: records with the word in a searchable text.
     records = list(search_records(model))
     expected = {
@@ -260,6 +271,7 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
         "names": [[e.name, "/enterprise/" + e.slug + "/"] for e in sample],
         "codes": [[e.code, "/enterprise/" + e.slug + "/"] for e in sample],
         "two_char": two_char,
+        "rare_part": rare_part,
     }
 
 
@@ -413,6 +425,7 @@ def main() -> None:
                 "exact code": figures["codes"],
                 "exact name": figures["names"],
                 "partial name": figures["two_char"],
+                "rare part": figures["rare_part"],
                 "broad word": [[word, None] for word in COMMON_WORDS],
             }
             timings = run_queries(site, queries)

@@ -145,6 +145,7 @@ def test_exact_code_or_name_comes_first_from_the_lookup_alone(fresh, sharded, mo
         assert found[0] == "/" + record_path("enterprise", enterprise.slug), query
         assert found.count(found[0]) == 1
         assert _shard_paths(fetched) == set(), query
+        assert not any(f"/{ROUTES_DIR}/" in p for p, _ in fetched), query  # no shard, no route
         bucket = bucket_name(lookup_key(query), manifest["lookup"]["bits"])
         lookups = {p for p, _ in fetched if f"/{LOOKUP_DIR}/" in p}
         assert lookups <= {f"/{PAGEFIND_DIR}/{LOOKUP_DIR}/{bucket}.json"}, query

@@ -246,19 +246,20 @@ window.addEventListener("pageshow", function (event) {
   }
 
   /** Load the index chunks `words` need in `index` (Pagefind's own, and the probes), unless
-   * the routes (`routed`) rule the index out. */
+   * the routes rule the shard out (`routed()`: asked for the shards only, so that the main
+   * index and an exact match never wait for a route file). */
   function preload(n, words, filters, routed) {
     var terms = words ? [words].concat(probes(indexes[n], words)).join(" ") : null;
-    return routed.then(function (allowed) {
-      if (n && allowed && !allowed[n]) return null;
+    return (n ? routed() : Promise.resolve(null)).then(function (allowed) {
+      if (allowed && !allowed[n]) return null;
       return terms ? instance(n).preload(terms, { filters: filters }) : null;
     });
   }
 
   function searchIndex(n, words, filters, loaded, routed) {
-    return Promise.all([loaded, routed]).then(function (done) {
+    return Promise.all([loaded, n ? routed() : null]).then(function (done) {
       var allowed = done[1];
-      if (n && allowed && !allowed[n]) return null; // no page of this shard holds the query
+      if (allowed && !allowed[n]) return null; // no page of this shard holds the query
       return instance(n).search(words || null, { filters: filters });
     }).then(function (found) { return found ? found.results : []; });
   }
@@ -289,7 +290,8 @@ window.addEventListener("pageshow", function (event) {
       return holding ? released : null;
     });
     // Searches run in order; each index's chunks load while the one before it is searched.
-    var routed = route(words);
+    var routes = null;
+    function routed() { return routes || (routes = route(words)); }
     var loaded = [];
     function ensure(step) {
       var n = order[step];
