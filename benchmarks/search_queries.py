@@ -441,7 +441,7 @@ def _print_size(figures: dict[str, Any], timings: dict[str, list[dict]]) -> None
         f"{figures['tasks']:,} tasks, {figures['indexed']:,} records indexed, "
         f"{figures['shards']} indexes, {figures['lookup_files']:,} lookup files of "
         f"{figures['lookup_kb'][0]}/{figures['lookup_kb'][1]}/{figures['lookup_kb'][2]} KB "
-        "(smallest/median/largest)"
+        f"(smallest/median/largest), {figures.get('route_files', 0):,} route files"
     )
     print(
         f"index build {figures['seconds']:.1f} s (model {figures['model_seconds']:.1f} s), "

@@ -381,7 +381,7 @@ def build_search_index(
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
         (pages in all indexes), ``shards``, ``reused`` (shards taken from ``previous``),
-        ``lookup_files``, ``bytes`` (bundle size on disk) and ``seconds``.
+        ``lookup_files``, ``route_files``, ``bytes`` (bundle size on disk) and ``seconds``.
 
     Raises:
         BuildAbort: Pagefind failed or indexed a different number of pages, or an enterprise
@@ -478,6 +478,7 @@ def build_search_index(
         "shards": shards,
         "reused": len(reused),
         "lookup_files": found["files"],
+        "route_files": routed["files"] if routed else 0,
         "bytes": size,
         "seconds": round(time.monotonic() - start, 2),
     }
