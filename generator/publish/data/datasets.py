@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
-from generator.core.outputs import file_sha256
+from generator.core.outputs import Outputs, file_sha256
 from generator.core.shards import Emit, run_shards
 from generator.model.entities import Model
 from generator.model.tables import (
@@ -172,13 +172,13 @@ def write_datasets(
 
     shared = (tables, rows, release_meta)
     written: list[str] = []
-    known: dict[str, str] = {}
     neutralised: dict[str, set[str]] = {}
+    # Each format's files are hashed as they are handed over, in the lane that made them.
+    lanes = Outputs(folder)
     try:
-        for lane in run_shards(_write_format, shared, LANES, folder, workers=workers,
+        for lane in run_shards(_write_format, shared, LANES, lanes, workers=workers,
                                scheduler=scheduler):  # fmt: skip
             written += lane["files"]
-            known.update(lane["hashes"])
             neutralised.update(lane.get("neutralised", {}))
         for table in derived:
             (folder / f"{table.name}.csv").write_bytes(table.csv_bytes())
@@ -191,6 +191,7 @@ def write_datasets(
         written += notes.write(folder, version=version, data_as_of=model.data_as_of, counts=counts)
         index_fields = notes.index_fields()
     extra = {f"{t.name}.csv": t for t in derived}
+    known = lanes.written.hashes
     downloads = [_download(folder, path, tables, extra, known.get(path)) for path in _ordered(written)]
     sources_ = list(settings.sources) or [{"title": f"导出文件 {s}"} for s in sorted(sources)]
     package = _datapackage(
@@ -244,11 +245,9 @@ def _write_format(
             files = exporter.finish()
         finally:
             exporter.close()
-        # Hashed here, on this lane's core, not after every lane in the build's process.
-        hashes = {name: file_sha256(folder / name) for name in files}
         for name in files:
             emit(name, folder / name)
-    lane: dict[str, Any] = {"files": files, "hashes": hashes}
+    lane: dict[str, Any] = {"files": files}
     if isinstance(exporter, CSVExporter):
         lane["neutralised"] = exporter.neutralised
     return lane

@@ -119,19 +119,11 @@ class Lookup:
         missing = sorted(wanted - entries.keys())
         if missing:
             raise ValueError(f"{len(missing)} 个市场主体不在搜索索引中，例如 {missing[0]}")
-        bits = bucket_bits(len(self.urls))
-        # Every file is written, an empty one too: the box never meets a missing file.
-        buckets: dict[str, dict[str, list[dict[str, Any]]]] = {
-            _file_name(n, bits): {} for n in range(1 << bits)
+        found = {
+            key: sorted({url: entries[url] for url in urls}.values(), key=lambda e: e["url"])
+            for key, urls in self.urls.items()
         }
-        for key, urls in self.urls.items():
-            found = sorted({url: entries[url] for url in urls}.values(), key=lambda e: e["url"])
-            buckets[bucket_name(key, bits)][key] = found
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, table in sorted(buckets.items()):
-            text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
-        return {"keys": len(self.urls), "bits": bits, "files": len(buckets)}
+        return write_buckets(folder, found, BUCKET_KEYS)
 
 
 class ShardRoutes:
@@ -153,12 +145,24 @@ class ShardRoutes:
         Returns:
             ``keys``, ``bits`` and ``files`` (route files written).
         """
-        bits = bucket_bits(len(self.shards), ROUTE_KEYS)
-        buckets: dict[str, dict[str, list[int]]] = {_file_name(n, bits): {} for n in range(1 << bits)}
-        for key, shards in self.shards.items():
-            buckets[bucket_name(key, bits)][key] = sorted(shards)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, table in sorted(buckets.items()):
-            text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-            (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
-        return {"keys": len(self.shards), "bits": bits, "files": len(buckets)}
+        routes = {key: sorted(shards) for key, shards in self.shards.items()}
+        return write_buckets(folder, routes, ROUTE_KEYS)
+
+
+def write_buckets(folder: Path, entries: dict[str, Any], per_file: int) -> dict[str, int]:
+    """Write ``entries`` (key → value) into ``2 ** bits`` files ``<bucket>.json`` in
+    ``folder`` (:func:`bucket_name`; at most ``per_file`` keys per file on average), an empty
+    one too: the box never meets a missing file.
+
+    Returns:
+        ``keys``, ``bits`` and ``files`` (files written).
+    """
+    bits = bucket_bits(len(entries), per_file)
+    buckets: dict[str, dict[str, Any]] = {_file_name(n, bits): {} for n in range(1 << bits)}
+    for key, value in entries.items():
+        buckets[bucket_name(key, bits)][key] = value
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in sorted(buckets.items()):
+        text = json.dumps(table, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        (folder / f"{name}.json").write_text(text + "\n", encoding="utf-8")
+    return {"keys": len(entries), "bits": bits, "files": len(buckets)}
