@@ -164,7 +164,11 @@ def build_site(
             # beside the statistics, the downloads and MkDocs (stopped if the build fails).
             search = beside.enter_context(SearchBeside(model, area, previous, previous_hashes))
             statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
-            notes = prepare_notes(model, tables, last, validated.withdrawals, validated.held_back)
+            withdrawals, held_back = validated.withdrawals, validated.held_back
+            # The model holds every published record now; the validated rows, a second copy
+            # of each (half a gigabyte at a province), would only weigh on the later stages.
+            del validated
+            notes = prepare_notes(model, tables, last, withdrawals, held_back)
         check_deletions(notes, allow=allow_mass_deletion)
         if last is not None:
             for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])):

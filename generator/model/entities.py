@@ -53,7 +53,10 @@ class Model:
     results: list[dict[str, Any]]
     draws: dict[str, list[dict[str, Any]]]
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
-    """The public tables the model was built from (public and masked fields, schema order)."""
+    """The public tables the model was built from (public and masked fields, schema order).
+
+    A result row is also the model's result, so it carries the model's fields after the
+    table's: take a table's fields with :func:`generator.model.tables.sorted_rows`."""
     releases: list[dict[str, Any]] = field(default_factory=list)
     """Every release so far, newest first: version, date, counts, changes per table."""
     corrections: list[dict[str, Any]] = field(default_factory=list)
@@ -158,7 +161,9 @@ def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
     for result in ordered:
         outcomes = split_outcomes(result.get("outcome"))
         # A check found a problem when any of its outcomes is one (a finding and its handling).
-        result = {**result, "problem": any(problems.get(o, False) for o in outcomes)}
+        # Added to the public row itself: a copy of each result would double a province's
+        # rows; whoever reads ``model.tables`` takes the table's fields (``sorted_rows``).
+        result["problem"] = any(problems.get(o, False) for o in outcomes)
         item = model.item_for(result.get("item_id") or result.get("item"))
         result["item_ref"] = item["item_id"] if item else None
         result["item_slug"] = item["slug"] if item else None

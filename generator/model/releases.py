@@ -38,8 +38,9 @@ from generator.model.tables import (
     HISTORY_FILE,
     INDEX_FILE,
     Table,
+    ordered_rows,
     published_tables,
-    sorted_rows,
+    table_fields,
 )
 from generator.model.updates import (
     ADJUSTMENT,
@@ -173,11 +174,13 @@ def compare(
     changes = []
     for name, table in tables.items():
         before = old.get(name, {})
-        # Values compare as the previous release's JSON reads them back.
-        rows = _as_json_reads_back(sorted_rows(table, new.get(name, [])))
-        after = {record_id(table, row): row for row in rows}
+        names = table.field_names
+        after = {record_id(table, row): row for row in ordered_rows(table, new.get(name, []))}
         for ident in sorted(before.keys() | after.keys()):
             old_row, new_row = before.get(ident), after.get(ident)
+            if new_row is not None:
+                # Values compare as the previous release's JSON reads them back.
+                new_row = _as_json_reads_back(table_fields(names, new_row))
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
             row = new_row if new_row is not None else old_row
             assert row is not None
@@ -194,12 +197,12 @@ _JSON_SAME = (str, int, type(None))
 """Values a JSON round trip gives back equal and of the same type (``bool`` is an ``int``)."""
 
 
-def _as_json_reads_back(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``rows`` after a JSON round trip; rows of text, integers and blanks only (nearly all)
-    come back equal, so they are not written and read again."""
-    if all(isinstance(v, _JSON_SAME) for row in rows for v in row.values()):
-        return rows
-    return json.loads(json.dumps(rows, ensure_ascii=False))
+def _as_json_reads_back(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` after a JSON round trip; a row of text, integers and blanks only (nearly all)
+    comes back equal, so it is not written and read again."""
+    if all(isinstance(v, _JSON_SAME) for v in row.values()):
+        return row
+    return json.loads(json.dumps(row, ensure_ascii=False))
 
 
 def delta_lines(

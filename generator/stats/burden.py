@@ -6,7 +6,8 @@ per-year aggregates by department and by industry for the 统计 pages.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import sys
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -54,50 +55,49 @@ def burden(
     inspections: Mapping[tuple[str, str], Inspection],
     item_for: Callable[[Mapping[str, Any]], Mapping[str, Any] | None],
 ) -> dict[str, list[dict[str, Any]]]:
-    """无事不扰 aggregates per year, by department and by industry (of the item)."""
-    groups: dict[str, dict[tuple[str, str], dict[str, Any]]] = {
-        "department": {}, "industry": {}
-    }  # fmt: skip
+    """无事不扰 aggregates per year, by department and by industry (of the item).
+
+    An inspection is one task at one firm, so a group (department or industry, and year)
+    counts it once for its firm, and once for each item it checked there: counters, not a
+    set of tasks per firm and item (a province has 10⁶ such pairs).
+    """
+    checks: dict[tuple[str, str, str], Counter[str]] = defaultdict(Counter)
+    items: dict[tuple[str, str, str], Counter[tuple[str, str]]] = defaultdict(Counter)
     for inspection in inspections.values():
+        touched: set[tuple[str, str, str, str]] = set()
         for result in inspection.results:
             day = date(result.get("inspected_on"))
             if day is None:
                 continue
             item = result.get("item_id") or normalise_value_key(result.get("item") or "")
-            year, firm, task = str(day.year), inspection.uscc, inspection.task_id
-            for kind, name in (
-                ("department", inspection.department),
-                ("department", TOTAL),
-                ("industry", _industry(item_for, result)),
-            ):
-                group = groups[kind].get((name, year))
-                if group is None:  # not built per result only to be thrown away
-                    group = groups[kind][(name, year)] = {
-                        "tasks": defaultdict(set), "items": defaultdict(set)
-                    }  # fmt: skip
-                group["tasks"][firm].add(task)
-                group["items"][(firm, item)].add(task)
-    out: dict[str, list[dict[str, Any]]] = {}
-    for kind, table in groups.items():
-        rows = []
-        for (name, year), group in table.items():
-            per_firm = [len(t) for t in group["tasks"].values()]
-            rows.append(
-                {
-                    kind: name,
-                    "year": year,
-                    "enterprises": len(per_firm),
-                    "checks": sum(per_firm),
-                    "checks_per_enterprise": round(sum(per_firm) / len(per_firm), 2),
-                    "checked_twice_or_more": sum(1 for n in per_firm if n >= 2),
-                    "max_checks": max(per_firm),
-                    "repeated_item_checks": sum(
-                        1 for tasks in group["items"].values() if len(tasks) > 1
-                    ),
-                }
-            )
-        out[kind] = sorted(rows, key=lambda r: (r["year"], r[kind] != TOTAL, r[kind]))
-    return out
+            year = sys.intern(str(day.year))
+            touched.add(("department", inspection.department, year, item))
+            touched.add(("department", TOTAL, year, item))
+            touched.add(("industry", _industry(item_for, result), year, item))
+        firm = inspection.uscc
+        for group in {(kind, name, year) for kind, name, year, _ in touched}:
+            checks[group][firm] += 1
+        for kind, name, year, item in touched:
+            items[(kind, name, year)][(firm, item)] += 1
+    out: dict[str, list[dict[str, Any]]] = {"department": [], "industry": []}
+    for (kind, name, year), per_firm in checks.items():
+        counts = per_firm.values()
+        out[kind].append(
+            {
+                kind: name,
+                "year": year,
+                "enterprises": len(counts),
+                "checks": sum(counts),
+                "checks_per_enterprise": round(sum(counts) / len(counts), 2),
+                "checked_twice_or_more": sum(1 for n in counts if n >= 2),
+                "max_checks": max(counts),
+                "repeated_item_checks": sum(1 for n in items[(kind, name, year)].values() if n > 1),
+            }
+        )
+    return {
+        kind: sorted(rows, key=lambda r, kind=kind: (r["year"], r[kind] != TOTAL, r[kind]))
+        for kind, rows in out.items()
+    }
 
 
 def _industry(

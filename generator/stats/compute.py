@@ -30,6 +30,7 @@ publisher's own deadlines, 工作进度).
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -246,7 +247,7 @@ DATED_MEASURES = {
 a year whose exports carry no such entry date — 无法计算 then, never 0 %)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unit:
     """One counted thing (a task, an inspection or a result) and what a definition may select by."""
 
@@ -265,7 +266,12 @@ class Unit:
 def _member(kpi: Kpi, unit: Unit) -> dict[str, Any]:
     """A row of the figures' members: which task, firm or result a yearly figure counted."""
     counted = UNCOUNTED if unit.hit is UNKNOWN else IN_NUMERATOR if unit.hit else IN_DENOMINATOR
-    return _member_row(kpi, str(unit.day.year), unit.department, unit.ref, counted)
+    return _member_row(kpi, _year(unit.day), unit.department, unit.ref, counted)
+
+
+def _year(day: dt.date) -> str:
+    """The year of ``day`` as one shared string (10⁶ members name a handful of years)."""
+    return sys.intern(str(day.year))
 
 
 def _member_row(

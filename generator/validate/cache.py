@@ -180,13 +180,17 @@ class ValidationCache:
             now = path.stat()
             if (now.st_size, now.st_mtime_ns) != (size, mtime):
                 return
-            payload = pickle.dumps(value, protocol=PICKLE_PROTOCOL)
-            head = FORMAT + key.encode() + b"\n" + hashlib.sha256(payload).hexdigest().encode()
+            head = FORMAT + key.encode() + b"\n"
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")  # mode 0600
             try:
                 with os.fdopen(handle, "wb") as out:
-                    out.write(head + b"\n")
-                    out.write(payload)
+                    # Pickled straight into the file, the checksum filled in after: a
+                    # province's results as one bytes object would be half a gigabyte more.
+                    out.write(head + b"0" * 64 + b"\n")
+                    hashing = _HashingWriter(out)
+                    pickle.dump(value, hashing, protocol=PICKLE_PROTOCOL)
+                    out.seek(len(head))
+                    out.write(hashing.digest.hexdigest().encode("ascii"))
                 os.replace(temporary, self._entry(key))
             except BaseException:
                 Path(temporary).unlink(missing_ok=True)
@@ -213,6 +217,18 @@ class ValidationCache:
 
     def _entry(self, key: str) -> Path:
         return self.folder / f"{key}.pickle"
+
+
+class _HashingWriter:
+    """A binary file that also hashes what is written to it (SHA-256)."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.digest = hashlib.sha256()
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return int(self.out.write(data))
 
 
 def _unpickle(payload: bytes) -> Any:

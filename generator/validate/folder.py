@@ -126,7 +126,7 @@ def validate_folder(
         state.set(file, row, WITHHELD)
     final_tables = {
         kind: [
-            _published(kind, _typed(kind, r.values))
+            _published(kind, r.values)
             for r in rows
             if state.is_published(r) or (r.file, r.row) in internal
         ]
@@ -216,14 +216,6 @@ def _withdrawal(record: Record) -> dict[str, Any]:
     }
 
 
-def _published(kind: str, values: dict[str, Any]) -> dict[str, Any]:
-    """A published result says so: a blank 公示状态 means 公示, so a column added to an
-    export later does not look like a change to every record."""
-    if kind == "results" and not values.get("publication_status"):
-        return {**values, "publication_status": "公示"}
-    return values
-
-
 def _held_back(tables: list[ExportTable], state: Accounting) -> dict[tuple[str, str], str]:
     """Task and code of every results row that was withheld or quarantined.
 
@@ -241,10 +233,26 @@ def _held_back(tables: list[ExportTable], state: Accounting) -> dict[tuple[str, 
     return dict(sorted(held.items()))
 
 
+def _published(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """A published record, typed, made in ``values`` itself: the records are not used
+    again, and a copy of each would double a province's rows at their peak.
+
+    A published result says so: a blank 公示状态 means 公示, so a column added to an export
+    later does not look like a change to every record."""
+    values.update(_integers(kind, values))
+    if kind == "results" and not values.get("publication_status"):
+        values["publication_status"] = "公示"
+    return values
+
+
 def _typed(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Validated values with integer fields as ``int`` (everything else stays text)."""
+    return {**values, **_integers(kind, values)}
+
+
+def _integers(kind: str, values: dict[str, Any]) -> dict[str, int]:
     integers = load_schemas()[kind].integer_names
-    return {**values, **{n: int(values[n]) for n in integers if values.get(n) is not None}}
+    return {n: int(values[n]) for n in integers if values.get(n) is not None}
 
 
 def _table_notes(table: ExportTable) -> list[Issue]:

@@ -51,8 +51,9 @@ from generator.model.tables import (
     INDEX_FILE,
     TABLES,
     Table,
+    ordered_rows,
     published_tables,
-    sorted_rows,
+    table_fields,
 )
 from generator.publish.data.catalog import CATALOG_FILES, write_catalog
 from generator.publish.data.derived import DerivedTable, neutralise_csv_cell
@@ -163,7 +164,7 @@ def write_datasets(
     """
     folder.mkdir(parents=True, exist_ok=True)
     tables = published_tables()
-    rows = {name: sorted_rows(table, model.tables.get(name, [])) for name, table in tables.items()}
+    rows = {name: ordered_rows(table, model.tables.get(name, [])) for name, table in tables.items()}
     counts = {name: len(rows[name]) for name in TABLES}
     content_hash = _content_hash(tables, rows, derived)
     version = release_version(model.data_as_of, content_hash)
@@ -181,7 +182,7 @@ def write_datasets(
             written += lane["files"]
             neutralised.update(lane.get("neutralised", {}))
         for table in derived:
-            (folder / f"{table.name}.csv").write_bytes(table.csv_bytes())
+            table.write_csv(folder / f"{table.name}.csv")
             written.append(f"{table.name}.csv")
     except (OSError, sqlite3.Error, ValueError) as exc:
         raise BuildAbort(f"开放数据文件写入失败，网站未发布：{exc}") from exc
@@ -240,8 +241,9 @@ def _write_format(
         try:
             exporter.setup()
             for name in TABLES:
+                names = tables[name].field_names
                 for row in rows[name]:
-                    exporter.feed(name, row)
+                    exporter.feed(name, table_fields(names, row))
             files = exporter.finish()
         finally:
             exporter.close()
@@ -289,8 +291,9 @@ def _content_hash(
     for name, table in tables.items():
         header = {"table": name, "schema": table_schema(table)}
         digest.update(json.dumps(header, ensure_ascii=False, sort_keys=True).encode() + b"\n")
+        names = table.field_names
         for row in rows[name]:
-            digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+            digest.update(json.dumps(table_fields(names, row), ensure_ascii=False).encode() + b"\n")
     for extra in derived:
         header = {"table": extra.name, "schema": extra.schema()}
         digest.update(json.dumps(header, ensure_ascii=False, sort_keys=True).encode() + b"\n")

@@ -8,7 +8,8 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 """A CSV text cell starting with one of these gets a leading ``'`` (OWASP CSV injection).
@@ -41,12 +42,21 @@ class DerivedTable:
     def csv_bytes(self) -> bytes:
         """The CSV as the tables' CSVs are written: BOM, CRLF, formula triggers guarded."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
+        self._write_rows(buffer)
+        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+    def write_csv(self, path: Path) -> None:
+        """Write :meth:`csv_bytes` to ``path`` row by row: a province's members table has
+        millions of rows, which would be held twice over as one string."""
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            self._write_rows(handle)
+
+    def _write_rows(self, handle: TextIO) -> None:
+        writer = csv.writer(handle, lineterminator="\r\n")
         names = [f["name"] for f in self.fields]
         writer.writerow(names)
         for row in self.rows:
             writer.writerow([_derived_cell(row.get(name)) for name in names])
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
 def _derived_cell(value: Any) -> str:

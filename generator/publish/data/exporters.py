@@ -42,6 +42,10 @@ SQLITE_BATCH = 5_000
 """Rows inserted per ``executemany`` (rows come table by table, so a batch is one table's)."""
 
 
+FTS_REPEATED = frozenset({"item", "outcome", "authority", "task_name"})
+"""Full-text columns whose few values repeat on many results: each is segmented once."""
+
+
 SQLITE_USER_VERSION = 1
 """Bumped whenever the layout of ``gongkai.sqlite`` changes incompatibly."""
 
@@ -249,7 +253,9 @@ class ParquetExporter(Exporter):
     """``<table>.parquet``: typed columns (text, int64, date32), no pandas metadata.
 
     Dates are ``date32``; ``datetime`` fields stay ISO text, because exports mix local
-    times with and without an offset.
+    times with and without an offset. Rows are written in row groups of
+    :data:`PARQUET_GROUP_ROWS`, each as soon as it is full, so memory does not grow with the
+    table (a table no longer than that is one ``pyarrow.parquet.write_table`` call).
     """
 
     FILE_NAME = "{table}.parquet"
@@ -261,43 +267,62 @@ class ParquetExporter(Exporter):
         self._columns: dict[str, dict[str, list[Any]]] = {
             name: {f: [] for f in table.field_names} for name, table in self.tables.items()
         }
+        self._pending = dict.fromkeys(self.tables, 0)
+        self._writers: dict[str, Any] = {}
 
     def feed(self, table: str, row: dict[str, Any]) -> None:
         columns = self._columns[table]
         for name, value in row.items():
             columns[name].append(value)
+        self._pending[table] += 1
+        if self._pending[table] == PARQUET_GROUP_ROWS:
+            self._write_group(table)
 
-    def finish(self) -> list[str]:
+    def _write_group(self, name: str) -> None:
+        """Write the rows fed since the last group as one row group of ``name``'s file."""
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        for name, table in self.tables.items():
-            arrays = []
-            fields = []
-            for spec in table.fields:
-                values = self._columns[name][spec.name]
-                if spec.type == "integer":
-                    kind = pa.int64()
-                elif spec.type == "date":
-                    kind = pa.date32()
-                    values = [dt.date.fromisoformat(v) if v else None for v in values]
-                else:
-                    kind = pa.string()
-                metadata = {"title": spec.title, "publicity": spec.publicity}
-                fields.append(pa.field(spec.name, kind, metadata=metadata))
-                arrays.append(pa.array(values, type=kind))
-            schema = pa.schema(fields, metadata={"table": name, "title": table.title})
-            pq.write_table(
-                pa.Table.from_arrays(arrays, schema=schema),
-                self.path_for(name),
-                compression="zstd",
-                write_statistics=True,
+        table = self.tables[name]
+        arrays = []
+        fields = []
+        for spec in table.fields:
+            values = self._columns[name][spec.name]
+            if spec.type == "integer":
+                kind = pa.int64()
+            elif spec.type == "date":
+                kind = pa.date32()
+                values = [dt.date.fromisoformat(v) if v else None for v in values]
+            else:
+                kind = pa.string()
+            metadata = {"title": spec.title, "publicity": spec.publicity}
+            fields.append(pa.field(spec.name, kind, metadata=metadata))
+            arrays.append(pa.array(values, type=kind))
+        schema = pa.schema(fields, metadata={"table": name, "title": table.title})
+        if name not in self._writers:
+            self._writers[name] = pq.ParquetWriter(
+                self.path_for(name), schema, compression="zstd", write_statistics=True
             )
-        self._columns = {}
+        self._writers[name].write_table(pa.Table.from_arrays(arrays, schema=schema))
+        self._columns[name] = {f: [] for f in table.field_names}
+        self._pending[name] = 0
+
+    def finish(self) -> list[str]:
+        for name in self.tables:
+            if self._pending[name] or name not in self._writers:
+                self._write_group(name)  # an empty table is a file with its schema
+        self.close()
         return super().finish()
 
     def close(self) -> None:
+        for writer in getattr(self, "_writers", {}).values():
+            writer.close()
+        self._writers = {}
         self._columns = {}
+
+
+PARQUET_GROUP_ROWS = 65_536
+"""Rows per Parquet row group: what the Parquet lane holds at once, whatever the size."""
 
 
 class SQLiteExporter(Exporter):
@@ -349,15 +374,26 @@ class SQLiteExporter(Exporter):
         self._rowids = {name: 0 for name in self.tables}
         self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._pending_fts: list[tuple[Any, ...]] = []
+        self._segments: dict[str | None, str] = {}
 
     def feed(self, table: str, row: dict[str, Any]) -> None:
         self._rowids[table] += 1
         self._pending.setdefault(table, []).append(tuple(row.values()))
         if table == "results":
-            segmented = [segment_text(row.get(c)) for c in FTS_COLUMNS]
+            segmented = [self._segmented(c, row.get(c)) for c in FTS_COLUMNS]
             self._pending_fts.append((self._rowids[table], *segmented))
         if len(self._pending[table]) >= SQLITE_BATCH:
             self._flush()
+
+    def _segmented(self, column: str, text: str | None) -> str:
+        """:func:`segment_text`, once per text in the columns that repeat a few values
+        (:data:`FTS_REPEATED`: the same task or item on thousands of results)."""
+        if column not in FTS_REPEATED:
+            return segment_text(text)
+        done = self._segments.get(text)
+        if done is None:
+            done = self._segments[text] = segment_text(text)
+        return done
 
     def _flush(self) -> None:
         """Insert the rows fed so far in bulk (one ``executemany`` per table), in feed order."""
