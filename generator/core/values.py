@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sys
 import unicodedata
 from functools import lru_cache
+from typing import Any
 
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.iso7064 import mod_11_10
@@ -26,6 +28,17 @@ _TIME = re.compile(r"(?:[T\s]*(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?(?:\.\d+)?
 _LEGACY_REGNO = re.compile(r".{1,12}字第?\d{3,}号")
 _INTEGER_SUFFIX = re.compile(r"(户|家|个|人|次|项|条)$")
 _CODE_SEPARATORS = re.compile(r"[-‐‑‒–—―−﹣.·・•]")
+
+
+SHARED_TEXT = 40
+"""Texts up to this length are shared between rows (:func:`shared_text`); longer ones are
+rarely repeated."""
+
+
+def shared_text(value: Any) -> Any:
+    """One copy of a short text however many rows hold it (dates, codes, names of tasks,
+    items and departments repeat 10⁵ times in a province's exports); other values as given."""
+    return sys.intern(value) if type(value) is str and len(value) <= SHARED_TEXT else value
 
 
 def fold_text(value: object) -> object:

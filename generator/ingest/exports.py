@@ -25,6 +25,7 @@ from generator.core.errors import IngestError
 from generator.core.publicity import mask_value
 from generator.core.schemas import KindSchema, load_schemas
 from generator.core.settings import ReadLimits
+from generator.core.values import shared_text
 from generator.ingest.sheets import RawSheet, read_sheet
 from generator.ingest.text import lenient_rows
 
@@ -253,7 +254,7 @@ def _data_rows(
                 raw = raw.strip() or None  # names keep their bytes, but blank is blank
             if raw is not None and spec.publicity == "masked":
                 raw = mask_value(raw, spec.mask)
-            values[spec.name] = raw
+            values[spec.name] = shared_text(raw)
         for name, value in values.items():
             if value is None and specs[name].fill_down:
                 values[name] = previous.get(name)

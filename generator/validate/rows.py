@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import sys
 from typing import Any
 
 from generator.core.errors import Issue
@@ -22,6 +21,7 @@ from generator.core.values import (
     parse_date,
     parse_datetime,
     parse_integer,
+    shared_text,
 )
 from generator.ingest.exports import ExportTable
 from generator.validate.personal import free_text_fields, mask_free_text
@@ -56,17 +56,6 @@ def _normalise_value(spec: Any, value: str | None) -> str | None:
     elif spec.enum and spec.name != "outcome":
         value = spec.canonical_value(value.strip())
     return value or None
-
-
-def _shared(value: Any) -> Any:
-    """One copy of a short text however many rows hold it (dates, codes, names of tasks,
-    items and departments repeat 10⁵ times in a province's exports)."""
-    return sys.intern(value) if isinstance(value, str) and len(value) <= SHARED_TEXT else value
-
-
-SHARED_TEXT = 40
-"""Texts up to this length are shared between rows (:func:`_shared`); longer ones are rarely
-repeated."""
 
 
 def _split_multi(text: str | None, separators: re.Pattern[str] = _MULTI_SPLIT) -> list[str]:
@@ -210,7 +199,7 @@ def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
     records: list[Record] = []
     issues: list[Issue] = []
     for row in table.rows:
-        values = {s.name: _shared(_normalise_value(s, row.values.get(s.name))) for s in specs}
+        values = {s.name: shared_text(_normalise_value(s, row.values.get(s.name))) for s in specs}
         # Before the derived ids: an id hashed from a raw phone number could be reversed.
         issues += mask_free_text(table, row.number, values, free_text)
         for spec in derivable:
