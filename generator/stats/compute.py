@@ -157,7 +157,7 @@ def compute_statistics(
                         units[measure].append(unit(hit if known else UNKNOWN, ref=ref))
     directory_sources: dict[tuple[str, str], str] = {}
     figures: list[Figure] = []
-    members: list[dict[str, Any]] = []
+    members: list[tuple[str | None, ...]] = []
     for kpi in kpis:
         counted = [u for u in units[kpi.computes] if _counts(kpi, u)]
         if kpi.computes == "coverage":
@@ -192,7 +192,7 @@ def compute_statistics(
         warnings=deadlines.warnings(),
         progress=progress(index, report_months, deadlines.as_of, settings),
         kpis=kpis,
-        members=sorted(members, key=lambda m: tuple(map(str, m.values()))),
+        members=sorted(members, key=lambda m: tuple(map(str, m))),
     )
 
 
@@ -263,24 +263,20 @@ class Unit:
     """What it is: (task, credit code, result id), as far as it is one of those."""
 
 
-def _member(kpi: Kpi, unit: Unit) -> dict[str, Any]:
+def _member(kpi: Kpi, unit: Unit) -> tuple[str | None, ...]:
     """A row of the figures' members: which task, firm or result a yearly figure counted."""
     counted = UNCOUNTED if unit.hit is UNKNOWN else IN_NUMERATOR if unit.hit else IN_DENOMINATOR
-    return _member_row(kpi, _year(unit.day), unit.department, unit.ref, counted)
-
-
-def _year(day: dt.date) -> str:
-    """The year of ``day`` as one shared string (10⁶ members name a handful of years)."""
-    return sys.intern(str(day.year))
+    return _member_row(kpi, str(unit.day.year), unit.department, unit.ref, counted)
 
 
 def _member_row(
     kpi: Kpi, year: str, department: str, ref: tuple[str, str, str], counted: str
-) -> dict[str, Any]:
+) -> tuple[str | None, ...]:
+    """The values of :data:`generator.stats.figures.MEMBER_COLUMNS`; the year one shared
+    string (10⁶ members name a handful of years)."""
     task_id, uscc, result_id = ref
-    return {"kpi": kpi.name, "period": year, "department": department,
-            "task_id": task_id or None, "uscc": uscc or None, "result_id": result_id or None,
-            "counted": counted}  # fmt: skip
+    return (kpi.name, sys.intern(year), department, task_id or None, uscc or None,
+            result_id or None, counted)  # fmt: skip
 
 
 def _region(index: InspectionIndex, inspection: Any) -> str | None:
@@ -357,7 +353,7 @@ def _coverage(
     units: list[Unit],
     settings: Settings,
     directory_sources: dict[tuple[str, str, str], str],
-    members: list[dict[str, Any]],
+    members: list[tuple[str | None, ...]],
     region: str = ALL_REGIONS,
 ) -> list[Figure]:
     """抽查覆盖率: distinct firms among the checked ``units`` (those of the definition's scope,

@@ -443,8 +443,9 @@ class Statistics:
     """The publisher's own deadlines (工作进度, :mod:`generator.stats.duties`)."""
     kpis: tuple[Kpi, ...] = ()
     """The definitions the figures follow (:func:`generator.stats.definitions.definitions`)."""
-    members: list[dict[str, Any]] = field(default_factory=list)
-    """What each yearly figure counted: one row per task, firm or result and figure."""
+    members: list[tuple[str | None, ...]] = field(default_factory=list)
+    """What each yearly figure counted: one row per task, firm or result and figure, its
+    values in :data:`MEMBER_COLUMNS` order (tuples: a province has millions of them)."""
 
     def rows(self) -> list[dict[str, Any]]:
         """``statistics.csv`` rows, sorted by department (total first), period and KPI order,
@@ -498,6 +499,10 @@ MISSING_DENOMINATOR = "分母未申报"
 IN_NUMERATOR, IN_DENOMINATOR, UNCOUNTED = "计入分子和分母", "仅计入分母", "无法计算"
 IN_NUMERATOR_ONLY = "计入分子（分母为申报的数字）"
 """How a member counted in its figure (``statistics_members.csv``)."""
+
+
+MEMBER_COLUMNS = ("kpi", "period", "department", "task_id", "uscc", "result_id", "counted")
+"""The columns of :attr:`Statistics.members` (``statistics_members.csv``)."""
 ENTITY_CLASSES = {"91": "企业", "92": "个体工商户", "93": "农民专业合作社"}
 """GB 32100: 登记管理部门码 9 (工商) with 机构类别码 1 企业, 2 个体工商户, 3 农民专业合作社."""
 

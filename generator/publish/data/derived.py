@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, overload
 
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 """A CSV text cell starting with one of these gets a leading ``'`` (OWASP CSV injection).
@@ -32,7 +33,7 @@ class DerivedTable:
     fields: tuple[dict[str, Any], ...]
     """Table Schema field descriptors (name, title, type, description, constraints)."""
     primary_key: tuple[str, ...]
-    rows: tuple[dict[str, Any], ...]
+    rows: Sequence[Mapping[str, Any]]
 
     def schema(self) -> dict[str, Any]:
         """The Table Schema of its CSV."""
@@ -57,6 +58,30 @@ class DerivedTable:
         writer.writerow(names)
         for row in self.rows:
             writer.writerow([_derived_cell(row.get(name)) for name in names])
+
+
+class RowsOf(Sequence[dict[str, Any]]):
+    """Rows kept as tuples of values (a province's members table has millions of rows, a
+    dict each would be three times the memory), read as dicts of ``names``."""
+
+    def __init__(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+        self.names = tuple(names)
+        self.values = rows
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [dict(zip(self.names, row, strict=True)) for row in self.values[index]]
+        return dict(zip(self.names, self.values[index], strict=True))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (dict(zip(self.names, row, strict=True)) for row in self.values)
 
 
 def _derived_cell(value: Any) -> str:

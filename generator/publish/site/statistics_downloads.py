@@ -8,13 +8,14 @@ reader can recount any numerator and denominator from the other downloads.
 
 from __future__ import annotations
 
-from generator.publish.data.derived import DerivedTable
+from generator.publish.data.derived import DerivedTable, RowsOf
 from generator.publish.site.charts import percent_text
 from generator.publish.site.markdown import join_blocks, markdown_table
 from generator.stats.figures import (
     IN_DENOMINATOR,
     IN_NUMERATOR,
     IN_NUMERATOR_ONLY,
+    MEMBER_COLUMNS,
     STATISTICS_FIELDS,
     UNCOUNTED,
     Statistics,
@@ -66,7 +67,7 @@ def members_table(statistics: Statistics) -> DerivedTable:
         description="每个年度指标计入了哪些任务、市场主体和检查结果，可据此逐条核对分子和分母。",
         fields=tuple(fields),
         primary_key=(),
-        rows=tuple(statistics.members),
+        rows=RowsOf(MEMBER_COLUMNS, statistics.members),
     )
 
 
