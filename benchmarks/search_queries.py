@@ -10,7 +10,8 @@ Chromium, each query in a fresh browser context (cold: empty HTTP cache, nothing
 Measured, and printed as a table with the load average beside the times (the machine is
 shared): opening search (``load()``: Pagefind, the routing table, the main index) in bytes,
 requests and ms; then per query kind (exact code, exact name, partial name, rare part: the 2
-characters of a name the fewest firms hold, broad word) the
+characters of a name the fewest firms hold, rare character: its one character the fewest
+firms hold, broad word) the
 time until the first 10 results and their data are there (the answer shown, as the box runs
 the query: an exact match does not search the shards) and the bytes and requests served for
 it (counted by the server), then the time and bytes until every index is searched (the
@@ -250,6 +251,11 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
     for e in sample:
         part = min((e.name[i : i + 2] for i in range(len(e.name) - 1)), key=lambda p: (held[p], p))
         rare_part.append([part, "/enterprise/" + e.slug + "/"])
+    # A rare character: the one of each sampled name that the fewest firms' names hold.
+    held_char = Counter(char for e in model.enterprises.values() for char in set(e.name))
+    rare_char = [
+        [min(e.name, key=lambda c: (held_char[c], c)), "/enterprise/" + e.slug + "/"] for e in sample
+    ]
     # What a complete answer counts: records with the word in a searchable text.
     records = list(search_records(model))
     expected = {
@@ -272,6 +278,7 @@ def index_one(results: int, site_dir: Path, firms: int = 0) -> dict[str, Any]:
         "codes": [[e.code, "/enterprise/" + e.slug + "/"] for e in sample],
         "two_char": two_char,
         "rare_part": rare_part,
+        "rare_char": rare_char,
     }
 
 
@@ -426,6 +433,7 @@ def main() -> None:
                 "exact name": figures["names"],
                 "partial name": figures["two_char"],
                 "rare part": figures["rare_part"],
+                "rare character": figures["rare_char"],
                 "broad word": [[word, None] for word in COMMON_WORDS],
             }
             timings = run_queries(site, queries)

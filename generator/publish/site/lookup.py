@@ -44,7 +44,8 @@ ROUTES_DIR = "routes"
 ROUTE_KEYS = 256
 """Route keys per route file on average, at most (an entry is about 20 bytes)."""
 ROUTE_CHARS = 2
-"""Characters of an index word that make its route key."""
+"""Characters of an index word that make its route key; its first character alone is a
+route key too, for a query of one character."""
 
 
 def lookup_key(text: str) -> str:
@@ -134,10 +135,12 @@ class ShardRoutes:
         """Each route key's shards."""
 
     def add(self, shard: int, words: Iterable[str]) -> None:
-        """File shard ``shard`` under the route key of each of its index ``words``."""
+        """File shard ``shard`` under the route keys of each of its index ``words``: the
+        first :data:`ROUTE_CHARS` characters, and the first alone."""
         for word in words:
-            if len(word) >= ROUTE_CHARS:
-                self.shards.setdefault(word[:ROUTE_CHARS], set()).add(shard)
+            for key in {word[:1], word[:ROUTE_CHARS]}:
+                if key:
+                    self.shards.setdefault(key, set()).add(shard)
 
     def write(self, folder: Path) -> dict[str, int]:
         """Write the route files into ``folder``: ``{key: [shard, …]}`` each, sorted.

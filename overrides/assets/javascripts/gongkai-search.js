@@ -22,7 +22,8 @@
  * - otherwise the main index (tasks, plans, items, pages) comes first, then the shards in
  *   order: only those that can hold the query, from the route file of each query word
  *   (pagefind/routes/<bucket>.json: the shards with an index word beginning with the word's
- *   first two characters), so a rare part of a name loads one or two shards, not all.
+ *   first two characters, or its one), so a rare part of a name, or a rare character, loads
+ *   one or two shards, not all.
  * - Pagefind ranks in time proportional to (hits in an index)^2, so a broad word (有限公司)
  *   costs far less per shard than over one index; the first page is shown as soon as it is
  *   settled, and the remaining shards are searched after it to complete the count.
@@ -206,13 +207,13 @@ window.addEventListener("pageshow", function (event) {
   }
 
   /** The shards that can hold every word of `words` ({n: true}), or null for every shard:
-   * a query word begins an index word, so its first two characters are a route key
-   * (generator.publish.site.lookup.ShardRoutes) of each shard that has it. */
+   * a query word begins an index word, so its first two characters (or its one) are a route
+   * key (generator.publish.site.lookup.ShardRoutes) of each shard that has it. */
   function route(words) {
     var table = routing.routes;
     var keys = (words || "").split(" ").map(function (word) {
       return Array.from(word).slice(0, 2).join("");
-    }).filter(function (key) { return Array.from(key).length === 2; });
+    }).filter(function (key) { return key.length > 0; });
     if (!table || !keys.length) return Promise.resolve(null);
     return Promise.all(keys.map(function (key) {
       return bucketFile(table, routeFiles, key).then(function (routes) {
