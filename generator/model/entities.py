@@ -56,7 +56,7 @@ class Model:
     """The public tables the model was built from (public and masked fields, schema order).
 
     A result row is also the model's result, so it carries the model's fields after the
-    table's: take a table's fields with :func:`generator.model.tables.sorted_rows`."""
+    table's: take a row's table fields with :func:`generator.model.tables.table_fields`."""
     releases: list[dict[str, Any]] = field(default_factory=list)
     """Every release so far, newest first: version, date, counts, changes per table."""
     corrections: list[dict[str, Any]] = field(default_factory=list)
@@ -105,7 +105,8 @@ def build_model(tables: dict[str, list[dict[str, Any]]], data_as_of: str | None)
     """Join the public tables of a validation report into the published model.
 
     Args:
-        tables: ``Report.public_tables()``: public and masked fields only.
+        tables: ``Report.public_tables()``: public and masked fields only. The result rows
+            become the model's results, extended in place (no copy of each).
         data_as_of: the report's "data as of" date.
     """
     items = {r["item_id"]: {**r, "slug": record_slug(r["item_id"]), "tasks": [], "handbook": []} for r in tables.get("items", [])}
@@ -162,7 +163,7 @@ def _add_results(model: Model, results: list[dict[str, Any]]) -> None:
         outcomes = split_outcomes(result.get("outcome"))
         # A check found a problem when any of its outcomes is one (a finding and its handling).
         # Added to the public row itself: a copy of each result would double a province's
-        # rows; whoever reads ``model.tables`` takes the table's fields (``sorted_rows``).
+        # rows; whoever reads ``model.tables`` takes the table's fields (``table_fields``).
         result["problem"] = any(problems.get(o, False) for o in outcomes)
         item = model.item_for(result.get("item_id") or result.get("item"))
         result["item_ref"] = item["item_id"] if item else None
