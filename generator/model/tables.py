@@ -87,7 +87,9 @@ def ordered_rows(table: Table, rows: Iterable[dict[str, Any]]) -> list[dict[str,
 def table_fields(names: list[str], row: dict[str, Any]) -> dict[str, Any]:
     """``row`` with only the fields ``names``, in that order; the row itself when it is that.
     Callers do not change rows."""
-    return row if list(row) == names else {name: row.get(name) for name in names}
+    if len(row) == len(names) and list(row) == names:
+        return row
+    return {name: row.get(name) for name in names}
 
 
 def _key_part(value: Any) -> tuple[int, Any]:

@@ -6,12 +6,12 @@ per-year aggregates by department and by industry for the 统计 pages.
 
 from __future__ import annotations
 
-import sys
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from generator.core.schemas import normalise_value_key
+from generator.core.values import shared_text
 from generator.stats.figures import TOTAL, Inspection, date
 
 
@@ -70,7 +70,7 @@ def burden(
             if day is None:
                 continue
             item = result.get("item_id") or normalise_value_key(result.get("item") or "")
-            year = sys.intern(str(day.year))
+            year = shared_text(str(day.year))
             touched.add(("department", inspection.department, year, item))
             touched.add(("department", TOTAL, year, item))
             touched.add(("industry", _industry(item_for, result), year, item))

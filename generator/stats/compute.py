@@ -30,7 +30,6 @@ publisher's own deadlines, 工作进度).
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -40,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator.core.errors import ConfigError
 from generator.core.settings import Settings, load_settings
+from generator.core.values import shared_text
 from generator.core.workdays import WorkCalendar, load_calendar
 from generator.stats.burden import burden
 from generator.stats.deadlines import Deadlines, unmatched_list
@@ -275,7 +275,7 @@ def _member_row(
     """The values of :data:`generator.stats.figures.MEMBER_COLUMNS`; the year one shared
     string (10⁶ members name a handful of years)."""
     task_id, uscc, result_id = ref
-    return (kpi.name, sys.intern(year), department, task_id or None, uscc or None,
+    return (kpi.name, shared_text(year), department, task_id or None, uscc or None,
             result_id or None, counted)  # fmt: skip
 
 

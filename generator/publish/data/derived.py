@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO, overload
+from typing import Any, TextIO
 
 CSV_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 """A CSV text cell starting with one of these gets a leading ``'`` (OWASP CSV injection).
@@ -33,7 +33,8 @@ class DerivedTable:
     fields: tuple[dict[str, Any], ...]
     """Table Schema field descriptors (name, title, type, description, constraints)."""
     primary_key: tuple[str, ...]
-    rows: Sequence[Mapping[str, Any]]
+    rows: Iterable[Mapping[str, Any]]
+    """Read more than once (the content hash, then the CSV): a collection, not a generator."""
 
     def schema(self) -> dict[str, Any]:
         """The Table Schema of its CSV."""
@@ -60,25 +61,14 @@ class DerivedTable:
             writer.writerow([_derived_cell(row.get(name)) for name in names])
 
 
-class RowsOf(Sequence[dict[str, Any]]):
+class RowsOf:
     """Rows kept as tuples of values (a province's members table has millions of rows, a
-    dict each would be three times the memory), read as dicts of ``names``."""
+    dict each would be three times the memory), read as dicts of ``names``, as often as
+    they are iterated."""
 
-    def __init__(self, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    def __init__(self, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         self.names = tuple(names)
         self.values = rows
-
-    def __len__(self) -> int:
-        return len(self.values)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [dict(zip(self.names, row, strict=True)) for row in self.values[index]]
-        return dict(zip(self.names, self.values[index], strict=True))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         return (dict(zip(self.names, row, strict=True)) for row in self.values)

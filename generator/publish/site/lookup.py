@@ -138,9 +138,8 @@ class ShardRoutes:
         """File shard ``shard`` under the route keys of each of its index ``words``: the
         first :data:`ROUTE_CHARS` characters, and the first alone."""
         for word in words:
-            for key in {word[:1], word[:ROUTE_CHARS]}:
-                if key:
-                    self.shards.setdefault(key, set()).add(shard)
+            for key in (word[:1], word[:ROUTE_CHARS]):  # one key twice for a 1-character word
+                self.shards.setdefault(key, set()).add(shard)
 
     def write(self, folder: Path) -> dict[str, int]:
         """Write the route files into ``folder``: ``{key: [shard, …]}`` each, sorted.
