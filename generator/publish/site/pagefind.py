@@ -1,91 +1,203 @@
 """The Pagefind bundle: running Pagefind over the search pages, and making its output stable.
 
-:func:`run_pagefind` indexes folders of synthetic pages (written by
-:mod:`generator.publish.site.search`) with Pagefind's Python API and waits for the bundle to
-settle; :func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through
-a small reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
+:class:`PagefindIndexer` indexes the synthetic pages :mod:`generator.publish.site.search`
+makes, as it makes them, in Pagefind services and waits for each bundle to settle;
+:func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through a small
+reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
 word of each index chunk for the search box, and :func:`read_fragments` the pages as the box
 shows them; :func:`share_runtime` makes the shards load the main bundle's WebAssembly.
 """
 
 from __future__ import annotations
 
-import asyncio
+import base64
 import concurrent.futures
 import gzip
 import hashlib
 import json
+import subprocess
+import tempfile
+import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self
 
 from generator.core.errors import BuildAbort
-
-T = TypeVar("T")
 
 INDEX_LANGUAGE = "und"
 """The index language: no stemming and no segmentation, on either side."""
 
 
 PARALLEL_SERVICES = 2
-"""Pagefind processes indexing at once (:func:`run_pagefind`)."""
+Answer = concurrent.futures.Future[dict[str, Any]]
+"""A Pagefind service's answer to one request: its payload, or the error it reported."""
+"""Pagefind processes indexing at once (:class:`PagefindIndexer`)."""
 
 
-def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
-    """Run ``coroutine`` to the end, in a thread of its own if this one runs an event loop
-    (a notebook, or Playwright's sync API in the tests)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coroutine).result()
+class PagefindError(Exception):
+    """Pagefind could not be started, refused a page or stopped; the message says which."""
 
 
-async def run_pagefind(jobs: list[tuple[Path, Path]], services: int = PARALLEL_SERVICES) -> list[int]:
-    """Index each source folder into its output folder; the page count of each.
+class PagefindIndexer:
+    """Pagefind services (``pagefind --service``) that index pages as they are given.
 
-    The jobs are dealt over ``services`` Pagefind processes (each indexes one folder at a
-    time), so the indexes of a sharded bundle are built on every core.
+    Pagefind's Python wrapper reads one answer per 0.1 s, so it can only afford a request per
+    folder (``add_directory``), which meant writing every synthetic page to disk, and indexed
+    the pages in the order the file system listed them: a bundle's bytes depended on the disk
+    it was built on. This client writes each page to a service as it is made (``AddFile``,
+    base64 JSON requests ended by commas, the service's own protocol) and a thread per
+    service reads the answers as they arrive. A service handles its requests in order, so an
+    index holds its pages in the order they were added, whatever the disk. Index ``n`` goes
+    to service ``n % services``, so the indexes of a sharded bundle are built on every core.
     """
-    lanes = [list(range(n, len(jobs), services)) for n in range(min(services, len(jobs)))]
-    counts: dict[int, int] = {}
 
-    async def lane(numbers: list[int]) -> None:
-        from pagefind.service import PagefindService
+    def __init__(self, services: int = PARALLEL_SERVICES) -> None:
+        self._services = [_Service() for _ in range(services)]
 
-        async with PagefindService() as service:
-            for number in numbers:
-                counts[number] = await _index(service, *jobs[number])
+    def __enter__(self) -> Self:
+        return self
 
-    await asyncio.gather(*(lane(numbers) for numbers in lanes))
-    return [counts[n] for n in range(len(jobs))]
+    def __exit__(self, *exc: object) -> None:
+        for service in self._services:
+            service.close()
 
-
-async def _index(service: Any, source: Path, output: Path) -> int:
-    from pagefind.index import IndexConfig
-
-    if not source.is_dir():
-        source.mkdir(parents=True)
-    config = IndexConfig(force_language=INDEX_LANGUAGE, output_path=str(output))
-    index = await service.create_index(config)
-    # One add_directory request per index: the Python wrapper polls the service every
-    # 0.1 s per response, so one request per record would take hours at scale.
-    result = await index.add_directory(str(source))
-    await index.write_files()
-    # The service answers before its last writes reach the disk, and closing it
-    # kills it: wait for the bundle to settle first.
-    await _settle(output)
-    await index.delete_index()
-    return int(result["page_count"])
+    def index(self, number: int, output: Path) -> BundleIndex:
+        """A new index, written to ``output`` by :meth:`BundleIndex.write`."""
+        service = self._services[number % len(self._services)]
+        answer = service.ask({"type": "NewIndex", "config": {"force_language": INDEX_LANGUAGE}})
+        return BundleIndex(service, int(answer.result()["index_id"]), output)
 
 
-async def _settle(output: Path, timeout: float = 60.0) -> None:
+class BundleIndex:
+    """One index in a Pagefind service: pages in, a bundle out."""
+
+    def __init__(self, service: _Service, index_id: int, output: Path) -> None:
+        self._service, self._id, self.output = service, index_id, output
+        self._indexed = 0
+        self._failed: list[str] = []
+        self._lock = threading.Lock()  # answers are counted in the service's reader thread
+
+    def add(self, url: str, page: str) -> None:
+        """Send one page (its HTML) to be indexed under ``url``; does not wait for it."""
+        request = {"type": "AddFile", "index_id": self._id, "url": url, "file_contents": page}
+        self._service.ask(request, flush=False).add_done_callback(self._count)
+
+    def _count(self, answer: Answer) -> None:
+        with self._lock:
+            if answer.exception() is not None:
+                self._failed.append(str(answer.exception()))
+            elif answer.result().get("page_word_count"):
+                self._indexed += 1
+
+    def write(self) -> Answer:
+        """Ask the service to write the bundle once the pages before are indexed."""
+        request = {"type": "WriteFiles", "index_id": self._id, "output_path": str(self.output)}
+        return self._service.ask(request)
+
+    def finish(self, written: Answer) -> int:
+        """Wait for :meth:`write`, then for the files to settle; the pages in the index.
+
+        Raises:
+            PagefindError: a page could not be indexed, or the service failed or stopped.
+        """
+        written.result()
+        _settle(self.output)  # the service answers before its last writes reach the disk
+        with self._lock:
+            failed = list(self._failed)
+        if failed:
+            raise PagefindError(f"{len(failed)} 个页面未能加入索引：{failed[0]}")
+        self._service.ask({"type": "DeleteIndex", "index_id": self._id})
+        return self._indexed
+
+
+class _Service:
+    """One ``pagefind --service`` process: requests written in order, answers read by a thread."""
+
+    def __init__(self) -> None:
+        from pagefind.service import get_executable
+
+        executable = get_executable()
+        if executable is None:
+            raise PagefindError("找不到 Pagefind 程序；请按 pyproject.toml 重新安装 pagefind[extended]")
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - what it said, closed by close()
+        self._process = subprocess.Popen(
+            [str(executable), "--service"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        self._waiting: dict[int, Answer] = {}
+        self._last = 0
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def ask(self, payload: dict[str, Any], flush: bool = True) -> Answer:
+        """Send a request; its answer (the payload) or error comes in the future returned.
+
+        With ``flush=False`` the request may wait in the pipe's buffer for the next one.
+        """
+        answer: Answer = concurrent.futures.Future()
+        with self._lock:
+            self._last += 1
+            self._waiting[self._last] = answer
+            message = json.dumps({"message_id": self._last, "payload": payload}, ensure_ascii=False)
+        assert self._process.stdin is not None
+        try:
+            self._process.stdin.write(base64.b64encode(message.encode()) + b",")
+            if flush:
+                self._process.stdin.flush()
+        except (BrokenPipeError, ValueError):  # the service stopped: the reader fails the rest
+            self._reader.join()
+            if not answer.done():
+                answer.set_exception(PagefindError("Pagefind 服务已退出"))
+        return answer
+
+    def _read(self) -> None:
+        assert self._process.stdout is not None
+        pending = b""
+        for chunk in iter(lambda: self._process.stdout.read1(1 << 16), b""):  # type: ignore[union-attr]
+            *messages, pending = (pending + chunk).split(b",")
+            for raw in messages:
+                reply = json.loads(base64.b64decode(raw))
+                with self._lock:
+                    answer = self._waiting.pop(reply.get("message_id"), None)
+                if answer is None:
+                    continue
+                payload = reply["payload"]
+                if payload.get("type") == "Error":
+                    answer.set_exception(PagefindError(payload.get("message", "Pagefind 报错")))
+                else:
+                    answer.set_result(payload)
+        self._process.wait()
+        with self._lock:
+            stranded, self._waiting = list(self._waiting.values()), {}
+        self._errors.seek(0)
+        said = self._errors.read().decode("utf-8", "replace").strip()[-500:]
+        for answer in stranded:
+            code = self._process.returncode
+            answer.set_exception(PagefindError(f"Pagefind 服务已退出（{code}）：{said}"))
+
+    def close(self) -> None:
+        """Close the service's input (it exits at the end of its input) and wait for it."""
+        if self._process.stdin is not None and not self._process.stdin.closed:
+            try:
+                self._process.stdin.close()
+            except BrokenPipeError:
+                pass
+        self._reader.join(timeout=30)
+        if self._reader.is_alive():
+            self._process.kill()
+            self._reader.join()
+        self._errors.close()
+
+
+def _settle(output: Path, timeout: float = 60.0) -> None:
     """Wait until no file in ``output`` grows and every compressed file is complete.
 
     Raises:
-        ValueError: the bundle did not settle within ``timeout`` seconds.
+        PagefindError: the bundle did not settle within ``timeout`` seconds.
     """
     deadline = time.monotonic() + timeout
     before: dict[Path, int] = {}
@@ -94,8 +206,8 @@ async def _settle(output: Path, timeout: float = 60.0) -> None:
         if sizes and sizes == before and all(_complete(p) for p in sizes):
             return
         before = sizes
-        await asyncio.sleep(0.2)
-    raise ValueError(f"Pagefind 未在 {timeout:.0f} 秒内写完 {output}")
+        time.sleep(0.2)
+    raise PagefindError(f"Pagefind 未在 {timeout:.0f} 秒内写完 {output}")
 
 
 def _complete(path: Path) -> bool:

@@ -4,8 +4,9 @@ The index is built from the model, not from the rendered record pages: each ente
 task, plan and item becomes a tiny synthetic HTML page holding only what people search for
 (names, codes, task and item names, departments), with its filters (类别, 部门, 年度, 检查结果)
 and the metadata the search box shows. The editorial pages MkDocs built are read back, cut
-down to their article text, and indexed the same way. Pagefind (its Python API, one
-``add_directory`` call over the synthetic pages) writes the bundle into ``site/pagefind/``.
+down to their article text, and indexed the same way. Pagefind services
+(:class:`~generator.publish.site.pagefind.PagefindIndexer`), given each page as it is made and
+in the model's order, write the bundle into ``site/pagefind/``.
 
 Why not Pagefind's own Chinese segmentation (``lang="zh-CN"`` in the extended build)? The
 index side segments with jieba-style dictionaries and the browser side with ICU's
@@ -40,7 +41,6 @@ import html
 import json
 import re
 import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -55,10 +55,11 @@ from generator.model.entities import Model
 from generator.model.identity import NOTICE_KIND, RECORD_KINDS, record_path, split_ids
 from generator.publish.site.lookup import LOOKUP_DIR, ROUTES_DIR, Lookup, ShardRoutes
 from generator.publish.site.pagefind import (
+    BundleIndex,
+    PagefindError,
+    PagefindIndexer,
     chunk_starts,
     normalise_bundle,
-    run_async,
-    run_pagefind,
     share_runtime,
 )
 from generator.publish.site.search_pages import editorial_pages
@@ -408,53 +409,62 @@ def build_search_index(
     held: dict[int, list[tuple[str, str]]] = {n: [] for n in range(1, shards)}
     filters: dict[str, dict[str, int]] = {}
     lookup, routes = Lookup(), ShardRoutes()
-    with tempfile.TemporaryDirectory(prefix="gongkai-search-") as temp:
-        sources = [Path(temp) / str(n) for n in range(shards)]
-        with status("正在准备搜索记录…", progress):
-            for record in search_records(model):
-                shard = shard_of.get(record.url, 0) if record.kind == "enterprise" else 0
-                words: set[str] = set()
-                page = render_search_page(record, words)
-                if shard:
-                    routes.add(shard, words)
-                if shard and earlier:  # written once it is known not to be a previous shard
-                    held[shard].append((record.url, page))
-                else:
-                    _write_search_page(sources[shard], record.url, page)
-                digests[shard].append((record.url, hashlib.sha256(page.encode()).hexdigest()))
+    try:
+        with PagefindIndexer() as indexer:
+            indexes: dict[int, BundleIndex] = {}
+
+            def index(number: int) -> BundleIndex:
+                if number not in indexes:
+                    indexes[number] = indexer.index(number, outputs[number])
+                return indexes[number]
+
+            with status("正在准备搜索记录…", progress):
+                for record in search_records(model):
+                    shard = shard_of.get(record.url, 0) if record.kind == "enterprise" else 0
+                    words: set[str] = set()
+                    page = render_search_page(record, words)
+                    if shard:
+                        routes.add(shard, words)
+                    if shard and earlier:  # indexed once it is known not to be a previous shard
+                        held[shard].append((record.url, page))
+                    else:
+                        index(shard).add(record.url, page)
+                    digests[shard].append((record.url, hashlib.sha256(page.encode()).hexdigest()))
+                    _count_filters(filters, record)
+                    if record.kind == "enterprise":
+                        lookup.add(record.url, (text for text, _ in record.fields))
+                    expected[shard] += 1
+                    counts["records"] += 1
+            # Shard 0, the main index, holds the editorial pages and is never a previous one.
+            keys = [""] + [shard_key(pages) for pages in digests[1:]]
+            reused = reusable_shards(keys, earlier, previous, previous_hashes)
+            for number, folder in reused.items():  # a previous release's shard, the same pages
+                shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
+            fresh = [n for n in range(1, shards) if n not in reused]
+            for number in fresh:
+                for url, page in held.pop(number, []):
+                    index(number).add(url, page)
+            held.clear()
+            done = dict(zip(fresh, _write([index(n) for n in fresh], progress), strict=True))
+            for number in fresh:
+                _tidy_bundle(outputs[number], number, expected[number], done[number])
+                members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
+                (outputs[number] / MEMBERS_FILE).write_text(
+                    json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n",
+                    encoding="utf-8",
+                )
+            found = _write_lookup(lookup, outputs[1:], output, progress) if shards > 1 else None
+            routed = routes.write(output / ROUTES_DIR) if shards > 1 else None
+            if pages_ready is not None:
+                pages_ready()
+            for record in page_records(site_dir):
+                index(0).add(record.url, render_search_page(record))
                 _count_filters(filters, record)
-                if record.kind == "enterprise":
-                    lookup.add(record.url, (text for text, _ in record.fields))
-                expected[shard] += 1
-                counts["records"] += 1
-        # Shard 0, the main index, holds the editorial pages and is never a previous one.
-        keys = [""] + [shard_key(pages) for pages in digests[1:]]
-        reused = reusable_shards(keys, earlier, previous, previous_hashes)
-        for number, folder in reused.items():  # a previous release's shard, the same pages
-            shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
-        fresh = [n for n in range(1, shards) if n not in reused]
-        for number in fresh:
-            for url, page in held.pop(number, []):
-                _write_search_page(sources[number], url, page)
-        held.clear()
-        done = dict(zip(fresh, _index(sources, outputs, fresh, progress), strict=True))
-        for number in fresh:
-            _tidy_bundle(outputs[number], number, expected[number], done[number])
-            members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
-            (outputs[number] / MEMBERS_FILE).write_text(
-                json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n",
-                encoding="utf-8",
-            )
-        found = _write_lookup(lookup, outputs[1:], output, progress) if shards > 1 else None
-        routed = routes.write(output / ROUTES_DIR) if shards > 1 else None
-        if pages_ready is not None:
-            pages_ready()
-        for record in page_records(site_dir):
-            _write_search_page(sources[0], record.url, render_search_page(record))
-            _count_filters(filters, record)
-            expected[0] += 1
-            counts["pages"] += 1
-        _tidy_bundle(output, 0, expected[0], _index(sources, outputs, [0], progress)[0])
+                expected[0] += 1
+                counts["pages"] += 1
+            _tidy_bundle(output, 0, expected[0], _write([index(0)], progress)[0])
+    except PagefindError as exc:
+        raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
     for number in fresh:  # the main bundle's runtime exists now
         share_runtime(outputs[number], output)
     found = found or _write_lookup(lookup, outputs, output, progress)
@@ -484,17 +494,11 @@ def build_search_index(
     }
 
 
-def _index(
-    sources: list[Path], outputs: list[Path], numbers: list[int], progress: bool
-) -> list[int]:
-    """Index the shards ``numbers`` with Pagefind; the page count of each."""
-    if not numbers:
-        return []
-    with status(f"正在生成搜索索引（Pagefind，{len(numbers)} 个分片）…", progress):
-        try:
-            return run_async(run_pagefind([(sources[n], outputs[n]) for n in numbers]))
-        except Exception as exc:  # the service reports its errors as bare Exceptions
-            raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
+def _write(indexes: list[BundleIndex], progress: bool) -> list[int]:
+    """Write the bundles of ``indexes``, each service its own at once; the page count of each."""
+    with status(f"正在生成搜索索引（Pagefind，{len(indexes)} 个分片）…", progress):
+        written = [index.write() for index in indexes]
+        return [index.finish(answer) for index, answer in zip(indexes, written, strict=True)]
 
 
 def _tidy_bundle(bundle: Path, number: int, expected: int, indexed: int) -> None:
@@ -522,12 +526,3 @@ def _count_filters(counts: dict[str, dict[str, int]], record: SearchRecord) -> N
         into = counts.setdefault(name, {})
         for value in values:
             into[value] = into.get(value, 0) + 1
-
-
-def _write_search_page(source: Path, url: str, page: str) -> None:
-    # The URL is a site path ("/enterprise/x/", "/about/", "/", "/a.html"); Pagefind
-    # derives the same URL back from the file's path under `source`.
-    relative = url.lstrip("/")
-    path = source / (relative + "index.html" if relative.endswith("/") or not relative else relative)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
