@@ -15,9 +15,9 @@ from helpers import SEARCH_ALL, console_errors, personal_values, type_query
 from generator.build import PROJECT_DIR
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path
-from generator.publish.site import search
+from generator.publish.site import pagefind, search
 from generator.publish.site.manifest import file_hashes
-from generator.publish.site.pagefind import chunk_starts
+from generator.publish.site.pagefind import chunk_starts, read_fragments
 from generator.publish.site.search import (
     FILTER_DEPARTMENT,
     FILTER_KIND,
@@ -202,6 +202,17 @@ def test_bundle_is_deterministic_and_sharded(model: Model, tmp_path: Path, monke
     for n, urls in enumerate(shards, 1):
         assert json.loads((bundle / f"shards/{n}" / MEMBERS_FILE).read_text())["urls"] == sorted(urls)
     assert not any(u.startswith("/enterprise/") for u in _fragment_urls(bundle))
+
+
+def test_pages_are_indexed_in_the_order_they_are_made(model: Model, tmp_path: Path) -> None:
+    # Not in the order a folder lists them, which differs from one file system to another:
+    # the bundle rebuilt on another machine is the same bytes.
+    build_search_index(model, tmp_path)
+    bundle = tmp_path / PAGEFIND_DIR
+    (language,) = json.loads((bundle / "pagefind-entry.json").read_text())["languages"].values()
+    pages = pagefind._read_pf(bundle / f"pagefind.{language['hash']}.pf_meta")[1]
+    urls = {page_id: fragment["url"] for page_id, fragment in read_fragments(bundle)}
+    assert [urls[page_id] for page_id, _words in pages] == [r.url for r in search_records(model)]
 
 
 @pytest.mark.slow
