@@ -117,6 +117,14 @@ def test_validation_in_chunks_on_two_processes_reports_the_same(monkeypatch, tmp
     assert whole["rows_quarantined"] > 0
 
 
+def test_validation_in_chunks_on_a_dask_cluster_reports_the_same(cluster, monkeypatch):
+    from generator.validate import checks
+
+    whole = validate_folder(DATA_DIR).to_dict()
+    monkeypatch.setattr(checks, "VALIDATE_CHUNK", 37)
+    assert validate_folder(DATA_DIR, scheduler=cluster).to_dict() == whole
+
+
 def test_timings_total_elapsed_time_when_stages_overlap():
     from generator.core.console import StageTime, timings_table
 

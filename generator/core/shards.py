@@ -92,6 +92,60 @@ def run_shards(
     return [produce(shared, job, emit) for job in jobs]
 
 
+class ShardStream:
+    """Shards handed over one by one, as their input is made, and run while it goes on.
+
+    Locally with ``workers`` > 1, the processes are forked at the first :meth:`submit` (so
+    ``shared`` reaches them by memory) and each job is pickled to them; with one worker, or
+    without ``fork``, a job runs when it is submitted. On Dask (``scheduler``) the jobs are
+    run together by :func:`run_shards` when the results are asked for. Shards write no files.
+    """
+
+    def __init__(
+        self, produce: Produce[S, J, R], shared: S, *, workers: int = 1, scheduler: str | None = None
+    ) -> None:
+        self._produce, self._shared, self._scheduler = produce, shared, scheduler
+        self._forks = workers > 1 and not scheduler and "fork" in multiprocessing.get_all_start_methods()
+        self._workers = workers
+        self._pool: concurrent.futures.ProcessPoolExecutor | None = None
+        self._pending: list[Any] = []  # futures, jobs (Dask) or summaries (here)
+
+    def submit(self, job: J) -> None:
+        """Start ``produce(shared, job, emit)``, or run it now (see the class)."""
+        if self._scheduler:
+            self._pending.append(job)
+        elif not self._forks:
+            self._pending.append(self._produce(self._shared, job, file_writer(None)))
+        else:
+            if self._pool is None:
+                global _FORKED  # read by the workers, forked at the first submission
+                _FORKED = (self._produce, self._shared, None)
+                try:
+                    self._pool = _forked_pool(self._workers)
+                    self._pending.append(self._pool.submit(_run_forked, job))
+                finally:
+                    _FORKED = None
+            else:
+                self._pending.append(self._pool.submit(_run_forked, job))
+
+    def results(self) -> list[R]:
+        """Every job's summary, in the order submitted; the processes are ended."""
+        if self._scheduler:
+            return run_shards(self._produce, self._shared, self._pending, scheduler=self._scheduler)
+        if not self._forks:
+            return list(self._pending)
+        try:
+            return [future.result()[0] for future in self._pending]
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """End the processes, starting no more jobs (after an error)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def file_writer(outputs: Outputs | None) -> Emit:
     """An ``emit`` that writes (or moves) each file into ``outputs``."""
 

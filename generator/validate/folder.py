@@ -29,7 +29,7 @@ from generator.core.settings import Settings, load_settings
 from generator.core.values import normalise_entity_code, normalise_identifier
 from generator.ingest.exports import ExportTable, RowCorrection, find_exports, read_export
 from generator.validate.cache import ValidationCache
-from generator.validate.checks import frictionless_issues
+from generator.validate.checks import FrictionlessChecks
 from generator.validate.corrections import load_corrections
 from generator.validate.followup import followup_issues
 from generator.validate.keys import Accounting, cross_checks, unknown_tasks_of_quarantined
@@ -65,7 +65,7 @@ def validate_folder(
         data_dir: the operator's folder of exports (searched recursively).
         progress: show a progress bar on standard error.
         scheduler: a Dask scheduler's address: the frictionless checks run there, in chunks
-            (:func:`generator.validate.checks.frictionless_issues`).
+            (:class:`generator.validate.checks.FrictionlessChecks`).
         cache: where each file's own validation (:func:`validate_file`) is kept between
             runs; an unchanged file is then not read again. ``None``: no cache.
 
@@ -174,13 +174,13 @@ def validate_file(
             notes.append(Issue("missing-column", display, None, kind.field(name).title))
         report.rows = {n: QUARANTINED for n in report.rows}
         return FileOutcome(table, report, notes, [])
-    table_records, table_issues = normalise_table(table)
+    checks = FrictionlessChecks(table, settings, scheduler)
+    table_records, table_issues = normalise_table(table, checks.made)
     # A cell already reported while normalising (an unknown outcome wording) is not
     # reported again as blank; every other cell of the row is still checked.
     reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
     table_issues += [
-        i for i in frictionless_issues(table, table_records, settings, scheduler)
-        if (i.row, i.column) not in reported
+        i for i in checks.issues(table, table_records) if (i.row, i.column) not in reported
     ]
     if table.kind == "results":
         table_issues += followup_issues(table, table_records)

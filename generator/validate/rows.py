@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 from generator.core.errors import Issue
@@ -189,8 +190,14 @@ def result_id(task_id: str | None, uscc: str | None, item: str | None) -> str:
     return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:20]
 
 
-def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
-    """Normalise every row of an export into records, with issues found on the way."""
+def normalise_table(
+    table: ExportTable, made: Callable[[list[Record]], object] | None = None
+) -> tuple[list[Record], list[Issue]]:
+    """Normalise every row of an export into records, with issues found on the way.
+
+    ``made`` is given the records list after each row, so that they can be checked while
+    the rest are made (:class:`generator.validate.checks.FrictionlessChecks`).
+    """
     kind = load_schemas()[table.kind]
     specs = [s for s in kind.fields if not s.derived]
     present = {c.field for c in table.columns if c.field}
@@ -209,4 +216,6 @@ def normalise_table(table: ExportTable) -> tuple[list[Record], list[Issue]]:
                 records.append(Record(table.kind, table.path, row.number, values_out))
         else:
             records.append(Record(table.kind, table.path, row.number, values))
+        if made is not None:
+            made(records)
     return records, issues
