@@ -12,6 +12,7 @@ folder when it starts) and moved into the site by :meth:`~SearchBeside.finish`.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -26,6 +27,9 @@ from generator.publish.site.search import PAGEFIND_DIR, build_search_index
 
 SEARCH_STAGE = "搜索索引"
 """The stage up to the editorial pages (``--timings``): the enterprise shards."""
+SEARCH_NICENESS = 10
+"""The index yields the cores to the build's own stages, which it runs beside: they are the
+build's longest path, the index is not."""
 MAIN_INDEX_STAGE = "搜索索引（主索引）"
 """The stage after them: the main index, the exact-match lookup and the routing table."""
 
@@ -97,6 +101,7 @@ def _build(
 ) -> tuple[list[StageTime], dict[str, Any], dict[str, str]]:
     """The index, in the process beside: its two stages' timings, its figures and its
     files' hashes."""
+    os.nice(SEARCH_NICENESS)
     with recording_timings() as stages, contextlib.ExitStack() as stage:
         stage.enter_context(timed(SEARCH_STAGE))
 
