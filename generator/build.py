@@ -343,7 +343,14 @@ def publish_site(
                 )
             with _source_date_epoch(report.get("data_as_of")), timed("站点地图"):
                 write_sitemap(staging, model, config.site_url)
-            figures = search.finish()
+            # The site is hashed while the search index may still be finishing beside: its
+            # bundle, hashed there, is not in the site until finish() moves it in.
+            with timed("站点校验和"):
+                _write_json(staging / REPORT_PATH, report)
+                # Hashed as they were written: record pages, feeds, downloads.
+                downloads = {f"{DATA_FOLDER}/{d.path}": d.sha256 for d in release.downloads}
+                hashes = file_hashes(staging, known={**outputs.written.hashes, **downloads})
+            figures = search.finish()  # untimed: the index's process timed itself
             if previous is not None and figures["shards"] > 1:
                 to_stderr(
                     f"搜索索引：{figures['shards'] - 1} 个分片中 {figures['reused']} 个与上一版相同，"
@@ -352,11 +359,7 @@ def publish_site(
         if not config.site_url:
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
-            _write_json(staging / REPORT_PATH, report)
-            # Hashed as they were written: record pages, feeds, the search bundle, downloads.
-            downloads = {f"{DATA_FOLDER}/{d.path}": d.sha256 for d in release.downloads}
-            known = {**outputs.written.hashes, **search.hashes, **downloads}
-            hashes = file_hashes(staging, known=known)
+            hashes = dict(sorted({**hashes, **search.hashes}.items()))
             write_manifest(staging, hashes)
             if previous is not None:
                 changes = keep_unchanged(outputs, hashes)
