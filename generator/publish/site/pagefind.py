@@ -1,7 +1,7 @@
 """The Pagefind bundle: running Pagefind over the search pages, and making its output stable.
 
 :class:`PagefindIndexer` indexes the synthetic pages :mod:`generator.publish.site.search`
-makes, as it makes them, in Pagefind services and waits for each bundle to settle;
+makes, as it makes them, in Pagefind services, and writes each bundle;
 :func:`normalise_bundle` rewrites the files Pagefind writes in hash-map order, through a small
 reader and writer of its gzip + CBOR data files; :func:`chunk_starts` reads the first
 word of each index chunk for the search box, and :func:`read_fragments` the pages as the box
@@ -18,8 +18,7 @@ import json
 import subprocess
 import tempfile
 import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any, Self
 
@@ -91,23 +90,28 @@ class BundleIndex:
                 self._indexed += 1
 
     def write(self) -> Answer:
-        """Ask the service to write the bundle once the pages before are indexed."""
-        request = {"type": "WriteFiles", "index_id": self._id, "output_path": str(self.output)}
-        return self._service.ask(request)
+        """Ask for the bundle's files once the pages before are indexed (:meth:`finish`)."""
+        return self._service.ask({"type": "GetFiles", "index_id": self._id})
 
-    def finish(self, written: Answer) -> int:
-        """Wait for :meth:`write`, then for the files to settle; the pages in the index.
+    def finish(self, files: Answer, leave_out: Collection[str] = ()) -> int:
+        """Write the files :meth:`write` asked for into :attr:`output`, but those named in
+        ``leave_out``; the pages in the index. Pagefind hands them over rather than writing
+        them, as its own writer returns before the last file is complete.
 
         Raises:
             PagefindError: a page could not be indexed, or the service failed or stopped.
         """
-        written.result()
-        _settle(self.output)  # the service answers before its last writes reach the disk
+        bundle = files.result()["files"]
         with self._lock:
             failed = list(self._failed)
         if failed:
             raise PagefindError(f"{len(failed)} 个页面未能加入索引：{failed[0]}")
         self._service.ask({"type": "DeleteIndex", "index_id": self._id})
+        for file in bundle:
+            if file["path"] not in leave_out:
+                path = self.output / file["path"]
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(base64.b64decode(file["content"]))
         return self._indexed
 
 
@@ -156,9 +160,13 @@ class _Service:
 
     def _read(self) -> None:
         assert self._process.stdout is not None
-        pending = b""
+        pending: list[bytes] = []  # a message's parts so far (a bundle's files are megabytes)
         for chunk in iter(lambda: self._process.stdout.read1(1 << 16), b""):  # type: ignore[union-attr]
-            *messages, pending = (pending + chunk).split(b",")
+            *messages, rest = chunk.split(b",")
+            if messages:
+                messages[0] = b"".join([*pending, messages[0]])
+                pending = []
+            pending.append(rest)
             for raw in messages:
                 reply = json.loads(base64.b64decode(raw))
                 with self._lock:
@@ -191,34 +199,6 @@ class _Service:
             self._process.kill()
             self._reader.join()
         self._errors.close()
-
-
-def _settle(output: Path, timeout: float = 60.0) -> None:
-    """Wait until no file in ``output`` grows and every compressed file is complete.
-
-    Raises:
-        PagefindError: the bundle did not settle within ``timeout`` seconds.
-    """
-    deadline = time.monotonic() + timeout
-    before: dict[Path, int] = {}
-    while time.monotonic() < deadline:
-        sizes = {p: p.stat().st_size for p in output.rglob("*") if p.is_file()}
-        if sizes and sizes == before and all(_complete(p) for p in sizes):
-            return
-        before = sizes
-        time.sleep(0.2)
-    raise PagefindError(f"Pagefind 未在 {timeout:.0f} 秒内写完 {output}")
-
-
-def _complete(path: Path) -> bool:
-    """Whether a file Pagefind compresses (its data files, the wasm) is a whole gzip stream."""
-    if not (path.suffix.startswith(".pf_") or path.suffix == ".pagefind"):
-        return True
-    try:
-        gzip.decompress(path.read_bytes())
-    except (OSError, EOFError):
-        return False
-    return True
 
 
 def chunk_starts(bundle: Path) -> list[str]:

@@ -445,7 +445,7 @@ def build_search_index(
                 for url, page in held.pop(number, []):
                     index(number).add(url, page)
             held.clear()
-            done = dict(zip(fresh, _write([index(n) for n in fresh], progress), strict=True))
+            done = _write({number: index(number) for number in fresh}, progress)
             for number in fresh:
                 _tidy_bundle(outputs[number], number, expected[number], done[number])
                 members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
@@ -462,7 +462,7 @@ def build_search_index(
                 _count_filters(filters, record)
                 expected[0] += 1
                 counts["pages"] += 1
-            _tidy_bundle(output, 0, expected[0], _write([index(0)], progress)[0])
+            _tidy_bundle(output, 0, expected[0], _write({0: index(0)}, progress)[0])
     except PagefindError as exc:
         raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
     for number in fresh:  # the main bundle's runtime exists now
@@ -494,20 +494,22 @@ def build_search_index(
     }
 
 
-def _write(indexes: list[BundleIndex], progress: bool) -> list[int]:
-    """Write the bundles of ``indexes``, each service its own at once; the page count of each."""
+def _write(indexes: dict[int, BundleIndex], progress: bool) -> dict[int, int]:
+    """Write the bundles of ``indexes`` (by number), each service its own at once, without
+    the files the site does not use; the page count of each."""
     with status(f"正在生成搜索索引（Pagefind，{len(indexes)} 个分片）…", progress):
-        written = [index.write() for index in indexes]
-        return [index.finish(answer) for index, answer in zip(indexes, written, strict=True)]
+        files = {number: index.write() for number, index in indexes.items()}
+        unused = {0: _UNUSED_BUNDLE_FILES}  # a shard runs on the main bundle's code
+        return {
+            number: index.finish(files[number], unused.get(number, _UNUSED_BUNDLE_FILES + _SHARED_FILES))
+            for number, index in indexes.items()
+        }
 
 
 def _tidy_bundle(bundle: Path, number: int, expected: int, indexed: int) -> None:
-    """Check that Pagefind indexed every page of index ``number``; drop the files the site
-    does not use (a shard runs on the main bundle's code) and make the rest stable."""
+    """Check that Pagefind indexed every page of index ``number``, and make its files stable."""
     if indexed != expected:
         raise BuildAbort(f"搜索索引第 {number} 个分片收录 {indexed} 个页面，应为 {expected} 个；网站未发布。")
-    for name in _UNUSED_BUNDLE_FILES if number == 0 else _UNUSED_BUNDLE_FILES + _SHARED_FILES:
-        (bundle / name).unlink(missing_ok=True)
     normalise_bundle(bundle)
 
 
