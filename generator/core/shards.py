@@ -102,10 +102,16 @@ class ShardStream:
     """
 
     def __init__(
-        self, produce: Produce[S, J, R], shared: S, *, workers: int = 1, scheduler: str | None = None
+        self,
+        produce: Produce[S, J, R],
+        shared: S,
+        *,
+        workers: int = 1,
+        scheduler: str | None = None,
     ) -> None:
         self._produce, self._shared, self._scheduler = produce, shared, scheduler
-        self._forks = workers > 1 and not scheduler and "fork" in multiprocessing.get_all_start_methods()
+        forks = "fork" in multiprocessing.get_all_start_methods()
+        self._forks = workers > 1 and not scheduler and forks
         self._workers = workers
         self._pool: concurrent.futures.ProcessPoolExecutor | None = None
         self._pending: list[Any] = []  # futures, jobs (Dask) or summaries (here)

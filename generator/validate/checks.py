@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Self
 
 import attrs
 from frictionless import Check, Checklist, Resource, Schema, errors
@@ -74,9 +74,12 @@ class FrictionlessChecks:
 
     Give :meth:`made` the records list as it grows (each chunk goes to the processes on
     every core as soon as it is full, or to a Dask ``scheduler``), then ask :meth:`issues`.
+    Used as a context manager, its processes end with the block, whatever happened.
     """
 
-    def __init__(self, table: ExportTable, settings: Settings, scheduler: str | None = None) -> None:
+    def __init__(
+        self, table: ExportTable, settings: Settings, scheduler: str | None = None
+    ) -> None:
         self._kind = load_schemas()[table.kind]
         descriptor = self._kind.frictionless_descriptor()
         self._names = [field["name"] for field in descriptor["fields"]]
@@ -95,13 +98,16 @@ class FrictionlessChecks:
             self._starts.append(self._sent)
             self._sent = end
 
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._chunks.close()
+
     def issues(self, table: ExportTable, records: list[Record]) -> list[Issue]:
         """The issues of every record (all of ``records`` made), in record order."""
-        try:
-            self.made(records, final=True)
-            found = self._chunks.results()
-        finally:
-            self._chunks.close()
+        self.made(records, final=True)
+        found = self._chunks.results()
         issues = []
         typed = {row.number: row.values for row in table.rows}
         for start, errors_ in zip(self._starts, found, strict=True):

@@ -174,14 +174,14 @@ def validate_file(
             notes.append(Issue("missing-column", display, None, kind.field(name).title))
         report.rows = {n: QUARANTINED for n in report.rows}
         return FileOutcome(table, report, notes, [])
-    checks = FrictionlessChecks(table, settings, scheduler)
-    table_records, table_issues = normalise_table(table, checks.made)
-    # A cell already reported while normalising (an unknown outcome wording) is not
-    # reported again as blank; every other cell of the row is still checked.
-    reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
-    table_issues += [
-        i for i in checks.issues(table, table_records) if (i.row, i.column) not in reported
-    ]
+    with FrictionlessChecks(table, settings, scheduler) as checks:
+        table_records, table_issues = normalise_table(table, checks.made)
+        # A cell already reported while normalising (an unknown outcome wording) is not
+        # reported again as blank; every other cell of the row is still checked.
+        reported = {(i.row, i.column) for i in table_issues if i.level == "error"}
+        table_issues += [
+            i for i in checks.issues(table, table_records) if (i.row, i.column) not in reported
+        ]
     if table.kind == "results":
         table_issues += followup_issues(table, table_records)
     return FileOutcome(table, report, notes + table_issues, table_records)

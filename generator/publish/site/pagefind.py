@@ -123,7 +123,9 @@ class _Service:
 
         executable = get_executable()
         if executable is None:
-            raise PagefindError("找不到 Pagefind 程序；请按 pyproject.toml 重新安装 pagefind[extended]")
+            raise PagefindError(
+                "找不到 Pagefind 程序；请按 pyproject.toml 重新安装 pagefind[extended]"
+            )
         self._errors = tempfile.TemporaryFile()  # noqa: SIM115 - what it said, closed by close()
         self._process = subprocess.Popen(
             [str(executable), "--service"],
@@ -159,9 +161,10 @@ class _Service:
         return answer
 
     def _read(self) -> None:
-        assert self._process.stdout is not None
+        output = self._process.stdout
+        assert output is not None
         pending: list[bytes] = []  # a message's parts so far (a bundle's files are megabytes)
-        for chunk in iter(lambda: self._process.stdout.read1(1 << 16), b""):  # type: ignore[union-attr]
+        for chunk in iter(lambda: output.read1(1 << 16), b""):
             *messages, rest = chunk.split(b",")
             if messages:
                 messages[0] = b"".join([*pending, messages[0]])

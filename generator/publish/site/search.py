@@ -499,9 +499,9 @@ def _write(indexes: dict[int, BundleIndex], progress: bool) -> dict[int, int]:
     the files the site does not use; the page count of each."""
     with status(f"正在生成搜索索引（Pagefind，{len(indexes)} 个分片）…", progress):
         files = {number: index.write() for number, index in indexes.items()}
-        unused = {0: _UNUSED_BUNDLE_FILES}  # a shard runs on the main bundle's code
+        shard_unused = _UNUSED_BUNDLE_FILES + _SHARED_FILES  # it runs on the main bundle's code
         return {
-            number: index.finish(files[number], unused.get(number, _UNUSED_BUNDLE_FILES + _SHARED_FILES))
+            number: index.finish(files[number], shard_unused if number else _UNUSED_BUNDLE_FILES)
             for number, index in indexes.items()
         }
 
