@@ -170,10 +170,17 @@ class SwallowsInterrupts:
     def __del__(self):  # Python prints a KeyboardInterrupt raised here as "ignored", and goes on
         os.kill(os.getpid(), signal.SIGINT)
 
+class SwallowsGroupInterrupts:
+    def __del__(self):  # swallowed here, and the search process beside it ended
+        os.killpg(0, signal.SIGINT)
+
 def interrupt_{where}(original):
     def stage(*args, **kwargs):
         if "{where}" == "finalizer":
             SwallowsInterrupts()
+        elif "{where}" == "finalizer_with_worker":
+            SwallowsGroupInterrupts()
+            time.sleep(1)
         else:  # Ctrl+C to the whole group once the search process has finished and is idle
             time.sleep(1.5)
             os.killpg(0, signal.SIGINT)
@@ -181,18 +188,22 @@ def interrupt_{where}(original):
         return original(*args, **kwargs)
     return stage
 
-build.write_records = interrupt_{where}(build.write_records)
+if "{where}" == "finalizer_with_worker":  # while the search process waits for the pages
+    build.write_datasets = interrupt_{where}(build.write_datasets)
+else:
+    build.write_records = interrupt_{where}(build.write_records)
 sys.argv = ["gongkai", *sys.argv[1:]]
 commands.main()
 """
 
 
-@pytest.mark.parametrize("where", ["finalizer", "idle_worker"])
+@pytest.mark.parametrize("where", ["finalizer", "finalizer_with_worker", "idle_worker"])
 def test_an_interrupt_swallowed_or_in_an_idle_worker_still_stops_the_build(
     tmp_path: Path, where: str
 ) -> None:
     """Ctrl+C is never lost (one raised inside a finalizer is printed and dropped by Python)
-    and never told as another failure (an idle worker that it ends, a cleanup it breaks)."""
+    and never told as another failure (an idle worker that it ends, a cleanup it breaks, or,
+    once swallowed, the search process it ended, found when the build waits for it)."""
     data = _small_data(tmp_path)
     assert _gongkai(tmp_path, "build", str(data), "--out", "site", "--no-progress").returncode == 1
     before = (tmp_path / "site").stat().st_ino  # not published: the same folder

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 
-from generator.core.interrupts import INTERRUPTED_EXIT, catching_interrupts
+from generator.core.interrupts import INTERRUPTED_EXIT, catching_interrupts, interrupted
 
 EXIT_CODES = {
     0: "全部正常",
@@ -61,8 +61,9 @@ def run_cli(command: click.Command, args: Sequence[str] | None = None) -> int:
 
 def _report(exc: BaseException) -> int:
     """Tell what stopped a command, in Chinese; its exit code."""
-    if any(isinstance(cause, KeyboardInterrupt) for cause in [exc, *_causes(exc)]):
-        # Ctrl+C, and whatever it broke on the way out (Click's Abort, a worker that ended)
+    if interrupted() or any(isinstance(c, KeyboardInterrupt) for c in [exc, *_causes(exc)]):
+        # Ctrl+C, and whatever it broke on the way out (Click's Abort, a worker that ended),
+        # or after it: one a finalizer swallowed, and the worker it ended found later
         _say("已中断（Ctrl+C）。正在生成的网站未发布，上一版保持不变。")
         return INTERRUPTED_EXIT
     if isinstance(exc, click.ClickException):  # usage errors and GongkaiError: as written

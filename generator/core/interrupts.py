@@ -61,6 +61,12 @@ def catching_interrupts(then: Any = None) -> Iterator[None]:
         sys.unraisablehook = unraisable
 
 
+def interrupted() -> bool:
+    """Whether SIGINT arrived while :func:`catching_interrupts` ran, even one a finalizer
+    swallowed."""
+    return _state["interrupted"]
+
+
 def stop_if_interrupted() -> None:
     """Raise ``KeyboardInterrupt`` if SIGINT arrived, even one a finalizer swallowed."""
     if _state["interrupted"]:

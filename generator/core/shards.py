@@ -19,7 +19,6 @@ from __future__ import annotations
 import concurrent.futures
 import multiprocessing
 import os
-import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -238,22 +237,27 @@ class BesideSignal:
     """An event this process sets and a call :func:`start_beside` started waits for.
 
     The waiter ends quietly if this process is gone first (killed), rather than waiting for
-    ever: a killed build leaves no process behind.
+    ever: a killed build leaves no process behind. Setting it never waits for the waiter: it
+    is one byte down a pipe (a ``multiprocessing.Event`` waits for every sleeper to wake,
+    so a waiter killed while it slept, by Ctrl+C or for memory, would hold the build for ever).
     """
 
     def __init__(self) -> None:
         self._owner = os.getpid()
-        forked = "fork" in multiprocessing.get_all_start_methods()
-        self._event = multiprocessing.get_context("fork").Event() if forked else threading.Event()
+        self._receive, self._send = multiprocessing.Pipe(duplex=False)
+        self._set = False
 
     def set(self) -> None:
-        self._event.set()
+        if not self._set:
+            self._send.send_bytes(b"1")
+            self._set = True
 
     def is_set(self) -> bool:
-        return self._event.is_set()
+        """Whether this process set it."""
+        return self._set
 
     def wait(self) -> None:
-        while not self._event.wait(1.0):
+        while not self._receive.poll(1.0):
             if os.getpid() != self._owner and os.getppid() != self._owner:
                 os._exit(1)
 
