@@ -68,47 +68,39 @@ def run_shards(
     Raises:
         ConfigError: the scheduler cannot be reached, or ``distributed`` is not installed.
     """
-    outputs = None if out_dir is None else Outputs.of(out_dir)
-    if scheduler:
-        return _run_on_dask(produce, shared, jobs, outputs, scheduler)
-    workers = min(workers, len(jobs))
-    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        global _FORKED  # handed to forked workers by memory, not by pickling
-        _FORKED = (produce, shared, outputs)
-        try:
-            pool = _forked_pool(workers)
-            try:
-                done = list(pool.map(_run_forked, jobs))
-            finally:  # after an error (Ctrl+C, a failed shard) start no more shards
-                pool.shutdown(wait=True, cancel_futures=True)
-        finally:
-            _FORKED = None
-        for _, written in done:
-            if outputs is not None:
-                outputs.written.add(written)  # what each worker wrote, hashes and take-overs
-        return [summary for summary, _ in done]
-    emit = file_writer(outputs)
-    return [produce(shared, job, emit) for job in jobs]
+    stream = ShardStream(
+        produce, shared, out_dir, workers=min(workers, len(jobs)), scheduler=scheduler
+    )
+    try:
+        for job in jobs:
+            stream.submit(job)
+        return stream.results()
+    finally:  # after an error (Ctrl+C, a failed shard) start no more shards
+        stream.close()
 
 
 class ShardStream:
-    """Shards handed over one by one, as their input is made, and run while it goes on.
+    """Shards handed over one by one and run as they come: :func:`run_shards` hands over
+    every job at once, a stage whose jobs are made as it goes (validation's chunks) each as
+    soon as it is made, so that they run while it makes the rest.
 
     Locally with ``workers`` > 1, the processes are forked at the first :meth:`submit` (so
-    ``shared`` reaches them by memory) and each job is pickled to them; with one worker, or
-    without ``fork``, a job runs when it is submitted. On Dask (``scheduler``) the jobs are
-    run together by :func:`run_shards` when the results are asked for. Shards write no files.
+    ``shared`` reaches them by memory; each job is pickled to them) and each writes its own
+    files; with one worker, or without ``fork``, a job runs when it is submitted. On Dask
+    (``scheduler``) the jobs run together when the results are asked for.
     """
 
     def __init__(
         self,
         produce: Produce[S, J, R],
         shared: S,
+        out_dir: Path | Outputs | None = None,
         *,
         workers: int = 1,
         scheduler: str | None = None,
     ) -> None:
         self._produce, self._shared, self._scheduler = produce, shared, scheduler
+        self._outputs = None if out_dir is None else Outputs.of(out_dir)
         forks = "fork" in multiprocessing.get_all_start_methods()
         self._forks = workers > 1 and not scheduler and forks
         self._workers = workers
@@ -120,29 +112,37 @@ class ShardStream:
         if self._scheduler:
             self._pending.append(job)
         elif not self._forks:
-            self._pending.append(self._produce(self._shared, job, file_writer(None)))
-        else:
-            if self._pool is None:
-                global _FORKED  # read by the workers, forked at the first submission
-                _FORKED = (self._produce, self._shared, None)
-                try:
-                    self._pool = _forked_pool(self._workers)
-                    self._pending.append(self._pool.submit(_run_forked, job))
-                finally:
-                    _FORKED = None
-            else:
+            self._pending.append(self._produce(self._shared, job, file_writer(self._outputs)))
+        elif self._pool is None:
+            global _FORKED  # handed to the workers by memory, forked at the first submission
+            _FORKED = (self._produce, self._shared, self._outputs)
+            try:
+                self._pool = _forked_pool(self._workers)
                 self._pending.append(self._pool.submit(_run_forked, job))
+            finally:
+                _FORKED = None
+        else:
+            self._pending.append(self._pool.submit(_run_forked, job))
 
     def results(self) -> list[R]:
-        """Every job's summary, in the order submitted; the processes are ended."""
+        """Every job's summary, in the order submitted; the processes are ended.
+
+        Raises:
+            ConfigError: the scheduler cannot be reached, or ``distributed`` is not installed.
+        """
         if self._scheduler:
-            return run_shards(self._produce, self._shared, self._pending, scheduler=self._scheduler)
+            outputs, scheduler = self._outputs, self._scheduler
+            return _run_on_dask(self._produce, self._shared, self._pending, outputs, scheduler)
         if not self._forks:
             return list(self._pending)
         try:
-            return [future.result()[0] for future in self._pending]
+            done = [future.result() for future in self._pending]
         finally:
             self.close()
+        for _, written in done:
+            if self._outputs is not None:
+                self._outputs.written.add(written)  # what each worker wrote, hashes and take-overs
+        return [summary for summary, _ in done]
 
     def close(self) -> None:
         """End the processes, starting no more jobs (after an error)."""

@@ -29,9 +29,9 @@ INDEX_LANGUAGE = "und"
 
 
 PARALLEL_SERVICES = 2
+"""Pagefind processes indexing at once (:class:`PagefindIndexer`)."""
 Answer = concurrent.futures.Future[dict[str, Any]]
 """A Pagefind service's answer to one request: its payload, or the error it reported."""
-"""Pagefind processes indexing at once (:class:`PagefindIndexer`)."""
 
 
 class PagefindError(Exception):
@@ -62,7 +62,7 @@ class PagefindIndexer:
             service.close()
 
     def index(self, number: int, output: Path) -> BundleIndex:
-        """A new index, written to ``output`` by :meth:`BundleIndex.write`."""
+        """A new index, its bundle written to ``output`` by :meth:`BundleIndex.write`."""
         service = self._services[number % len(self._services)]
         answer = service.ask({"type": "NewIndex", "config": {"force_language": INDEX_LANGUAGE}})
         return BundleIndex(service, int(answer.result()["index_id"]), output)
@@ -89,12 +89,13 @@ class BundleIndex:
             elif answer.result().get("page_word_count"):
                 self._indexed += 1
 
-    def write(self) -> Answer:
-        """Ask for the bundle's files once the pages before are indexed (:meth:`finish`)."""
+    def ask_files(self) -> Answer:
+        """Ask for the bundle's files, made once the pages before are indexed (:meth:`write`
+        writes them): ask every index first, and the services make their bundles at once."""
         return self._service.ask({"type": "GetFiles", "index_id": self._id})
 
-    def finish(self, files: Answer, leave_out: Collection[str] = ()) -> int:
-        """Write the files :meth:`write` asked for into :attr:`output`, but those named in
+    def write(self, files: Answer, leave_out: Collection[str] = ()) -> int:
+        """Write the files :meth:`ask_files` asked for into :attr:`output`, but those named in
         ``leave_out``; the pages in the index. Pagefind hands them over rather than writing
         them, as its own writer returns before the last file is complete.
 

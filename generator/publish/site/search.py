@@ -445,7 +445,7 @@ def build_search_index(
                 for url, page in held.pop(number, []):
                     index(number).add(url, page)
             held.clear()
-            done = _write({number: index(number) for number in fresh}, progress)
+            done = _write_bundles({number: index(number) for number in fresh}, progress)
             for number in fresh:
                 _tidy_bundle(outputs[number], number, expected[number], done[number])
                 members = {"key": keys[number], "urls": sorted(url for url, _ in digests[number])}
@@ -462,7 +462,7 @@ def build_search_index(
                 _count_filters(filters, record)
                 expected[0] += 1
                 counts["pages"] += 1
-            _tidy_bundle(output, 0, expected[0], _write({0: index(0)}, progress)[0])
+            _tidy_bundle(output, 0, expected[0], _write_bundles({0: index(0)}, progress)[0])
     except PagefindError as exc:
         raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
     for number in fresh:  # the main bundle's runtime exists now
@@ -494,14 +494,14 @@ def build_search_index(
     }
 
 
-def _write(indexes: dict[int, BundleIndex], progress: bool) -> dict[int, int]:
+def _write_bundles(indexes: dict[int, BundleIndex], progress: bool) -> dict[int, int]:
     """Write the bundles of ``indexes`` (by number), each service its own at once, without
     the files the site does not use; the page count of each."""
     with status(f"正在生成搜索索引（Pagefind，{len(indexes)} 个分片）…", progress):
-        files = {number: index.write() for number, index in indexes.items()}
+        files = {number: index.ask_files() for number, index in indexes.items()}
         shard_unused = _UNUSED_BUNDLE_FILES + _SHARED_FILES  # it runs on the main bundle's code
         return {
-            number: index.finish(files[number], shard_unused if number else _UNUSED_BUNDLE_FILES)
+            number: index.write(files[number], shard_unused if number else _UNUSED_BUNDLE_FILES)
             for number, index in indexes.items()
         }
 
