@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from generator.core.console import status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.interrupts import interrupts_deferred, stop_if_interrupted
-from generator.core.outputs import Outputs
+from generator.core.outputs import Outputs, Written
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers
 from generator.core.swap import Staging, recover_output, staging_area, swap_into_place
@@ -47,6 +47,7 @@ from generator.publish.site.charts import inject_charts
 from generator.publish.site.manifest import (
     file_hashes,
     keep_unchanged,
+    read_inputs,
     read_manifest,
     write_manifest,
 )
@@ -334,7 +335,8 @@ def publish_site(
             search.pages_ready()
             # Record pages and feeds are hashed as they are written, and each one the
             # previous site has with the same bytes is that file, taken over.
-            outputs = Outputs(staging, previous, previous_hashes)
+            previous_inputs = read_inputs(previous) if previous is not None else None
+            outputs = Outputs(staging, previous, previous_hashes, previous_inputs)
             with timed("记录页"):
                 write_records(model, outputs, shell, **shards)
             with timed("订阅源"):
@@ -360,8 +362,9 @@ def publish_site(
             to_stderr(NO_SITE_URL)
         with timed("比对上一版"):
             hashes = dict(sorted({**hashes, **search.hashes}.items()))
-            write_manifest(staging, hashes)
+            write_manifest(staging, hashes, outputs.written.inputs)
             if previous is not None:
+                to_stderr(_made_again(outputs.written))
                 changes = keep_unchanged(outputs, hashes)
                 to_stderr(changes.summary())
                 if changed_files is not None:
@@ -369,6 +372,16 @@ def publish_site(
         stop_if_interrupted()  # Ctrl+C, even one a finalizer swallowed, publishes nothing
         with timed("替换网站目录"), interrupts_deferred():  # swapped in, it is published: finish
             swap_into_place(staging, out_dir, area.path("old"))
+
+
+def _made_again(written: Written) -> str:
+    """For the operator: how many enterprise pages and feeds were rendered again, and how many
+    taken over unrendered because nothing they are made from changed."""
+    unmade = len(written.unmade)
+    return (
+        f"企业页面和企业订阅源：{len(written.inputs) - unmade} 个按新数据重新生成；"
+        f"{unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
+    )
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

@@ -4,6 +4,7 @@ the site is byte for byte what a full build gives, and the build lists what chan
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -76,6 +77,7 @@ def test_the_same_data_again_changes_no_file(first, tmp_path):
     assert result.exit_code in (0, 1), result.output
     assert "新增 0 个文件，修改 0 个，删除 0 个" in result.output
     assert "新增或修改的文件所在" not in result.output
+    assert "企业页面和企业订阅源：0 个按新数据重新生成" in result.output  # none rendered again
     assert listing.read_text(encoding="utf-8") == ""
     assert stamps(site) == before  # the very same files: same inode, same time
 
@@ -104,6 +106,11 @@ def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys):
     assert len(kept) > len(changed) > 0
     assert all(after[p] == before[p] for p in kept), "unchanged files keep inode and time"
     assert all(after.get(p) != before.get(p) for p in changed if p in after)
+    # Only the pages and feeds whose data changed were rendered again; the rest were taken
+    # over from the previous site without being rendered.
+    firms = [p for op, p in lines if op in "AM" and p.startswith(("enterprise/", "feeds/enterprise/"))]
+    made = int(told.split("企业页面和企业订阅源：")[1].split(" 个")[0])
+    assert made == len(firms) > 0, (made, firms)
 
     full = tmp_path / "full"  # a full build of the same inputs, with the same history
     shutil.copytree(first, tmp_path / "prev", copy_function=shutil.copy2)
@@ -146,4 +153,49 @@ def test_pages_the_previous_site_has_are_taken_over_not_written(tmp_path, worker
     assert outputs.written.reused == {"a/index.html"}, "only a file whose own bytes match"
     assert (staged / "a/index.html").stat().st_ino == (previous / "a/index.html").stat().st_ino
     assert outputs.written.hashes == {p: hashlib.sha256(d).hexdigest() for p, d in new.items()}
+    assert file_hashes(staged, known=outputs.written.hashes) == file_hashes(staged)
+
+
+def write_made_pages(pages: dict[str, tuple[str, bytes | None]], job: str, emit) -> int:
+    """A shard handing over one page as a function and its inputs; a page given no bytes
+    must not be made (its function fails)."""
+    inputs, data = pages[job]
+    emit(job, functools.partial(make_page, job, data), inputs)
+    return 1
+
+
+def make_page(path: str, data: bytes | None) -> bytes:
+    if data is None:
+        raise AssertionError(f"{path} was made though its inputs did not change")
+    return data
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_pages_whose_inputs_did_not_change_are_not_made_again(tmp_path, workers):
+    previous = tmp_path / "previous"
+    old = {"a/index.html": b"same", "b/index.html": b"old", "c/index.html": b"as built"}
+    for path, data in old.items():
+        (previous / path).parent.mkdir(parents=True, exist_ok=True)
+        (previous / path).write_bytes(data)
+    (previous / "c/index.html").write_bytes(b"edited after it was published")
+    hashes = {path: hashlib.sha256(data).hexdigest() for path, data in old.items()}
+    inputs = {"a/index.html": "A1", "b/index.html": "B1", "c/index.html": "C1"}
+    new = {
+        "a/index.html": ("A1", None),  # same inputs: taken over, never made
+        "b/index.html": ("B2", b"new"),  # other inputs: made
+        "c/index.html": ("C1", b"as built"),  # same inputs, but the file was edited: made
+        "d/index.html": ("D1", b"added"),
+    }
+
+    outputs = Outputs(tmp_path / "staging", previous, hashes, inputs)
+    run_shards(write_made_pages, new, sorted(new), outputs, workers=workers)
+
+    staged = tmp_path / "staging"
+    assert {p: (staged / p).read_bytes() for p in new} == {
+        "a/index.html": b"same", "b/index.html": b"new", "c/index.html": b"as built",
+        "d/index.html": b"added",
+    }  # fmt: skip
+    assert (staged / "a/index.html").stat().st_ino == (previous / "a/index.html").stat().st_ino
+    assert outputs.written.unmade == {"a/index.html"}
+    assert outputs.written.inputs == {p: i for p, (i, _) in new.items()}
     assert file_hashes(staged, known=outputs.written.hashes) == file_hashes(staged)

@@ -7,8 +7,14 @@ file with the same bytes at the same path, puts that file in place (a hard link,
 that keeps its time) instead of writing a new one. A daily release then writes only the
 pages its new data changed, and every other page keeps its inode and modification time.
 
+A file can also come with its *inputs*: a digest of everything its bytes are made from, and
+a function that makes them. When the previous build noted the same inputs for that path
+(``inputs`` in its manifest) and its file is intact, the file is taken over without being
+made at all: a daily release renders only the pages whose inputs its new data changed.
+
 The site is the same bytes either way: a file is only ever replaced by one whose SHA-256,
-read from the file itself, equals the new bytes'.
+read from the file itself, equals the new bytes' or, unmade, the SHA-256 the previous build
+noted for the same inputs.
 """
 
 from __future__ import annotations
@@ -16,21 +22,30 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+Content = bytes | Callable[[], bytes]
+"""A file's bytes, or a function that makes them (called only when the file must be made)."""
 
 
 @dataclass
 class Written:
-    """What a share of the work wrote: SHA-256 by site path, and the paths it took over."""
+    """What a share of the work wrote: SHA-256 by site path, the paths it took over, the
+    inputs digest of each file written with one, and the paths taken over unmade."""
 
     hashes: dict[str, str] = field(default_factory=dict)
     reused: set[str] = field(default_factory=set)
+    inputs: dict[str, str] = field(default_factory=dict)
+    unmade: set[str] = field(default_factory=set)
 
     def add(self, other: Written) -> None:
         """Take in what another share (another process) wrote."""
         self.hashes.update(other.hashes)
         self.reused |= other.reused
+        self.inputs.update(other.inputs)
+        self.unmade |= other.unmade
 
 
 class Outputs:
@@ -42,14 +57,21 @@ class Outputs:
             first release.
         previous_hashes: That site's manifest (path → SHA-256); a path it lists is checked
             against the file itself before the file is taken over.
+        previous_inputs: The inputs digest of each file of that site written with one
+            (path → digest, from its manifest).
     """
 
     def __init__(
-        self, root: Path, previous: Path | None = None, previous_hashes: dict[str, str] | None = None
+        self,
+        root: Path,
+        previous: Path | None = None,
+        previous_hashes: dict[str, str] | None = None,
+        previous_inputs: dict[str, str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.previous = previous
         self.previous_hashes = previous_hashes or {}
+        self.previous_inputs = previous_inputs or {}
         self.written = Written()
 
     @classmethod
@@ -57,8 +79,20 @@ class Outputs:
         """``target`` itself, or a plain folder as outputs with no previous site."""
         return target if isinstance(target, Outputs) else cls(Path(target))
 
-    def write(self, path: str, data: bytes) -> None:
-        """Write ``data`` at the site path ``path`` (or take over the previous site's file)."""
+    def write(self, path: str, data: Content, inputs: str | None = None) -> None:
+        """Write ``data`` at the site path ``path`` (or take over the previous site's file).
+
+        Args:
+            data: The bytes, or a function that makes them.
+            inputs: A digest of everything the bytes are made from: with ``data`` a function,
+                the previous site's file is taken over unmade when its build noted the same.
+        """
+        if inputs is not None:
+            self.written.inputs[path] = inputs
+            if callable(data) and self._take_over_unmade(path, inputs):
+                return
+        if callable(data):
+            data = data()
         digest = hashlib.sha256(data).hexdigest()
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +114,19 @@ class Outputs:
         hand back to the process that merges it)."""
         written, self.written = self.written, Written()
         return written
+
+    def _take_over_unmade(self, path: str, inputs: str) -> bool:
+        digest = self.previous_hashes.get(path)
+        if self.previous is None or digest is None or self.previous_inputs.get(path) != inputs:
+            return False
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not same_file_kept(self.previous / path, target, digest):
+            return False
+        self.written.hashes[path] = digest
+        self.written.reused.add(path)
+        self.written.unmade.add(path)
+        return True
 
     def _take_over(self, path: str, digest: str, target: Path) -> bool:
         if self.previous is None or self.previous_hashes.get(path) != digest:

@@ -2,7 +2,10 @@
 
 A shard function ``produce(shared, job, emit)`` makes one shard's files and hands each to
 ``emit(path, data)``: a path relative to the output folder, and the file's bytes (or a
-finished file on local disk, moved into place); it returns a small summary. Shards never
+finished file on local disk, moved into place); it returns a small summary. A file may come
+as ``emit(path, make, inputs)``: a function making its bytes and a digest of what they are
+made from, so that a file the previous site has for the same inputs is taken over unmade
+(:class:`~generator.core.outputs.Outputs`). Shards never
 write the same path, so the order in which they finish changes nothing on disk.
 :func:`run_shards` runs every job:
 
@@ -25,12 +28,13 @@ from typing import Any, TypeVar
 
 from generator.core.errors import ConfigError
 from generator.core.interrupts import end_quietly_on_interrupt
-from generator.core.outputs import Outputs, Written
+from generator.core.outputs import Content, Outputs, Written
 
 S = TypeVar("S")
 J = TypeVar("J")
 R = TypeVar("R")
-Emit = Callable[[str, "bytes | Path"], None]
+Emit = Callable[..., None]
+"""``emit(path, data)`` or ``emit(path, make, inputs)``: see the module."""
 Produce = Callable[[S, J, Emit], R]
 
 CONNECT_TIMEOUT = "20s"
@@ -154,13 +158,13 @@ class ShardStream:
 def file_writer(outputs: Outputs | None) -> Emit:
     """An ``emit`` that writes (or moves) each file into ``outputs``."""
 
-    def emit(path: str, data: bytes | Path) -> None:
+    def emit(path: str, data: Content | Path, inputs: str | None = None) -> None:
         if outputs is None:
             raise ValueError(f"{path}: this stage writes no files")
         if isinstance(data, Path):
             outputs.move(path, data)
         else:
-            outputs.write(path, data)
+            outputs.write(path, data, inputs)
 
     return emit
 
@@ -286,16 +290,19 @@ def _run_forked(job: Any) -> tuple[Any, Written]:
     return summary, outputs.take()
 
 
-def _collect(produce: Produce[S, J, R], shared: S, job: J) -> tuple[R, list[tuple[str, bytes]]]:
-    """Run one shard on a Dask worker: its summary and its files' bytes."""
-    files: list[tuple[str, bytes]] = []
+def _collect(
+    produce: Produce[S, J, R], shared: S, job: J
+) -> tuple[R, list[tuple[str, bytes, str | None]]]:
+    """Run one shard on a Dask worker: its summary and its files' bytes and inputs digests
+    (every file made: the worker does not see the previous site)."""
+    files: list[tuple[str, bytes, str | None]] = []
 
-    def emit(path: str, data: bytes | Path) -> None:
+    def emit(path: str, data: Content | Path, inputs: str | None = None) -> None:
         if isinstance(data, Path):
-            files.append((path, data.read_bytes()))
+            files.append((path, data.read_bytes(), inputs))
             data.unlink()
         else:
-            files.append((path, data))
+            files.append((path, data() if callable(data) else data, inputs))
 
     return produce(shared, job, emit), files
 
@@ -323,8 +330,8 @@ def _run_on_dask(
         summaries: dict[int, R] = {}
         for future in as_completed(futures, loop=client.loop):
             summary, files = future.result()
-            for path, data in files:
-                emit(path, data)
+            for path, data, inputs in files:
+                emit(path, data, inputs)
             summaries[number[future.key]] = summary
             future.release()
     return [summaries[n] for n in range(len(jobs))]

@@ -16,7 +16,6 @@ version) is a miss and is overwritten. Entries not used for :data:`MAX_AGE_DAYS`
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gc
 import hashlib
 import json
@@ -27,13 +26,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
+from generator.core import fingerprint
 from generator.core.errors import ConfigError
-from generator.core.schemas import SCHEMA_DIR
 from generator.core.settings import Settings
 from generator.ingest.exports import RowCorrection
 
@@ -45,7 +42,6 @@ PICKLE_PROTOCOL = 5
 LIBRARIES = ("frictionless", "openpyxl", "python-stdnum")
 """The libraries whose behaviour the cached outcome depends on."""
 _ENTRY = re.compile(r"[0-9a-f]{64}\.pickle|\.tmp-.*")
-_CODE_DIR = Path(__file__).resolve().parents[1]
 
 
 def default_cache_dir() -> Path:
@@ -68,29 +64,9 @@ def check_cache_dir(cache_dir: Path, out_dir: Path) -> None:
         )
 
 
-@functools.cache
 def code_digest() -> str:
-    """SHA-256 of gongkai's own code and schemas (every ``generator/**/*.py`` and
-    ``schemas/**`` file, by path), and of the library versions; computed once per process."""
-    digest = hashlib.sha256()
-    files = [("generator", p) for p in _CODE_DIR.rglob("*.py")]
-    files += [("schemas", p) for p in SCHEMA_DIR.rglob("*") if p.is_file()]
-    for top, path in sorted(files, key=lambda item: (item[0], item[1].as_posix())):
-        base = _CODE_DIR if top == "generator" else SCHEMA_DIR
-        name = f"{top}/{path.relative_to(base).as_posix()}"
-        digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-        digest.update(path.read_bytes())
-    versions = {name: _version(name) for name in LIBRARIES}
-    versions |= {"gongkai": __version__, "python": sys.version, "pickle": str(PICKLE_PROTOCOL)}
-    digest.update(json.dumps(versions, sort_keys=True).encode())
-    return digest.hexdigest()
-
-
-def _version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "missing"
+    """SHA-256 of gongkai's own code and schemas and of the libraries validation uses."""
+    return fingerprint.code_digest(*LIBRARIES)
 
 
 def inputs_digest(
@@ -107,6 +83,7 @@ def inputs_digest(
         "limits": dataclasses.asdict(settings.limits),
         "uscc_allowlist": sorted(settings.uscc_allowlist),
         "code": code_digest(),
+        "pickle": PICKLE_PROTOCOL,
     }
     return json.dumps(described, ensure_ascii=False, sort_keys=True)
 

@@ -56,6 +56,7 @@ an entry that changed, an ``updated`` later than ``published``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import json
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from generator.core.fingerprint import code_digest, value_digest
 from generator.core.outputs import Outputs
 from generator.core.shards import Emit, run_shards
 from generator.model.entities import Enterprise, Model
@@ -359,14 +361,18 @@ def _write_enterprise_feeds(
     """One shard of the enterprises' feeds, by slug and feed metadata; the files written."""
     publications, site_url, site_name, fallback = shared
     site = _Site(site_url)
+    frame = code_digest("feedgen", "lxml")
     written = 0
     for slug, info in firms:
         key = f"enterprise/{slug}"
         for fmt in ENTERPRISE_FORMATS:
-            xml = render_feed(
-                info, key, publications[slug], site, fmt, site_name=site_name, fallback=fallback
+            entries = publications[slug]
+            # Everything the feed is made from: an unchanged feed is taken over unmade.
+            inputs = value_digest(frame, info, key, entries, site_url, fmt, site_name, fallback)
+            make = functools.partial(
+                render_feed, info, key, entries, site, fmt, site_name=site_name, fallback=fallback
             )
-            emit(feed_file(key, fmt), xml)
+            emit(feed_file(key, fmt), make, inputs)
             written += 1
     return written
 

@@ -8,6 +8,10 @@ keeps the file's time). An unchanged page therefore keeps its bytes *and* its mo
 time, so a deployer syncing by time or by checksum uploads only what changed, and the site
 is still byte for byte what a full build gives. :class:`Changes` lists what was added,
 changed and removed; ``--changed-files`` writes that list for upload scripts.
+
+The manifest also notes the *inputs* digest of each file made from one (record pages and
+enterprise feeds, :class:`generator.core.outputs.Outputs`): the next build takes such a file
+over without making it again when its inputs are the same.
 """
 
 from __future__ import annotations
@@ -79,9 +83,14 @@ def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[
     return dict(sorted(hashes.items()))
 
 
-def write_manifest(site_dir: Path, hashes: dict[str, str]) -> None:
-    """Write :data:`MANIFEST_FILE` for ``hashes`` (:func:`file_hashes` of the site)."""
-    text = json.dumps({"files": hashes}, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+def write_manifest(
+    site_dir: Path, hashes: dict[str, str], inputs: Mapping[str, str] | None = None
+) -> None:
+    """Write :data:`MANIFEST_FILE` for ``hashes`` (:func:`file_hashes` of the site) and the
+    ``inputs`` digests of the files made from one (of those in ``hashes``)."""
+    noted = {path: digest for path, digest in (inputs or {}).items() if path in hashes}
+    document = {"files": hashes, "inputs": noted}
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
     (site_dir / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
 
 
@@ -92,6 +101,15 @@ def read_manifest(site_dir: Path) -> dict[str, str]:
         return dict(data["files"])
     except (OSError, ValueError, KeyError, TypeError):
         return file_hashes(site_dir) if site_dir.is_dir() else {}
+
+
+def read_inputs(site_dir: Path) -> dict[str, str]:
+    """The inputs digests a site's manifest notes (none for a site built before they were)."""
+    try:
+        data = json.loads((site_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+        return dict(data.get("inputs") or {})
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
 
 
 def keep_unchanged(outputs: Outputs, hashes: dict[str, str]) -> Changes:

@@ -5,6 +5,11 @@ whole navigation into every page and slows to minutes at a few thousand pages. T
 reuse the Material look by wrapping their content in a *shell*: a page MkDocs itself built
 (:data:`SHELL_PAGE`, at the same depth as record pages, so every relative URL in it is right
 for them too), cut at :data:`SHELL_MARKER`. The shell page is removed from the site after use.
+
+An enterprise page is rendered from its context alone (no model: the tasks and plans it
+names come as the fields it shows), so a digest of that context, of the templates, the code
+and the shell is everything its bytes depend on (:func:`page_inputs`): a daily release takes
+each enterprise page whose digest did not change over from the previous site unrendered.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.core.errors import BuildAbort
+from generator.core.fingerprint import code_digest, value_digest
 from generator.core.outputs import Outputs
 from generator.core.schemas import split_outcomes
 from generator.core.settings import objection_facts
@@ -156,6 +162,8 @@ class _Job:
     context: dict[str, Any]
     template: str = ""
     """The template to render with; the kind's own when empty."""
+    self_contained: bool = False
+    """The context is all the page shows (no ``model``): its digest is the page's inputs."""
 
 
 ENTERPRISES_PER_SHARD = 5_000
@@ -196,16 +204,18 @@ def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
             enterprise = model.enterprises[key]
             history = _history(model, enterprise)
             context = {
-                "enterprise": enterprise,
+                "enterprise": _enterprise_fields(enterprise),
                 "history": history,
                 "summary": _enterprise_summary(history),
                 "burden": enterprise_burden(enterprise.results),
                 "objection": model.objection,
+                "handbooks": _handbooks(model, enterprise),
             }
-            yield _Job("enterprise", enterprise.slug, enterprise.name, context)
+            yield _Job("enterprise", enterprise.slug, enterprise.name, context, self_contained=True)
     if kind in (None, "task"):
         for task in model.tasks.values():
             context = {
+                "model": model,
                 "task": task,
                 "plan": model.plans.get(task.get("plan_id") or ""),
                 "items": [model.items[i] for i in task.get("items", [])],
@@ -216,6 +226,7 @@ def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
         for plan in model.plans.values():
             items = [model.item_for(ref) for ref in _split(plan.get("item_ids"))]
             context = {
+                "model": model,
                 "plan": plan,
                 "tasks": [model.tasks[t] for t in plan["tasks"]],
                 "items": [i for i in items if i is not None],
@@ -226,6 +237,7 @@ def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
         problems = Counter(r["item_ref"] for r in model.results if r["problem"] and r["item_ref"])
         for item in model.items.values():
             context = {
+                "model": model,
                 "item": item,
                 "tasks": [model.tasks[t] for t in item["tasks"]],
                 "problems": problems[item["item_id"]],
@@ -246,17 +258,41 @@ def _withdrawal_jobs(model: Model) -> Iterator[_Job]:
                 pages.setdefault(page, []).append(withdrawal)
     for page, withdrawals in sorted(pages.items()):
         kind, slug = page.strip("/").split("/")
-        yield _Job(kind, slug, "撤回公告", {"withdrawals": withdrawals}, WITHDRAWN_TEMPLATE)
+        context = {"model": model, "withdrawals": withdrawals}
+        yield _Job(kind, slug, "撤回公告", context, WITHDRAWN_TEMPLATE)
 
 
 def render_records(model: Model, shard: RecordShard | None = None) -> Iterator[RecordPage]:
     """Render the record pages of ``shard`` (all of them by default), in a fixed order."""
-    templates = _templates()
     for job in _jobs(model, shard):
-        template = templates[job.template or job.kind]
-        notices = model.notices.get(record_path(job.kind, job.slug), [])
-        content = template.render(model=model, notices=notices, **job.context)
-        yield RecordPage(job.kind, job.slug, job.title, content, job.template)
+        yield _render(model, job)
+
+
+def _render(model: Model, job: _Job) -> RecordPage:
+    template = _templates()[job.template or job.kind]
+    content = template.render(notices=_notices(model, job), **job.context)
+    return RecordPage(job.kind, job.slug, job.title, content, job.template)
+
+
+def _notices(model: Model, job: _Job) -> list[dict[str, Any]]:
+    return model.notices.get(record_path(job.kind, job.slug), [])
+
+
+def page_inputs(frame: str, model: Model, job: _Job) -> str | None:
+    """A digest of everything a self-contained page is made from: ``frame`` (the templates,
+    the code and the shell, :func:`_frame_digest`), its context and its 更正说明; none for
+    a page that reads the model."""
+    if not job.self_contained:
+        return None
+    identity = (job.kind, job.slug, job.title, job.template)
+    return value_digest(frame, identity, job.context, _notices(model, job))
+
+
+def _frame_digest(shell: Shell) -> str:
+    """What every record page is made with besides its context: gongkai's code and templates,
+    Jinja2 and MarkupSafe, and the shell."""
+    code = code_digest("jinja2", "markupsafe")
+    return value_digest(code, shell.head, shell.tail, shell.site_name, ROOT)
 
 
 def write_records(
@@ -295,13 +331,19 @@ def _check_paths(model: Model) -> None:
 
 def _write_shard(shared: tuple[Model, Shell], shard: RecordShard, emit: Emit) -> dict[str, int]:
     model, shell = shared
+    frame = _frame_digest(shell)
     written = dict.fromkeys((*RECORD_KINDS, WITHDRAWN_TEMPLATE), 0)
-    for page in render_records(model, shard):
+    for job in _jobs(model, shard):
+        make = functools.partial(_page_bytes, model, shell, job)
         # record_path only yields validated slugs under a fixed prefix: never outside site_dir.
-        page_html = shell.wrap(page.title, page.content).encode("utf-8")
-        emit(f"{record_path(page.kind, page.slug)}index.html", page_html)
-        written[page.template or page.kind] += 1
+        emit(f"{record_path(job.kind, job.slug)}index.html", make, page_inputs(frame, model, job))
+        written[job.template or job.kind] += 1
     return written
+
+
+def _page_bytes(model: Model, shell: Shell, job: _Job) -> bytes:
+    page = _render(model, job)
+    return shell.wrap(page.title, page.content).encode("utf-8")
 
 
 def _split(text: str | None) -> list[str]:
@@ -323,10 +365,10 @@ def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
             task = model.tasks.get(result.get("task_id") or "")
             plan_id = (task or {}).get("plan_id") or result.get("plan_id")
             group = {
-                "task": task,
+                "task": _named(task, "task_id"),
                 "task_id": result.get("task_id"),
                 "task_name": result.get("task_name"),
-                "plan": model.plans.get(plan_id or ""),
+                "plan": _named(model.plans.get(plan_id or ""), "plan_id"),
                 "authority": result.get("authority") or (task or {}).get("lead_department"),
                 "results": [],
                 "replies": model.replies.get((result.get("task_id") or "", enterprise.code), []),
@@ -337,6 +379,35 @@ def _history(model: Model, enterprise: Enterprise) -> list[dict[str, Any]]:
         group["date"] = max((r.get("inspected_on") or "" for r in group["results"]), default="")
         group["problems"] = [r for r in group["results"] if r.get("problem")]
     return sorted(groups.values(), key=lambda group: group["date"], reverse=True)
+
+
+def _named(record: dict[str, Any] | None, ident: str) -> dict[str, Any] | None:
+    """What an enterprise page shows of a task or plan it names: its link and name."""
+    if record is None:
+        return None
+    return {"slug": record["slug"], "name": record.get("name"), ident: record.get(ident)}
+
+
+def _enterprise_fields(enterprise: Enterprise) -> dict[str, Any]:
+    """What an enterprise page shows of the enterprise (its results come as its history)."""
+    pending = [{**entry, "task": _named(entry["task"], "task_id")} for entry in enterprise.pending]
+    return {
+        "name": enterprise.name,
+        "slug": enterprise.slug,
+        "code": enterprise.code,
+        "code_type": enterprise.code_type,
+        "names": enterprise.names,
+        "entity_type": enterprise.entity_type,
+        "region_code": enterprise.region_code,
+        "status": enterprise.status,
+        "pending": pending,
+    }
+
+
+def _handbooks(model: Model, enterprise: Enterprise) -> dict[str, list[dict[str, Any]]]:
+    """The 如何整改 sections of each item the enterprise's problems were found under."""
+    refs = {r["item_ref"] for r in enterprise.results if r.get("problem") and r.get("item_ref")}
+    return {ref: model.items[ref]["handbook"] for ref in sorted(refs)}
 
 
 def _enterprise_summary(history: list[dict[str, Any]]) -> dict[str, Any] | None:
