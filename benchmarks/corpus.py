@@ -112,12 +112,16 @@ def write_province_corpus(folder: Path, checks: int, seed: int = 11) -> dict[str
             "enterprises": checks, "counties": len(COUNTIES)}  # fmt: skip
 
 
-def write_province_batch(folder: Path, checks: int, batch: int, seed: int = 11) -> int:
+def write_province_batch(
+    folder: Path, checks: int, batch: int, seed: int = 11, tasks: int | None = None
+) -> int:
     """One more day's batch for :func:`write_province_corpus`'s folder: ``batch`` checks of new
-    firms in the same tasks, in a file of its own; returns the results written."""
-    _, tasks = _province_tasks(random.Random(seed), checks)
+    firms in the same tasks (spread over all of them, or over the first ``tasks``), in a file
+    of its own; returns the results written."""
+    _, every_task = _province_tasks(random.Random(seed), checks)
     path = folder / "检查结果_追加批次.csv"
-    return _write_province_results(path, random.Random(seed + 1), tasks, range(checks, checks + batch))
+    rng, numbers = random.Random(seed + 1), range(checks, checks + batch)
+    return _write_province_results(path, rng, every_task[:tasks], numbers)
 
 
 def _province_tasks(rng: random.Random, checks: int) -> tuple[list[tuple[str, str]], list[Any]]:

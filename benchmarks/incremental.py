@@ -28,20 +28,25 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import timings, write_province_batch, write_province_corpus
 
+RENDERED = "企业页、任务页和企业订阅源："
+"""How the build begins the line saying what it rendered again."""
+
 
 def _load() -> str:
     return " / ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _build(data: Path, site: Path, *extra: str) -> tuple[float, dict[str, float]]:
-    """Build in a fresh process: its wall time, and each stage's wall time (``--timings``)."""
+def _build(data: Path, site: Path, *extra: str) -> tuple[float, dict[str, float], str]:
+    """Build in a fresh process: its wall time, each stage's wall time (``--timings``) and
+    what it said."""
     command = [sys.executable, "-m", "generator", "build", str(data), "--out", str(site),
                "--no-progress", "--timings", *extra]  # fmt: skip
     start = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode not in (0, 1):
         raise SystemExit(f"build failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    return time.perf_counter() - start, {row[0]: float(row[1]) for row in timings(done.stderr)}
+    stages = {row[0]: float(row[1]) for row in timings(done.stderr)}
+    return time.perf_counter() - start, stages, done.stderr
 
 
 def _stamps(site: Path) -> dict[str, tuple[int, int]]:
@@ -61,6 +66,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--checks", type=int, default=25_000, help="checks (4 results each)")
     parser.add_argument("--batch", type=int, default=250, help="checks in the new batch")
+    parser.add_argument("--tasks", type=int, default=None,
+                        help="the batch's checks in this many tasks (default: spread over all)")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -69,13 +76,15 @@ def main() -> None:
         data, site = work / "data", work / "site"
         counts = write_province_corpus(data, arguments.checks)
         print(f"corpus: {counts}; load {_load()}")
-        full, full_stages = _build(data, site)
+        full, full_stages, _ = _build(data, site)
         print(f"full build: {full:.1f} s; load {_load()}")
         before = _stamps(site)
         shutil.copytree(site, work / "published", copy_function=os.link)  # the day's site, kept
-        added = write_province_batch(data, arguments.checks, arguments.batch)
+        added = write_province_batch(data, arguments.checks, arguments.batch, tasks=arguments.tasks)
         listing = work / "changed.txt"
-        daily, daily_stages = _build(data, site, "--previous", str(site), "--changed-files", str(listing))
+        daily, daily_stages, told = _build(
+            data, site, "--previous", str(site), "--changed-files", str(listing)
+        )
         changes = [line.split("\t")[0] for line in listing.read_text(encoding="utf-8").splitlines()]
         after = _stamps(site)
         untouched = sum(1 for path, stamp in after.items() if before.get(path) == stamp)
@@ -88,6 +97,7 @@ def main() -> None:
             f"{changes.count('D'):,} removed; {untouched:,} of {len(after):,} untouched "
             "(same inode and time)"
         )
+        print(next(line for line in told.splitlines() if line.startswith(RENDERED)))
         print(f"{'full s':>9}{'daily s':>9}{'ratio':>8}  stage")
         for name, seconds in full_stages.items():
             again = daily_stages.get(name, 0.0)

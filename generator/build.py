@@ -375,11 +375,11 @@ def publish_site(
 
 
 def _made_again(written: Written) -> str:
-    """For the operator: how many enterprise pages and feeds were rendered again, and how many
+    """For the operator: how many enterprise and task pages and enterprise feeds were rendered again, and how many
     taken over unrendered because nothing they are made from changed."""
     unmade = len(written.unmade)
     return (
-        f"企业页面和企业订阅源：{len(written.inputs) - unmade} 个按新数据重新生成；"
+        f"企业页、任务页和企业订阅源：{len(written.inputs) - unmade} 个按新数据重新生成；"
         f"{unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
     )
 

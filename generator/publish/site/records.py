@@ -6,10 +6,11 @@ reuse the Material look by wrapping their content in a *shell*: a page MkDocs it
 (:data:`SHELL_PAGE`, at the same depth as record pages, so every relative URL in it is right
 for them too), cut at :data:`SHELL_MARKER`. The shell page is removed from the site after use.
 
-An enterprise page is rendered from its context alone (no model: the tasks and plans it
-names come as the fields it shows), so a digest of that context, of the templates, the code
-and the shell is everything its bytes depend on (:func:`page_inputs`): a daily release takes
-each enterprise page whose digest did not change over from the previous site unrendered.
+An enterprise or task page is rendered from its context alone (no model: the tasks, plans
+and items it names come as the fields it shows), so a digest of that context, of the
+templates, the code and the shell is everything its bytes depend on (:func:`page_inputs`): a
+daily release takes each such page whose digest did not change over from the previous site
+unrendered.
 """
 
 from __future__ import annotations
@@ -215,13 +216,14 @@ def _jobs(model: Model, shard: RecordShard | None = None) -> Iterator[_Job]:
     if kind in (None, "task"):
         for task in model.tasks.values():
             context = {
-                "model": model,
                 "task": task,
-                "plan": model.plans.get(task.get("plan_id") or ""),
-                "items": [model.items[i] for i in task.get("items", [])],
+                "plan": _named(model.plans.get(task.get("plan_id") or ""), "plan_id"),
+                "items": [_item_fields(model.items[i]) for i in task.get("items", [])],
                 "summary": _task_summary(task.get("results", [])),
+                "firms": _drawn_firms(model, task),
             }
-            yield _Job("task", task["slug"], task.get("name") or task["task_id"], context)
+            title = task.get("name") or task["task_id"]
+            yield _Job("task", task["slug"], title, context, self_contained=True)
     if kind in (None, "plan"):
         for plan in model.plans.values():
             items = [model.item_for(ref) for ref in _split(plan.get("item_ids"))]
@@ -402,6 +404,23 @@ def _enterprise_fields(enterprise: Enterprise) -> dict[str, Any]:
         "status": enterprise.status,
         "pending": pending,
     }
+
+
+def _item_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """What a task page shows of an item it checks: its link and name."""
+    return {"slug": item["slug"], "name": item["name"], "sub_item": item.get("sub_item")}
+
+
+def _drawn_firms(model: Model, task: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The published enterprises among a task's verifiably drawn, by the id drawn: their
+    page and name, for the draw's list."""
+    firms = {}
+    for draw in task.get("verifiable_draws") or []:
+        for member in draw.get("drawn") or []:
+            enterprise = model.enterprises.get(member.get("id"))
+            if enterprise is not None:
+                firms[member["id"]] = {"slug": enterprise.slug, "name": enterprise.name}
+    return firms
 
 
 def _handbooks(model: Model, enterprise: Enterprise) -> dict[str, list[dict[str, Any]]]:
