@@ -379,8 +379,8 @@ def _made_again(written: Written) -> str:
     taken over unrendered because nothing they are made from changed."""
     unmade = len(written.unmade)
     return (
-        f"企业页、任务页和企业订阅源：{len(written.inputs) - unmade} 个按新数据重新生成；"
-        f"{unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
+        f"企业页、任务页和企业订阅源：重新生成 {len(written.inputs) - unmade} 个；"
+        f"其余 {unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
     )
 
 

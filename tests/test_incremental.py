@@ -77,7 +77,7 @@ def test_the_same_data_again_changes_no_file(first, tmp_path):
     assert result.exit_code in (0, 1), result.output
     assert "新增 0 个文件，修改 0 个，删除 0 个" in result.output
     assert "新增或修改的文件所在" not in result.output
-    assert "企业页、任务页和企业订阅源：0 个按新数据重新生成" in result.output  # none rendered again
+    assert "企业页、任务页和企业订阅源：重新生成 0 个；" in result.output  # none rendered again
     assert listing.read_text(encoding="utf-8") == ""
     assert stamps(site) == before  # the very same files: same inode, same time
 
@@ -110,7 +110,7 @@ def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys):
     # over from the previous site without being rendered.
     kinds = ("enterprise/", "task/", "feeds/enterprise/")
     rendered = [p for op, p in lines if op in "AM" and p.startswith(kinds)]
-    made = int(told.split("企业页、任务页和企业订阅源：")[1].split(" 个")[0])
+    made = int(told.split("企业页、任务页和企业订阅源：重新生成 ")[1].split(" 个")[0])
     assert made == len(rendered) and any(p.startswith("task/") for p in rendered), rendered
 
     full = tmp_path / "full"  # a full build of the same inputs, with the same history
