@@ -136,11 +136,20 @@ def keep_unchanged(outputs: Outputs, hashes: dict[str, str]) -> Changes:
         before = old.get(path)
         if before is None:
             added.append(path)
-        elif path in taken_over and before == digest:
-            kept += 1
+        elif before == digest and (path in taken_over or _one_file(previous / path, staging / path)):
+            kept += 1  # taken over as it was written, or linked by its stage (search shards)
         elif before != digest or not same_file_kept(previous / path, staging / path, digest):
             changed.append(path)
         else:
             kept += 1
     removed = sorted(set(old) - set(listed))
     return Changes(added, changed, removed, kept)
+
+
+def _one_file(previous: Path, staged: Path) -> bool:
+    """Whether the staged file is the previous site's file itself (a hard link): the same
+    bytes without reading them."""
+    try:
+        return os.path.samefile(previous, staged)
+    except OSError:
+        return False
