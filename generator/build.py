@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from generator.core.console import status, timed
 from generator.core.errors import BuildAbort, ConfigError
 from generator.core.interrupts import interrupts_deferred, stop_if_interrupted
-from generator.core.outputs import Outputs, Written
+from generator.core.outputs import Outputs
 from generator.core.settings import load_settings
 from generator.core.shards import local_workers
 from generator.core.swap import Staging, recover_output, staging_area, swap_into_place
@@ -49,6 +49,7 @@ from generator.publish.site.manifest import (
     keep_unchanged,
     read_inputs,
     read_manifest,
+    rendered_summary,
     write_manifest,
 )
 from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
@@ -364,7 +365,7 @@ def publish_site(
             hashes = dict(sorted({**hashes, **search.hashes}.items()))
             write_manifest(staging, hashes, outputs.written.inputs)
             if previous is not None:
-                to_stderr(_made_again(outputs.written))
+                to_stderr(rendered_summary(outputs.written))
                 changes = keep_unchanged(outputs, hashes)
                 to_stderr(changes.summary())
                 if changed_files is not None:
@@ -372,16 +373,6 @@ def publish_site(
         stop_if_interrupted()  # Ctrl+C, even one a finalizer swallowed, publishes nothing
         with timed("替换网站目录"), interrupts_deferred():  # swapped in, it is published: finish
             swap_into_place(staging, out_dir, area.path("old"))
-
-
-def _made_again(written: Written) -> str:
-    """For the operator: how many enterprise and task pages and enterprise feeds were rendered again, and how many
-    taken over unrendered because nothing they are made from changed."""
-    unmade = len(written.unmade)
-    return (
-        f"企业页、任务页和企业订阅源：重新生成 {len(written.inputs) - unmade} 个；"
-        f"其余 {unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
-    )
 
 
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:

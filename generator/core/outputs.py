@@ -87,20 +87,23 @@ class Outputs:
             inputs: A digest of everything the bytes are made from: with ``data`` a function,
                 the previous site's file is taken over unmade when its build noted the same.
         """
-        if inputs is not None:
-            self.written.inputs[path] = inputs
-            if callable(data) and self._take_over_unmade(path, inputs):
-                return
-        if callable(data):
-            data = data()
-        digest = hashlib.sha256(data).hexdigest()
         target = self.root / path
         target.parent.mkdir(parents=True, exist_ok=True)
-        if self._take_over(path, digest, target):
-            self.written.reused.add(path)
-        else:
+        if inputs is not None:
+            self.written.inputs[path] = inputs
+        if callable(data):
+            noted = self.previous_hashes.get(path)
+            same_inputs = inputs is not None and self.previous_inputs.get(path) == inputs
+            if same_inputs and noted is not None and self._take_over(path, noted, target):
+                self.written.unmade.add(path)
+                self._note(path, noted, reused=True)
+                return
+            data = data()
+        digest = hashlib.sha256(data).hexdigest()
+        reused = self._take_over(path, digest, target)
+        if not reused:
             target.write_bytes(data)
-        self.written.hashes[path] = digest
+        self._note(path, digest, reused)
 
     def move(self, path: str, source: Path) -> None:
         """Move the finished file ``source`` to the site path ``path``."""
@@ -115,18 +118,10 @@ class Outputs:
         written, self.written = self.written, Written()
         return written
 
-    def _take_over_unmade(self, path: str, inputs: str) -> bool:
-        digest = self.previous_hashes.get(path)
-        if self.previous is None or digest is None or self.previous_inputs.get(path) != inputs:
-            return False
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not same_file_kept(self.previous / path, target, digest):
-            return False
+    def _note(self, path: str, digest: str, reused: bool) -> None:
         self.written.hashes[path] = digest
-        self.written.reused.add(path)
-        self.written.unmade.add(path)
-        return True
+        if reused:
+            self.written.reused.add(path)
 
     def _take_over(self, path: str, digest: str, target: Path) -> bool:
         if self.previous is None or self.previous_hashes.get(path) != digest:

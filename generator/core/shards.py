@@ -5,8 +5,8 @@ A shard function ``produce(shared, job, emit)`` makes one shard's files and hand
 finished file on local disk, moved into place); it returns a small summary. A file may come
 as ``emit(path, make, inputs)``: a function making its bytes and a digest of what they are
 made from, so that a file the previous site has for the same inputs is taken over unmade
-(:class:`~generator.core.outputs.Outputs`). Shards never
-write the same path, so the order in which they finish changes nothing on disk.
+(:class:`~generator.core.outputs.Outputs`). Shards never write the same path, so the order
+in which they finish changes nothing on disk.
 :func:`run_shards` runs every job:
 
 * **locally** (the default): in ``workers`` processes forked from this one, so the shared

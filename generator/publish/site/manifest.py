@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.outputs import Outputs, file_sha256, same_file_kept
+from generator.core.outputs import Outputs, Written, file_sha256, same_file_kept
 
 MANIFEST_FILE = "gongkai-manifest.json"
 """The manifest's path inside the site."""
@@ -64,6 +64,17 @@ class Changes:
             f"{path.split('/', 1)[0]}/" if "/" in path else "/" for path in self.added + self.changed
         )
         return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def rendered_summary(written: Written) -> str:
+    """For the operator: how many enterprise and task pages and enterprise feeds were
+    rendered again, and how many taken over unrendered because nothing they are made from
+    changed."""
+    unmade = len(written.unmade)
+    return (
+        f"企业页、任务页和企业订阅源：重新生成 {len(written.inputs) - unmade} 个；"
+        f"其余 {unmade} 个所依据的数据、模板和代码与上一版相同，未重新生成，沿用上一版的文件。"
+    )
 
 
 def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -136,7 +147,9 @@ def keep_unchanged(outputs: Outputs, hashes: dict[str, str]) -> Changes:
         before = old.get(path)
         if before is None:
             added.append(path)
-        elif before == digest and (path in taken_over or _one_file(previous / path, staging / path)):
+        elif before == digest and (
+            path in taken_over or _one_file(previous / path, staging / path)
+        ):
             kept += 1  # taken over as it was written, or linked by its stage (search shards)
         elif before != digest or not same_file_kept(previous / path, staging / path, digest):
             changed.append(path)
