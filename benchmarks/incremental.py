@@ -3,7 +3,8 @@
 Writes a seeded corpus (``corpus.write_province_corpus``), builds it in full, adds one batch
 of new checks in a file of its own (``corpus.write_province_batch``; 250 checks = 1,000
 item-level results by default) and builds again with ``--previous`` (the published site
-itself) and ``--changed-files``. Prints both builds' time, their ratio (target ≤ 10 %), the
+itself) and ``--changed-files`` (with ``--in-place``, also that flag: only the changed files
+are moved into the site, no new folder is swapped in). Prints both builds' time, their ratio (target ≤ 10 %), the
 files added, changed, removed and kept (an unchanged file keeps its inode and its time), and
 compares the incremental site byte for byte with a full build of the same inputs (without
 the validation cache).
@@ -12,6 +13,7 @@ The load average is printed beside the times: these machines are shared.
 
     .venv/bin/python benchmarks/incremental.py                   # 100,000 results
     .venv/bin/python benchmarks/incremental.py --checks 150000   # the province
+    .venv/bin/python benchmarks/incremental.py --in-place        # the daily release in place
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=250, help="checks in the new batch")
     parser.add_argument("--tasks", type=int, default=None,
                         help="the batch's checks in this many tasks (default: spread over all)")
+    parser.add_argument("--in-place", action="store_true",
+                        help="build the daily release with --in-place")
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -83,13 +87,15 @@ def main() -> None:
         added = write_province_batch(data, arguments.checks, arguments.batch, tasks=arguments.tasks)
         listing = work / "changed.txt"
         daily, daily_stages, told = _build(
-            data, site, "--previous", str(site), "--changed-files", str(listing)
+            data, site, "--previous", str(site), "--changed-files", str(listing),
+            *(["--in-place"] if arguments.in_place else []),
         )
         changes = [line.split("\t")[0] for line in listing.read_text(encoding="utf-8").splitlines()]
         after = _stamps(site)
         untouched = sum(1 for path, stamp in after.items() if before.get(path) == stamp)
         print(
-            f"new batch of {added:,} results, build with --previous: {daily:.1f} s = "
+            f"new batch of {added:,} results, build with --previous"
+            f"{' --in-place' if arguments.in_place else ''}: {daily:.1f} s = "
             f"{daily / full:.0%} of the full build (target ≤ 10%); load {_load()}"
         )
         print(
@@ -99,8 +105,8 @@ def main() -> None:
         )
         print(next(line for line in told.splitlines() if line.startswith(RENDERED)))
         print(f"{'full s':>9}{'daily s':>9}{'ratio':>8}  stage")
-        for name, seconds in full_stages.items():
-            again = daily_stages.get(name, 0.0)
+        for name in {**full_stages, **daily_stages}:
+            seconds, again = full_stages.get(name, 0.0), daily_stages.get(name, 0.0)
             ratio = f"{again / seconds:.0%}" if seconds >= 0.05 else ""
             print(f"{seconds:>9.1f}{again:>9.1f}{ratio:>8}  {name}")
         reference = work / "reference"

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import functools
-import http.server
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from generator.core.console import status, timed
 from generator.core.errors import BuildAbort, ConfigError
+from generator.core.in_place import apply_in_place, site_locked
 from generator.core.interrupts import interrupts_deferred, stop_if_interrupted
 from generator.core.outputs import Outputs
 from generator.core.settings import load_settings
@@ -45,11 +44,13 @@ from generator.publish.data.downloads import Release, open_data_settings
 from generator.publish.data.feeds import write_feeds
 from generator.publish.site.charts import inject_charts
 from generator.publish.site.manifest import (
+    MANIFEST_FILE,
     file_hashes,
     keep_unchanged,
     read_inputs,
     read_manifest,
     rendered_summary,
+    unlisted_files,
     write_manifest,
 )
 from generator.publish.site.markdown import GENERATED_DIR, OPEN_DATA_HTML
@@ -96,6 +97,7 @@ def build_site(
     changed_files: Path | None = None,
     engine: str = "mkdocs",
     cache_dir: Path | None = None,
+    in_place: bool = False,
 ) -> dict[str, Any]:
     """Validate ``data_dir`` and publish the whole site into ``out_dir``.
 
@@ -121,6 +123,9 @@ def build_site(
             read again (:mod:`generator.validate.cache`; the command line's default is
             :func:`generator.validate.cache.default_cache_dir`); never inside the site.
             ``None``: no cache. The site's bytes are the same either way.
+        in_place: ``previous`` is ``out_dir``: move only the files that changed into it
+            (:mod:`generator.core.in_place`) instead of swapping in a whole new folder. The
+            site's bytes are the same either way.
 
     Returns:
         The quality report as ``Report.to_dict()`` gives it, for the operator; the site
@@ -139,58 +144,64 @@ def build_site(
     if cache_dir is not None:
         check_cache_dir(cache_dir, out_dir)
     cache = ValidationCache(cache_dir) if cache_dir is not None else None
-    tables = published_tables()
-    # Read before anything is written: the previous site may be the one being replaced.
-    last = load_previous(previous, tables) if previous is not None else None
-    with timed("读取与校验"):
-        validated = validate_folder(data_dir, progress=progress, scheduler=scheduler, cache=cache)
-    report = validated.to_dict()
-    check_balance(report)
-    for note in operator_notes(report):
-        to_stderr(note)
-    if changed_files is not None and changed_files.resolve().is_relative_to(out_dir.resolve()):
-        raise ConfigError(f"变化文件列表 {changed_files} 不能写在网站目录中，请写到网站目录之外")
-    if corrections_file is not None:
-        if corrections_file.resolve().is_relative_to(out_dir.resolve()):
-            raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
-        write_corrections(validated, data_dir, corrections_file)
-    previous_hashes = read_manifest(previous) if previous is not None else None
-    with staging_area(out_dir.absolute()) as area, contextlib.ExitStack() as beside:
-        with timed("记录与统计"):
-            model = build_model(validated.public_tables(), validated.data_as_of)
-            draws = load_draws(data_dir)
-            attach_draws(model, draws)
-            attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
-            model.objection = dict(load_settings(data_dir).objection)
-            # The search index needs this much of the model only: from here on it is built
-            # beside the statistics, the downloads and MkDocs (stopped if the build fails).
-            search = beside.enter_context(SearchBeside(model, area, previous, previous_hashes))
-            statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
-            withdrawals, held_back = validated.withdrawals, validated.held_back
-            # The model holds every published record now; the validated rows, a second copy
-            # of each (half a gigabyte at a province), would only weigh on the later stages.
-            del validated
-            notes = prepare_notes(model, tables, last, withdrawals, held_back)
-        check_deletions(notes, allow=allow_mass_deletion)
-        if last is not None:
-            for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])):
-                to_stderr(warning)
-        publish_site(
-            public_report(report),
-            out_dir,
-            model=model,
-            statistics=statistics,
-            progress=progress,
-            config_file=config_file,
-            notes=notes,
-            draws=draws,
-            workers=workers,
-            scheduler=scheduler,
-            previous=previous,
-            changed_files=changed_files,
-            engine=engine,
-            staged=(area, search, previous_hashes),
-        )
+    if in_place:
+        _check_in_place(out_dir, previous)
+    # In place, the live site is held from reading it to applying to it: no other build
+    # publishes into it meanwhile.
+    with site_locked(out_dir) if in_place else contextlib.nullcontext():
+        tables = published_tables()
+        # Read before anything is written: the previous site may be the one being replaced.
+        last = load_previous(previous, tables) if previous is not None else None
+        with timed("读取与校验"):
+            validated = validate_folder(data_dir, progress=progress, scheduler=scheduler, cache=cache)
+        report = validated.to_dict()
+        check_balance(report)
+        for note in operator_notes(report):
+            to_stderr(note)
+        if changed_files is not None and changed_files.resolve().is_relative_to(out_dir.resolve()):
+            raise ConfigError(f"变化文件列表 {changed_files} 不能写在网站目录中，请写到网站目录之外")
+        if corrections_file is not None:
+            if corrections_file.resolve().is_relative_to(out_dir.resolve()):
+                raise ConfigError(f"更正表 {corrections_file} 不能写在网站目录中：它含有不予公开的原始数据")
+            write_corrections(validated, data_dir, corrections_file)
+        previous_hashes = read_manifest(previous) if previous is not None else None
+        with staging_area(out_dir.absolute()) as area, contextlib.ExitStack() as beside:
+            with timed("记录与统计"):
+                model = build_model(validated.public_tables(), validated.data_as_of)
+                draws = load_draws(data_dir)
+                attach_draws(model, draws)
+                attach_lifecycle(model, load_calendar(data_dir), validated.held_back, warn=to_stderr)
+                model.objection = dict(load_settings(data_dir).objection)
+                # The search index needs this much of the model only: from here on it is built
+                # beside the statistics, the downloads and MkDocs (stopped if the build fails).
+                search = beside.enter_context(SearchBeside(model, area, previous, previous_hashes))
+                statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
+                withdrawals, held_back = validated.withdrawals, validated.held_back
+                # The model holds every published record now; the validated rows, a second copy
+                # of each (half a gigabyte at a province), would only weigh on the later stages.
+                del validated
+                notes = prepare_notes(model, tables, last, withdrawals, held_back)
+            check_deletions(notes, allow=allow_mass_deletion)
+            if last is not None:
+                for warning in renumbered(last.rows.get("plans", {}), model.tables.get("plans", [])):
+                    to_stderr(warning)
+            publish_site(
+                public_report(report),
+                out_dir,
+                model=model,
+                statistics=statistics,
+                progress=progress,
+                config_file=config_file,
+                notes=notes,
+                draws=draws,
+                workers=workers,
+                scheduler=scheduler,
+                previous=previous,
+                changed_files=changed_files,
+                engine=engine,
+                staged=(area, search, previous_hashes),
+                in_place=in_place,
+            )
     if cache is not None:
         cache.prune()
     return report
@@ -230,6 +241,7 @@ def publish_site(
     changed_files: Path | None = None,
     engine: str = "mkdocs",
     staged: tuple[Staging, SearchBeside, dict[str, str] | None] | None = None,
+    in_place: bool = False,
 ) -> None:
     """Render the site for ``report`` and swap it into ``out_dir``.
 
@@ -254,6 +266,8 @@ def publish_site(
         staged: The staging area of ``out_dir`` that :func:`build_site` holds, the search
             index it started there, and ``previous``'s manifest; by default this call
             stages the site itself and starts the index here.
+        in_place: ``previous`` is ``out_dir``: stage only what changed and apply it there
+            (see :func:`build_site`).
 
     Raises:
         BuildAbort: MkDocs failed (in strict mode a warning is a failure).
@@ -337,7 +351,9 @@ def publish_site(
             # Record pages and feeds are hashed as they are written, and each one the
             # previous site has with the same bytes is that file, taken over.
             previous_inputs = read_inputs(previous) if previous is not None else None
-            outputs = Outputs(staging, previous, previous_hashes, previous_inputs)
+            outputs = Outputs(
+                staging, previous, previous_hashes, previous_inputs, in_place=in_place
+            )
             with timed("记录页"):
                 write_records(model, outputs, shell, **shards)
             with timed("订阅源"):
@@ -353,6 +369,8 @@ def publish_site(
                 # Hashed as they were written: record pages, feeds, downloads.
                 downloads = {f"{DATA_FOLDER}/{d.path}": d.sha256 for d in release.downloads}
                 hashes = file_hashes(staging, known={**outputs.written.hashes, **downloads})
+                # Taken over in place, a file is not in the staging folder: its noted hash is.
+                hashes.update({p: outputs.written.hashes[p] for p in outputs.written.reused})
             figures = search.finish()  # untimed: the index's process timed itself
             if previous is not None and figures["shards"] > 1:
                 to_stderr(
@@ -367,10 +385,22 @@ def publish_site(
             if previous is not None:
                 to_stderr(rendered_summary(outputs.written))
                 changes = keep_unchanged(outputs, hashes)
+                if in_place:  # files no build made go, as they would with a new folder
+                    strays = unlisted_files(out_dir, hashes.keys() | outputs.previous_hashes.keys())
+                    changes.removed.extend(strays)
+                    if strays:
+                        to_stderr(f"网站目录中有 {len(strays)} 个文件不是生成的（如 {strays[0]}），"
+                                  "与整体替换时一样删除。")  # fmt: skip
                 to_stderr(changes.summary())
                 if changed_files is not None:
                     changed_files.write_text(changes.lines(), encoding="utf-8")
         stop_if_interrupted()  # Ctrl+C, even one a finalizer swallowed, publishes nothing
+        if in_place:
+            with timed("写入变化的文件"), interrupts_deferred():
+                put = sorted(changes.added + changes.changed, key=lambda p: p == MANIFEST_FILE)
+                apply_in_place(staging, out_dir, put, changes.removed, undo=area.path("undo"),
+                               journal=area.path("journal"))  # fmt: skip
+            return
         with timed("替换网站目录"), interrupts_deferred():  # swapped in, it is published: finish
             swap_into_place(staging, out_dir, area.path("old"))
 
@@ -378,79 +408,6 @@ def publish_site(
 def _host(extra: dict[str, Any], publisher: str) -> dict[str, str]:
     """主办单位 and 联系方式 for the 关于 page, from ``mkdocs.yml``'s ``extra``."""
     return {"publisher": publisher, "contact": str(extra.get("contact") or "")}
-
-
-def create_server(
-    site_dir: Path, host: str = "127.0.0.1", port: int = 8000
-) -> http.server.ThreadingHTTPServer:
-    """An HTTP server for a built site; port 0 picks a free port.
-
-    Raises:
-        ConfigError: ``site_dir`` is not a folder, or the port is taken.
-    """
-    if not site_dir.is_dir():
-        raise ConfigError(f"网站目录 {site_dir} 不存在，请先运行 gongkai build")
-    handler = functools.partial(_SiteHandler, directory=str(site_dir))
-    try:
-        return http.server.ThreadingHTTPServer((host, port), handler)
-    except OSError as exc:
-        raise ConfigError(
-            f"无法在 {host}:{port} 上启动预览（{exc.strerror}），请换一个端口"
-        ) from exc
-
-
-class _SiteHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a built site as a web server would: a missing page gets the site's own Chinese
-    ``404.html`` (status 404), and any other error a short Chinese page, not Python's English one."""
-
-    error_content_type = "text/html; charset=utf-8"
-    # The reason phrase on the status line stays ASCII (HTTP sends it as Latin-1); the page is Chinese.
-    error_message_format = (
-        '<!DOCTYPE html>\n<html lang="zh"><head><meta charset="utf-8"><title>错误 %(code)d</title>'
-        "</head>\n<body><h1>错误 %(code)d</h1><p>%(explain)s</p></body></html>\n"
-    )
-    EXPLAIN: ClassVar[dict[int, str]] = {
-        400: "请求无效，请检查地址是否完整。",
-        403: "该地址不对外开放。",
-        404: "页面不存在，请检查地址，或返回首页查找。",
-        405: "本站只提供浏览和下载，不支持这种请求方法。",
-        501: "本站只提供浏览和下载，不支持这种请求方法。",
-    }
-
-    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        page = Path(self.directory) / "404.html"
-        if code == 404 and self.command != "HEAD" and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404, "Not Found")
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            return
-        super().send_error(code, message, self.EXPLAIN.get(code, "请求出错，请稍后再试。"))
-
-    def list_directory(self, path: str | os.PathLike[str]) -> None:
-        """A folder without ``index.html`` is a missing page, not a file listing (in English)."""
-        self.send_error(404)
-
-
-def serve_site(site_dir: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Serve a built site over HTTP until Ctrl+C.
-
-    Args:
-        site_dir: A folder written by :func:`build_site`.
-        host: Address to bind; keep the loopback default unless you mean to share it.
-        port: TCP port.
-
-    Raises:
-        ConfigError: ``site_dir`` is not a folder, or the port is taken.
-    """
-    with create_server(site_dir, host, port) as server:
-        print(f"正在预览：http://{host}:{port}/ （按 Ctrl+C 停止）", flush=True)
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 # Helpers
@@ -506,6 +463,15 @@ def _add_json_ld(page: Path, release: Release) -> None:
         raise BuildAbort(f"{page} 中没有 </head>，无法加入 JSON-LD；网站未发布")
     script = render_open_data_json_ld(release)
     page.write_text(f"{text[:at]}{script}\n{text[at:]}", encoding="utf-8")
+
+
+def _check_in_place(out_dir: Path, previous: Path | None) -> None:
+    """An in-place build applies to the site it compares with: ``previous`` must be ``out_dir``."""
+    if previous is None or not out_dir.is_dir() or previous.resolve() != out_dir.resolve():
+        raise ConfigError(
+            "--in-place 需要 --previous 与 --out 是同一个已发布的网站目录：就地更新只把相对该目录变化的"
+            "文件写入其中。首次发布或发布到新目录时请去掉 --in-place。"
+        )
 
 
 def _check_out_dir(out_dir: Path, *, inputs: tuple[Path, ...], inside: tuple[Path, ...]) -> None:

@@ -24,7 +24,8 @@ atexit.register(shutil.rmtree, TEST_CACHE_HOME, ignore_errors=True)  # xdist's c
 import pytest
 from helpers import CHROMIUM, CHROMIUM_ARGS, DATA_DIR, copy_project, public_project
 
-from generator.build import PROJECT_DIR, build_site, create_server
+from generator.build import PROJECT_DIR, build_site
+from generator.publish.site.preview import create_server
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,8 +10,9 @@ from urllib.parse import urlsplit
 import pytest
 from helpers import console_errors, valid_code, write_csv
 
-from generator.build import PROJECT_DIR, build_site, create_server
+from generator.build import PROJECT_DIR, build_site
 from generator.model.entities import build_model
+from generator.publish.site.preview import create_server
 from generator.validate.folder import validate_folder
 
 pytestmark = pytest.mark.slow

@@ -16,11 +16,10 @@ from generator.build import (
     REPORT_PATH,
     _check_out_dir,
     check_balance,
-    create_server,
     publish_site,
-    serve_site,
 )
 from generator.core.errors import BuildAbort, ConfigError
+from generator.publish.site.preview import create_server, serve_site
 
 COUNTS = {"rows_in": 5, "rows_published": 3, "rows_quarantined": 1, "rows_withheld": 1}
 
@@ -156,7 +155,7 @@ def test_serve_site_prints_its_address_and_serves(tmp_path):
     (tmp_path / "index.html").write_text("<h1>你好</h1>", encoding="utf-8")
     port = _free_port()
     code = (
-        "from pathlib import Path; from generator.build import serve_site; "
+        "from pathlib import Path; from generator.publish.site.preview import serve_site; "
         f"serve_site(Path({str(tmp_path)!r}), port={port})"
     )
     proc = subprocess.Popen(

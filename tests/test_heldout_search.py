@@ -21,8 +21,9 @@ from helpers import type_query
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_10
 
-from generator.build import build_site, create_server
+from generator.build import build_site
 from generator.model.identity import record_path
+from generator.publish.site.preview import create_server
 
 pytestmark = pytest.mark.slow
 

@@ -64,7 +64,8 @@ def test_every_site_has_a_manifest_of_its_files(first):
     assert "index.html" in manifest["files"] and "data/results.csv" in manifest["files"]
 
 
-def test_the_same_data_again_changes_no_file(first, tmp_path):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_the_same_data_again_changes_no_file(first, tmp_path, in_place):
     site = tmp_path / "site"
     shutil.copytree(first, site, copy_function=shutil.copy2)
     before = stamps(site)
@@ -72,7 +73,7 @@ def test_the_same_data_again_changes_no_file(first, tmp_path):
     result = CliRunner().invoke(
         cli,
         ["build", str(DATA_DIR), "--out", str(site), "--previous", str(site),
-         "--changed-files", str(listing), "--no-progress"],
+         "--changed-files", str(listing), "--no-progress"] + ["--in-place"] * in_place,
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
     assert "新增 0 个文件，修改 0 个，删除 0 个" in result.output
@@ -82,16 +83,23 @@ def test_the_same_data_again_changes_no_file(first, tmp_path):
     assert stamps(site) == before  # the very same files: same inode, same time
 
 
-def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys):
+@pytest.mark.parametrize("in_place", [False, True])
+def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys, in_place):
     data = tmp_path / "data"
     shutil.copytree(DATA_DIR, data)
     code = drop_last_result(data)
     site = tmp_path / "site"
     shutil.copytree(first, site, copy_function=shutil.copy2)
-    before = stamps(site)
+    (site / "notes.txt").write_text("left by hand", encoding="utf-8")  # no build made it
+    before, folder = stamps(site), site.stat().st_ino
     listing = tmp_path / "changed.txt"
-    build_site(data, site, previous=site, changed_files=listing)
+    build_site(data, site, previous=site, changed_files=listing, in_place=in_place)
     told = capsys.readouterr().err
+    # In place the site's folder stays and only the changed files move into it; otherwise a
+    # whole new folder takes its place. Either way nothing is left beside it.
+    assert (site.stat().st_ino == folder) is in_place
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["changed.txt", "data", "site"]
+    assert not (site / "notes.txt").exists()
 
     lines = [line.split("\t") for line in listing.read_text(encoding="utf-8").splitlines()]
     changed = {path for _, path in lines}
@@ -103,6 +111,7 @@ def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys):
     assert told_total == sum(1 for op, _ in lines if op in "AM")
     after = stamps(site)
     kept = [p for p in after if p not in changed]
+    assert set(before) - set(after) == {"notes.txt"} | {p for op, p in lines if op == "D"}
     assert len(kept) > len(changed) > 0
     assert all(after[p] == before[p] for p in kept), "unchanged files keep inode and time"
     assert all(after.get(p) != before.get(p) for p in changed if p in after)

@@ -19,11 +19,12 @@ import pytest
 from bs4 import BeautifulSoup
 from helpers import type_query, valid_code, write_csv
 
-from generator.build import build_site, create_server
+from generator.build import build_site
 from generator.core.errors import ConfigError
 from generator.core.settings import load_settings
 from generator.model.identity import record_path
 from generator.model.updates import renumbered
+from generator.publish.site.preview import create_server
 
 PLAN, TASK, LATER_TASK = "14090299990001", "140902999904011001", "140902999906011002"
 DEPARTMENT = "测试县市场监督管理局"

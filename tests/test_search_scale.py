@@ -20,12 +20,12 @@ from urllib.parse import urlsplit
 import pytest
 from helpers import SEARCH_ALL, console_errors, personal_values, type_query
 
-from generator.build import create_server
 from generator.model.entities import Model, build_model
 from generator.model.identity import record_path
 from generator.publish.site import search
 from generator.publish.site.lookup import LOOKUP_DIR, ROUTES_DIR, bucket_name, lookup_key
 from generator.publish.site.pagefind import read_fragments
+from generator.publish.site.preview import create_server
 from generator.publish.site.search import PAGEFIND_DIR, SHARDS_MANIFEST, build_search_index
 from generator.publish.site.tokens import name_hash, search_words
 from generator.validate.folder import validate_folder

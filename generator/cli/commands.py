@@ -267,6 +267,18 @@ def _print_summary(summary: dict[str, Any]) -> None:
     ),
 )
 @click.option(
+    "--in-place",
+    "in_place",
+    is_flag=True,
+    default=False,
+    help=(
+        "就地更新（--previous 与 --out 为同一目录时）：只把变化的文件写入网站目录，不再整体替换，"
+        "日常发布更快。写入以日志保护：中断时下次生成先恢复上一版；写入的几毫秒内访问者可能看到新旧页面混合。"
+        "With --previous equal to --out: move only the changed files into the site instead of "
+        "swapping in a whole new folder (journaled; see docs/scale.md)."
+    ),
+)
+@click.option(
     "--engine",
     type=click.Choice(["mkdocs", "zensical"]),
     default="mkdocs",
@@ -290,6 +302,7 @@ def build_command(
     workers: int | None,
     scheduler: str | None,
     changed_files: Path | None,
+    in_place: bool,
     corrections_file: Path | None,
     engine: str,
     cache_dir: Path | None,
@@ -297,10 +310,12 @@ def build_command(
 ) -> None:
     """生成公示网站。Build the public website from DATA_DIR.
 
-    先校验（同 validate），再生成 MkDocs 网站；先在临时目录生成，检查通过后整体替换 OUT。
+    先校验（同 validate），再生成 MkDocs 网站；先在临时目录生成，检查通过后整体替换 OUT
+    （--in-place：只把变化的文件写入 OUT）。
 
     Validates first (as `validate` does), then builds the MkDocs site into a temporary folder
-    and swaps it into OUT only when everything succeeded.
+    and swaps it into OUT only when everything succeeded (--in-place: moves only the changed
+    files into OUT).
 
     \b
     退出码 / Exit codes:
@@ -311,6 +326,8 @@ def build_command(
     from generator.build import build_site
     from generator.core.console import recording_timings, timings_table
 
+    if in_place and previous is None:
+        raise click.UsageError("--in-place 需要与 --previous 一起使用，且 --previous 与 --out 为同一目录")
     if changed_files is not None and previous is None:
         raise click.UsageError("--changed-files 需要与 --previous 一起使用：要与上一版比较才知道哪些文件变了")
     show_progress = sys.stderr.isatty() if progress is None else progress
@@ -328,6 +345,7 @@ def build_command(
             changed_files=changed_files,
             engine=engine,
             cache_dir=folder,
+            in_place=in_place,
         )
     if timings:
         click.echo(timings_table(stages), err=True)
@@ -373,7 +391,7 @@ def serve_command(site_dir: Path, host: str, port: int) -> None:
       0  按 Ctrl+C 停止 / stopped with Ctrl+C
       2  无法启动（目录不存在、端口被占用）/ could not start (no folder, port taken)
     """
-    from generator.build import serve_site
+    from generator.publish.site.preview import serve_site
 
     serve_site(site_dir, host=host, port=port)
 

@@ -59,6 +59,9 @@ class Outputs:
             against the file itself before the file is taken over.
         previous_inputs: The inputs digest of each file of that site written with one
             (path → digest, from its manifest).
+        in_place: The staging folder will be applied to the previous site in place
+            (:mod:`generator.core.in_place`): a file taken over is checked and noted but not
+            put in the staging folder, which then holds only what changed.
     """
 
     def __init__(
@@ -67,11 +70,14 @@ class Outputs:
         previous: Path | None = None,
         previous_hashes: dict[str, str] | None = None,
         previous_inputs: dict[str, str] | None = None,
+        *,
+        in_place: bool = False,
     ) -> None:
         self.root = Path(root)
         self.previous = previous
         self.previous_hashes = previous_hashes or {}
         self.previous_inputs = previous_inputs or {}
+        self.in_place = in_place and previous is not None
         self.written = Written()
 
     @classmethod
@@ -87,21 +93,21 @@ class Outputs:
             inputs: A digest of everything the bytes are made from: with ``data`` a function,
                 the previous site's file is taken over unmade when its build noted the same.
         """
-        target = self.root / path
-        target.parent.mkdir(parents=True, exist_ok=True)
         if inputs is not None:
             self.written.inputs[path] = inputs
         if callable(data):
             noted = self.previous_hashes.get(path)
             same_inputs = inputs is not None and self.previous_inputs.get(path) == inputs
-            if same_inputs and noted is not None and self._take_over(path, noted, target):
+            if same_inputs and noted is not None and self.keep(path, noted):
                 self.written.unmade.add(path)
                 self._note(path, noted, reused=True)
                 return
             data = data()
         digest = hashlib.sha256(data).hexdigest()
-        reused = self._take_over(path, digest, target)
+        reused = self.previous_hashes.get(path) == digest and self.keep(path, digest)
         if not reused:
+            target = self.root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
         self._note(path, digest, reused)
 
@@ -123,19 +129,30 @@ class Outputs:
         if reused:
             self.written.reused.add(path)
 
-    def _take_over(self, path: str, digest: str, target: Path) -> bool:
-        if self.previous is None or self.previous_hashes.get(path) != digest:
+    def keep(self, path: str, digest: str) -> bool:
+        """Keep the previous site's file at ``path`` if its bytes have the SHA-256 ``digest``
+        (read and checked: the site may have been edited since its manifest was written):
+        linked into the staging folder, or (in place) left where it is, any file staged there
+        removed. False: the new file is needed."""
+        if self.previous is None:
             return False
-        return same_file_kept(self.previous / path, target, digest)
+        source, target = self.previous / path, self.root / path
+        if not self.in_place:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            return same_file_kept(source, target, digest)
+        if not intact(source, digest):
+            return False
+        target.unlink(missing_ok=True)  # staged by its stage (a search shard's link): not needed
+        return True
 
 
 def same_file_kept(source: Path, target: Path, digest: str) -> bool:
     """Put ``source`` at ``target`` if its bytes have the SHA-256 ``digest`` (checked here:
     the previous site may have been edited after its manifest was written); a hard link,
     or on another file system a copy that keeps the file's time."""
+    if not intact(source, digest):
+        return False
     try:
-        if file_sha256(source) != digest:
-            return False
         if target.exists() and os.path.samestat(source.stat(), target.stat()):
             return True  # already that very file (a rename onto it would do nothing)
         temporary = target.with_name(f".{target.name}.kept")
@@ -144,6 +161,14 @@ def same_file_kept(source: Path, target: Path, digest: str) -> bool:
     except OSError:
         return False
     return True
+
+
+def intact(path: Path, digest: str) -> bool:
+    """Whether the file at ``path`` is there with the SHA-256 ``digest``."""
+    try:
+        return file_sha256(path) == digest
+    except OSError:
+        return False
 
 
 def link_or_copy(source: str | Path, target: str | Path) -> None:

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import IO
 
 from generator.core.errors import GongkaiError
+from generator.core.in_place import roll_back
 
-TEMPORARY = ("new", "data", "search", "old")
-"""The temporary folders a build may leave beside its output, by suffix."""
+TEMPORARY = ("new", "data", "search", "old", "undo", "journal", "pending")
+"""The temporary folders (and an in-place build's journal files, :mod:`generator.core.in_place`)
+a build may leave beside its output, by suffix."""
 
 NEARLY_FULL = 16 * 2**20
 """Free bytes below which a failed build is taken to have run out of disk."""
@@ -111,14 +113,17 @@ def swap_into_place(staging: Path, out_dir: Path, retired: Path) -> None:
 def recover_output(out_dir: Path) -> list[Path]:
     """Finish what killed builds of ``out_dir`` left: the output back, their folders removed.
 
-    A missing output with a dead build's ``.old`` and ``.new`` was killed between the two
-    renames of :func:`swap_into_place`; its ``.new`` is complete and goes in place (its ``.old``
+    A dead build's journal means it was killed while applying its files in place
+    (:mod:`generator.core.in_place`): they are rolled back. A missing output with a dead
+    build's ``.old`` and ``.new`` was killed between the two renames of :func:`swap_into_place`; its ``.new`` is complete and goes in place (its ``.old``
     alone if there is no ``.new``). Folders of builds still running are left alone.
 
     Returns:
         The temporary folders removed.
     """
     dead = _dead_builds(out_dir)
+    for staging in dead:  # killed while applying in place: the site back as it was
+        roll_back(staging.path("journal"), staging.path("new"), out_dir, staging.path("undo"))
     if not os.path.lexists(out_dir):
         for staging in dead:
             new, old = staging.path("new"), staging.path("old")

@@ -20,11 +20,11 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.core.outputs import Outputs, Written, file_sha256, same_file_kept
+from generator.core.outputs import Outputs, Written, file_sha256
 
 MANIFEST_FILE = "gongkai-manifest.json"
 """The manifest's path inside the site."""
@@ -94,6 +94,18 @@ def file_hashes(site_dir: Path, known: Mapping[str, str] | None = None) -> dict[
     return dict(sorted(hashes.items()))
 
 
+def unlisted_files(site_dir: Path, listed: Collection[str]) -> list[str]:
+    """The files under ``site_dir`` that are neither ``listed`` nor the manifest, sorted."""
+    found = []
+    for root, _, files in os.walk(site_dir):
+        folder = Path(root).relative_to(site_dir).as_posix()
+        for name in files:
+            relative = name if folder == "." else f"{folder}/{name}"
+            if relative != MANIFEST_FILE and relative not in listed:
+                found.append(relative)
+    return sorted(found)
+
+
 def write_manifest(
     site_dir: Path, hashes: dict[str, str], inputs: Mapping[str, str] | None = None
 ) -> None:
@@ -147,11 +159,13 @@ def keep_unchanged(outputs: Outputs, hashes: dict[str, str]) -> Changes:
         before = old.get(path)
         if before is None:
             added.append(path)
-        elif before == digest and (
-            path in taken_over or _one_file(previous / path, staging / path)
-        ):
-            kept += 1  # taken over as it was written, or linked by its stage (search shards)
-        elif before != digest or not same_file_kept(previous / path, staging / path, digest):
+        elif before == digest and path in taken_over:
+            kept += 1  # taken over as it was written
+        elif before == digest and _one_file(previous / path, staging / path):
+            kept += 1  # linked by its stage (search shards)
+            if outputs.in_place:
+                (staging / path).unlink()
+        elif before != digest or not outputs.keep(path, digest):
             changed.append(path)
         else:
             kept += 1
