@@ -15,6 +15,12 @@ After each kill the output must exist and be a whole site, old or new: every fil
 builds'. The next build must clean up what the kill left before it stages its own site, and
 every ``--every``-th round a build runs to the end and must leave no temporary folder at all.
 
+``--in-place`` builds each release with ``--previous site --in-place`` (only the changed files
+moved into the live site, under a journal): a kill while they move leaves a mix of old and
+new files, counted, and the output is checked after the recovery the next build begins with
+(``recover_output``): every file the manifest lists with its hash, no file it does not list,
+and the manifest the one before the kill (rolled back) or the new one (committed).
+
 ``--fallback`` runs every build under ``strace``, which makes ``renameat2`` fail with EINVAL
 (as on a system or file system without it) and holds the first of the two renames that then
 replace the site for 0.3 s: ``swap`` kills then land between the renames, where the output is
@@ -23,6 +29,7 @@ missing, and the next build, run with ``--previous site``, must find it recovere
     .venv/bin/python benchmarks/kill_publish.py                 # 60 kills
     .venv/bin/python benchmarks/kill_publish.py --kills 100 --seed 7
     .venv/bin/python benchmarks/kill_publish.py --fallback --kills 20
+    .venv/bin/python benchmarks/kill_publish.py --in-place
 """
 
 from __future__ import annotations
@@ -55,11 +62,18 @@ def _load() -> str:
 
 STRACE: list[str] = []
 """The prefix that forces the two-rename fallback (``--fallback``)."""
+IN_PLACE: list[str] = []
+"""The options of an in-place release (``--in-place``)."""
+RECOVER = (
+    "import sys; from pathlib import Path; from generator.core.swap import recover_output; "
+    "recover_output(Path(sys.argv[1]))"
+)
+"""What a build does first: recover what a killed one left (in place: roll it back)."""
 
 
 def _command(data: Path, site: Path, *extra: str) -> list[str]:
     gongkai = [sys.executable, "-m", "generator", "build", str(data), "--out", str(site)]
-    return [*STRACE, *gongkai, "--no-progress", *extra]
+    return [*STRACE, *gongkai, "--no-progress", *IN_PLACE, *extra]
 
 
 def _strace(site: Path) -> list[str]:
@@ -111,6 +125,41 @@ def _whole_site(site: Path, manifests: dict[bytes, str]) -> str | None:
     return manifests.get(manifest)
 
 
+def _consistent(site: Path) -> bool:
+    """Whether ``site`` holds exactly the files its manifest lists, each with its hash."""
+    try:
+        listed = json.loads((site / MANIFEST).read_bytes())["files"]
+    except (OSError, ValueError, KeyError):
+        return False
+    found = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
+    if found != set(listed) | {MANIFEST}:
+        return False
+    return all(
+        hashlib.sha256((site / path).read_bytes()).hexdigest() == digest
+        for path, digest in listed.items()
+    )
+
+
+def _data_of(site: Path) -> str:
+    """Which data folder an in-place site was last built from: B lacks one export."""
+    report = (site / "data/quality_report.json").read_text(encoding="utf-8")
+    return "A" if DROPPED in report else "B"
+
+
+def _in_place_round(site: Path, before: bytes, counts: Counter[str]) -> None:
+    """After a kill of an in-place release: what it left, then what recovery makes of it."""
+    if not _consistent(site):
+        counts["mixed old and new files right after the kill"] += 1
+    subprocess.run([sys.executable, "-c", RECOVER, str(site)], env=_env(), check=True)
+    if not _consistent(site):
+        counts["output incomplete"] += 1
+    elif (site / MANIFEST).read_bytes() == before:
+        counts["old site after recovery (killed before the commit)"] += 1
+    else:
+        counts["new site (killed after the commit)"] += 1
+    counts["temporary folders after recovery"] += len(_temporary(site))
+
+
 def _wait_for(condition, process: subprocess.Popen[bytes]) -> bool:
     while not condition():
         if process.poll() is not None:
@@ -157,6 +206,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=18)
     parser.add_argument("--every", type=int, default=10, help="a complete build every N kills")
     parser.add_argument("--fallback", action="store_true", help="force the two renames (strace)")
+    parser.add_argument("--in-place", action="store_true", help="releases with --in-place")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     started = time.perf_counter()
@@ -175,18 +225,25 @@ def main() -> None:
         if args.fallback:
             STRACE.extend(_strace(site))
         _build(data["A"], site)
+        if args.in_place:
+            IN_PLACE.extend(["--previous", str(site), "--in-place"])
         counts: Counter[str] = Counter()
         for n in range(args.kills):
-            published = _whole_site(site, manifests)
+            published = _whole_site(site, manifests) if not IN_PLACE else _data_of(site)
             target = "B" if published == "A" else "A"
             mode = rng.choices(["early", "swap", "exchange"], weights=[5, 3, 2])[0]
             left_before = set(_temporary(site))
+            before = (site / MANIFEST).read_bytes()
             ran = _kill_one(data[target], site, mode, rng, build_time)
             counts[f"mode {mode}"] += 1
             counts["kills" if ran >= 0 else "finished before the kill"] += 1
-            now = _whole_site(site, manifests)
+            if IN_PLACE:
+                _in_place_round(site, before, counts)
+            now = _whole_site(site, manifests) if not IN_PLACE else target
             left = _temporary(site)
-            if not os.path.lexists(site) and STRACE:
+            if IN_PLACE:
+                pass  # counted by _in_place_round
+            elif not os.path.lexists(site) and STRACE:
                 counts["output missing (killed between the renames)"] += 1
                 _build(data[target], site, "--previous", str(site))  # exits 2 if not recovered
                 counts["recovered by the next build (--previous site)"] += 1
@@ -210,17 +267,21 @@ def main() -> None:
                 counts["complete builds"] += 1
                 counts["temporary folders after a complete build"] += len(_temporary(site))
                 counts["complete build published the wrong site"] += (
-                    _whole_site(site, manifests) != target
+                    (_data_of(site) if IN_PLACE else _whole_site(site, manifests)) != target
                 )
         _build(data["A"], site)
         counts["temporary folders after the last build"] = len(_temporary(site))
-        counts["last build published the wrong site"] = _whole_site(site, manifests) != "A"
+        if IN_PLACE:  # history carried over: the site is consistent, not a reference build
+            counts["last build left an inconsistent site"] = not _consistent(site)
+        else:
+            counts["last build published the wrong site"] = _whole_site(site, manifests) != "A"
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for key in sorted(counts):
         print(f"{key:>52}: {int(counts[key])}")
     print(f"total {time.perf_counter() - started:.0f} s (load {_load()})")
-    bad = ("output missing", "output incomplete", "stale folders after recovery")
+    bad = ("output missing", "output incomplete", "stale folders after recovery",
+           "temporary folders after recovery", "last build left an inconsistent site")
     if any(counts[k] for k in bad) or counts["temporary folders after the last build"]:
         raise SystemExit("FAILED: the publish was not atomic or left folders behind")
 

@@ -174,7 +174,9 @@ def build_site(
                 model.objection = dict(load_settings(data_dir).objection)
                 # The search index needs this much of the model only: from here on it is built
                 # beside the statistics, the downloads and MkDocs (stopped if the build fails).
-                search = beside.enter_context(SearchBeside(model, area, previous, previous_hashes))
+                search = beside.enter_context(
+                    SearchBeside(model, area, previous, previous_hashes, in_place=in_place)
+                )
                 statistics = statistics_for_folder(validated, data_dir, draws, site_build=True)
                 withdrawals, held_back = validated.withdrawals, validated.held_back
                 # The model holds every published record now; the validated rows, a second copy
@@ -372,6 +374,7 @@ def publish_site(
                 # Taken over in place, a file is not in the staging folder: its noted hash is.
                 hashes.update({p: outputs.written.hashes[p] for p in outputs.written.reused})
             figures = search.finish()  # untimed: the index's process timed itself
+            outputs.written.reused |= search.kept  # in place, not in the staging folder
             if previous is not None and figures["shards"] > 1:
                 to_stderr(
                     f"搜索索引：{figures['shards'] - 1} 个分片中 {figures['reused']} 个与上一版相同，"

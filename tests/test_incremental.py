@@ -128,6 +128,28 @@ def test_a_new_batch_rewrites_only_what_it_changes(first, tmp_path, capsys, in_p
     assert contents(full) == contents(site)
 
 
+def test_in_place_leaves_the_search_shards_it_reuses_where_they_are(tmp_path, monkeypatch):
+    """With search in shards, a daily release in place leaves every shard its batch did not
+    touch as it is in the live site, and the site is still a full build's bytes."""
+    from generator.publish.site import search
+
+    monkeypatch.setattr(search, "SHARD_RECORDS", 150)
+    site, previous = tmp_path / "site", tmp_path / "previous"
+    build_site(DATA_DIR, site)
+    shutil.copytree(site, previous, copy_function=shutil.copy2)
+    data = tmp_path / "data"
+    shutil.copytree(DATA_DIR, data)
+    drop_last_result(data)
+    before = stamps(site)
+    build_site(data, site, previous=site, in_place=True)
+    shards = [p for p in before if p.startswith("pagefind/shards/")]
+    kept = [p for p in shards if stamps(site).get(p) == before[p]]
+    assert len(kept) > len(shards) / 2, "most shards are the live site's own files"
+    full = tmp_path / "full"
+    build_site(data, full, previous=previous)
+    assert contents(full) == contents(site)
+
+
 def test_changed_files_needs_previous(tmp_path):
     result = CliRunner().invoke(
         cli, ["build", str(DATA_DIR), "--out", str(tmp_path / "s"),

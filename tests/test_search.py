@@ -240,6 +240,17 @@ def test_a_release_keeps_each_firm_in_its_shard_and_reuses_the_shards_it_leaves_
         for path in (bundle / f"shards/{n}").rglob("*"):
             old = before / path.relative_to(today)
             assert path.is_dir() or path.stat().st_ino == old.stat().st_ino
+    # In place (yesterday's site is the live one the release goes into), shards 1 and 2 stay
+    # there, out of the bundle, and with them the bundle is today's.
+    live, staged = tmp_path / "live", tmp_path / "staged"
+    shutil.copytree(before, live)
+    staged.mkdir()
+    figures = build_search_index(model, live, previous=live, bundle_dir=staged, in_place=True)
+    assert figures["kept"] == ["pagefind/shards/1/", "pagefind/shards/2/"]
+    assert sorted(p.name for p in (staged / PAGEFIND_DIR / "shards").iterdir()) == ["3"]
+    for n in (1, 2):
+        shutil.copytree(live / PAGEFIND_DIR / f"shards/{n}", staged / PAGEFIND_DIR / f"shards/{n}")
+    _assert_same_files(bundle, staged / PAGEFIND_DIR)
     # Indexing every shard again (yesterday's keys spoilt, its layout kept) gives the same bytes.
     spoilt = tmp_path / "spoilt"
     shutil.copytree(before, spoilt)

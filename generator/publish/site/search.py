@@ -339,6 +339,7 @@ def build_search_index(
     previous_hashes: Mapping[str, str] | None = None,
     bundle_dir: Path | None = None,
     pages_ready: Callable[[], object] | None = None,
+    in_place: bool = False,
 ) -> dict[str, Any]:
     """Write the Pagefind bundle for ``model`` and the editorial pages into ``site_dir/pagefind/``.
 
@@ -378,10 +379,14 @@ def build_search_index(
         pages_ready: Called once the enterprise shards are indexed, before the editorial
             pages are read; returns when they are in ``site_dir``. So the shards, most of the
             work, are indexed while the build still writes the downloads and runs MkDocs.
+        in_place: ``previous`` is the live site the release is applied to
+            (:mod:`generator.core.in_place`): a reused shard stays where it is there, read
+            from it, not linked into the bundle.
 
     Returns:
         Figures: ``records`` (model records), ``pages`` (editorial pages), ``indexed``
         (pages in all indexes), ``shards``, ``reused`` (shards taken from ``previous``),
+        ``kept`` (in place: the site folders of those shards, left as they are),
         ``lookup_files``, ``route_files``, ``bytes`` (bundle size on disk) and ``seconds``.
 
     Raises:
@@ -438,8 +443,15 @@ def build_search_index(
             # Shard 0, the main index, holds the editorial pages and is never a previous one.
             keys = [""] + [shard_key(pages) for pages in digests[1:]]
             reused = reusable_shards(keys, earlier, previous, previous_hashes)
+            sources = list(outputs)  # where each index's bundle is read from
+            # In place, a shard at its own number in the live site stays there.
+            home = previous / PAGEFIND_DIR / SHARDS_DIR if in_place and previous else None
+            kept = {}
             for number, folder in reused.items():  # a previous release's shard, the same pages
-                shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
+                if home is not None and folder == home / str(number):
+                    sources[number] = kept[number] = folder
+                else:
+                    shutil.copytree(folder, outputs[number], copy_function=link_or_copy)
             fresh = [n for n in range(1, shards) if n not in reused]
             for number in fresh:
                 for url, page in held.pop(number, []):
@@ -453,7 +465,7 @@ def build_search_index(
                     json.dumps(members, ensure_ascii=False, separators=(",", ":")) + "\n",
                     encoding="utf-8",
                 )
-            found = _write_lookup(lookup, outputs[1:], output, progress) if shards > 1 else None
+            found = _write_lookup(lookup, sources[1:], output, progress) if shards > 1 else None
             routed = routes.write(output / ROUTES_DIR) if shards > 1 else None
             if pages_ready is not None:
                 pages_ready()
@@ -467,11 +479,11 @@ def build_search_index(
         raise BuildAbort(f"搜索索引生成失败，网站未发布：{exc}") from exc
     for number in fresh:  # the main bundle's runtime exists now
         share_runtime(outputs[number], output)
-    found = found or _write_lookup(lookup, outputs, output, progress)
+    found = found or _write_lookup(lookup, sources, output, progress)
     manifest = {
         "indexes": [
             {"path": "" if n == 0 else f"{SHARDS_DIR}/{n}/", "chunks": chunk_starts(bundle)}
-            for n, bundle in enumerate(outputs)
+            for n, bundle in enumerate(sources)
         ],
         "filters": {name: dict(sorted(values.items())) for name, values in sorted(filters.items())},
         "lookup": {"path": LOOKUP_DIR + "/", "bits": found["bits"]},
@@ -481,12 +493,14 @@ def build_search_index(
     (output / SHARDS_MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
     )
-    size = sum(p.stat().st_size for p in output.rglob("*") if p.is_file())
+    files = (p for folder in (output, *kept.values()) for p in folder.rglob("*"))
+    size = sum(p.stat().st_size for p in files if p.is_file())
     return {
         **counts,
         "indexed": sum(expected),
         "shards": shards,
         "reused": len(reused),
+        "kept": [f"{PAGEFIND_DIR}/{SHARDS_DIR}/{n}/" for n in sorted(kept)],
         "lookup_files": found["files"],
         "route_files": routed["files"] if routed else 0,
         "bytes": size,

@@ -22,7 +22,7 @@ from generator.core.console import StageTime, add_stages, recording_timings, tim
 from generator.core.shards import BesideSignal, start_beside
 from generator.core.swap import Staging
 from generator.model.entities import Model
-from generator.publish.site.manifest import file_hashes
+from generator.publish.site.manifest import file_hashes, read_manifest
 from generator.publish.site.search import PAGEFIND_DIR, build_search_index
 
 SEARCH_STAGE = "搜索索引"
@@ -47,6 +47,8 @@ class SearchBeside:
         area: Staging,
         previous: Path | None = None,
         previous_hashes: Mapping[str, str] | None = None,
+        *,
+        in_place: bool = False,
     ) -> None:
         self.site_dir = area.path("new")
         self.bundle_dir = area.path("search")
@@ -55,9 +57,13 @@ class SearchBeside:
         self.hashes: dict[str, str] = {}
         """SHA-256 of each file of the bundle by its path in the site, once :meth:`finish`
         returned: hashed beside, so the manifest need not read the files again."""
+        self.kept: set[str] = set()
+        """In place: the files of the shards left as they are in the live site (checked by
+        the index against the manifest, whose hashes :attr:`hashes` gives for them)."""
         self._beside = start_beside(
-            _build, model, self.site_dir, self.bundle_dir, previous, previous_hashes, self._ready
-        )
+            _build, model, self.site_dir, self.bundle_dir, previous, previous_hashes,
+            self._ready, in_place,
+        )  # fmt: skip
 
     def pages_ready(self) -> None:
         """The editorial pages are in the site folder: index them."""
@@ -70,6 +76,7 @@ class SearchBeside:
         if not self._ready.is_set():
             raise RuntimeError("pages_ready() must come before finish()")
         stages, figures, self.hashes = self._beside.result()
+        self.kept = {path for path in self.hashes if path.startswith(tuple(figures["kept"]))}
         add_stages(stages)
         (self.bundle_dir / PAGEFIND_DIR).rename(self.site_dir / PAGEFIND_DIR)
         return figures
@@ -98,9 +105,10 @@ def _build(
     previous: Path | None,
     previous_hashes: Mapping[str, str] | None,
     ready: BesideSignal,
+    in_place: bool,
 ) -> tuple[list[StageTime], dict[str, Any], dict[str, str]]:
     """The index, in the process beside: its two stages' timings, its figures and its
-    files' hashes."""
+    files' hashes (those of the shards kept in place as the previous manifest lists them)."""
     os.nice(SEARCH_NICENESS)
     with recording_timings() as stages, contextlib.ExitStack() as stage:
         stage.enter_context(timed(SEARCH_STAGE))
@@ -117,6 +125,11 @@ def _build(
             previous_hashes=previous_hashes,
             bundle_dir=bundle_dir,
             pages_ready=pages_ready,
+            in_place=in_place,
         )
         hashes = file_hashes(bundle_dir)
+        if figures["kept"] and previous is not None:
+            listed = previous_hashes if previous_hashes is not None else read_manifest(previous)
+            kept = tuple(figures["kept"])
+            hashes.update({path: h for path, h in listed.items() if path.startswith(kept)})
     return stages, figures, hashes
