@@ -338,15 +338,17 @@ def write_feeds(
                 "updated": newest.isoformat(),
             }
         )
-    enterprise_feeds = collect_enterprise_publications(model, summary)
-    firms = [(e.slug, _enterprise_info(e, site_name)) for e in model.enterprises.values()]
+    # Each shard collects its own enterprises' publications: most of the stage's work.
+    codes = list(model.enterprises)
     step = ENTERPRISE_FEEDS_PER_SHARD
-    jobs = [firms[n : n + step] for n in range(0, len(firms), step)]
-    shared = (enterprise_feeds, site_url, site_name, fallback)
-    for written in run_shards(_write_enterprise_feeds, shared, jobs, outputs, workers=workers,
-                              scheduler=scheduler):  # fmt: skip
-        summary.files += written
-        summary.enterprise_feeds += written // len(ENTERPRISE_FORMATS)
+    jobs = [codes[n : n + step] for n in range(0, len(codes), step)]
+    shared = (model, site_url, site_name, fallback)
+    for shard in run_shards(_write_enterprise_feeds, shared, jobs, outputs, workers=workers,
+                            scheduler=scheduler):  # fmt: skip
+        summary.files += shard.files
+        summary.enterprise_feeds += shard.enterprise_feeds
+        summary.entries.update(shard.entries)
+        summary.skipped.update(shard.skipped)
     document = {"feeds": index, "counts": summary.to_dict()}
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     outputs.write(f"{FEEDS_DIR}/{INDEX_FILE}", text.encode("utf-8"))
@@ -354,27 +356,28 @@ def write_feeds(
 
 
 def _write_enterprise_feeds(
-    shared: tuple[dict[str, list[Publication]], str | None, str, dt.date],
-    firms: list[tuple[str, FeedInfo]],
-    emit: Emit,
-) -> int:
-    """One shard of the enterprises' feeds, by slug and feed metadata; the files written."""
-    publications, site_url, site_name, fallback = shared
+    shared: tuple[Model, str | None, str, dt.date], codes: list[str], emit: Emit
+) -> FeedSummary:
+    """One shard of the enterprises' feeds, by credit code: what it wrote and collected."""
+    model, site_url, site_name, fallback = shared
     site = _Site(site_url)
     frame = code_digest("feedgen", "lxml")
-    written = 0
-    for slug, info in firms:
-        key = f"enterprise/{slug}"
+    counted = FeedSummary()
+    firms = [model.enterprises[code] for code in codes]
+    publications = collect_enterprise_publications(model, counted, firms)
+    for enterprise in firms:
+        key, info = f"enterprise/{enterprise.slug}", _enterprise_info(enterprise, site_name)
+        entries = publications[enterprise.slug]
         for fmt in ENTERPRISE_FORMATS:
-            entries = publications[slug]
             # Everything the feed is made from: an unchanged feed is taken over unmade.
             inputs = value_digest(frame, info, key, entries, site_url, fmt, site_name, fallback)
             make = functools.partial(
                 render_feed, info, key, entries, site, fmt, site_name=site_name, fallback=fallback
             )
             emit(feed_file(key, fmt), make, inputs)
-            written += 1
-    return written
+            counted.files += 1
+        counted.enterprise_feeds += 1
+    return counted
 
 
 def _moment(day: dt.date) -> dt.datetime:

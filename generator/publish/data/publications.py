@@ -146,15 +146,18 @@ def collect_publications(model: Model, summary: FeedSummary | None = None) -> li
 
 
 def collect_enterprise_publications(
-    model: Model, summary: FeedSummary | None = None
+    model: Model,
+    summary: FeedSummary | None = None,
+    enterprises: Iterable[Enterprise] | None = None,
 ) -> dict[str, list[Publication]]:
-    """Each enterprise's publications (one per batch it appears in), newest first, by slug."""
+    """Each enterprise's publications (one per batch it appears in), newest first, by slug;
+    of ``enterprises`` only (a shard's), else of every one."""
     feeds: dict[str, list[Publication]] = {}
     corrections: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for correction in model.corrections:
         if correction.get("enterprise"):
             corrections[correction["enterprise"]].append(correction)
-    for enterprise in model.enterprises.values():
+    for enterprise in model.enterprises.values() if enterprises is None else enterprises:
         entries = _counted(_enterprise_batches(model, enterprise), summary, "enterprise-")
         own = (f"enterprise/{enterprise.slug}",)
         for correction in corrections.get(enterprise.code, []):
