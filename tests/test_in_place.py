@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,8 @@ from helpers import DATA_DIR
 
 from generator.cli.commands import cli
 from generator.core import in_place
-from generator.core.in_place import apply_in_place
-from generator.core.swap import Staging, leftovers, recover_output
+from generator.core.in_place import apply_in_place, site_locked
+from generator.core.swap import Staging, leftovers, recover_output, swap_into_place
 
 OLD = {"index.html": "旧首页", "a/index.html": "旧页", "gone/index.html": "撤下", "same.txt": "不变"}
 NEW = {"index.html": "新首页", "a/index.html": "新页", "b/c/index.html": "新增", "same.txt": "不变"}
@@ -143,3 +144,18 @@ def test_in_place_needs_the_previous_site_as_the_output(tmp_path):
     assert elsewhere.exit_code == 2
     assert "--in-place 需要 --previous 与 --out 是同一个已发布的网站目录" in elsewhere.output
     assert not (tmp_path / "s").exists()
+
+
+def test_a_swap_waits_while_an_in_place_build_holds_the_site(tmp_path):
+    """Another build's whole-folder swap never lands while a release is being applied."""
+    site = tmp_path / "site"
+    write_tree(site, OLD)
+    new = tmp_path / "whole"
+    write_tree(new, NEW)
+    with site_locked(site):
+        swap = threading.Thread(target=swap_into_place, args=(new, site, tmp_path / "retired"))
+        swap.start()
+        swap.join(0.5)
+        assert swap.is_alive() and tree(site) == OLD
+    swap.join(10)
+    assert not swap.is_alive() and tree(site) == NEW

@@ -32,13 +32,18 @@ from generator.core.outputs import link_or_copy
 @contextlib.contextmanager
 def site_locked(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on the live site's folder (POSIX ``flock`` on the folder
-    itself), so that two builds never apply to it at once."""
+    itself): an in-place build holds it from reading the site to its commit, a swap while it
+    exchanges the folder, so that no build publishes into a site another is applying to."""
     try:
         import fcntl
     except ImportError:  # Windows: no folder locks; builds of one site must not overlap
         yield
         return
-    descriptor = os.open(out_dir, os.O_RDONLY)
+    try:
+        descriptor = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:  # no folder there (a link, a file): nothing to apply to, nothing to hold
+        yield
+        return
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield

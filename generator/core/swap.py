@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO
 
 from generator.core.errors import GongkaiError
-from generator.core.in_place import roll_back
+from generator.core.in_place import roll_back, site_locked
 
 TEMPORARY = ("new", "data", "search", "old", "undo", "journal", "pending")
 """The temporary folders (and an in-place build's journal files, :mod:`generator.core.in_place`)
@@ -97,16 +97,18 @@ def swap_into_place(staging: Path, out_dir: Path, retired: Path) -> None:
     if not os.path.lexists(out_dir):
         staging.rename(out_dir)
         return
-    if _exchange(staging, out_dir):
-        _remove(staging)  # it holds the old site now
-        return
-    out_dir.rename(retired)
-    # Killed here, the output is missing: the next build's recover_output puts staging in place.
-    try:
-        staging.rename(out_dir)
-    except OSError:
-        retired.rename(out_dir)
-        raise
+    with site_locked(out_dir):  # never while an in-place build applies to it
+        if _exchange(staging, out_dir):
+            _remove(staging)  # it holds the old site now
+            return
+        out_dir.rename(retired)
+        # Killed here, the output is missing: the next build's recover_output puts staging
+        # in place.
+        try:
+            staging.rename(out_dir)
+        except OSError:
+            retired.rename(out_dir)
+            raise
     _remove(retired)
 
 
