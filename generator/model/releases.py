@@ -179,8 +179,11 @@ def compare(
         for ident in sorted(before.keys() | after.keys()):
             old_row, new_row = before.get(ident), after.get(ident)
             if new_row is not None:
+                new_row = table_fields(names, new_row)
+                if new_row == old_row:
+                    continue  # the same record, as nearly every one of a daily release is
                 # Values compare as the previous release's JSON reads them back.
-                new_row = _as_json_reads_back(table_fields(names, new_row))
+                new_row = _as_json_reads_back(new_row)
             op = "ADD" if old_row is None else "DEL" if new_row is None else "MOD"
             row = new_row if new_row is not None else old_row
             assert row is not None
